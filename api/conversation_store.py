@@ -1,0 +1,81 @@
+"""What the gateway remembers per conversation: its language and whether the user chose it.
+
+Redis when REDIS_URL is set; otherwise an in-process dict, which `make run` announces loudly
+because nothing in it survives a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+from redis.asyncio import Redis
+
+KEY_PREFIX = "wegwijs:gw:conversation:"
+TTL_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    language: Optional[str] = None
+    explicit: bool = False
+
+
+class ConversationStore(Protocol):
+    async def get(self, conversation_id: str) -> ConversationState: ...
+
+    async def save(self, conversation_id: str, state: ConversationState) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class RedisConversationStore:
+    durable = True
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def get(self, conversation_id: str) -> ConversationState:
+        raw = await self._redis.hgetall(KEY_PREFIX + conversation_id)
+        if not raw:
+            return ConversationState()
+        return ConversationState(language=raw.get(b"language", b"").decode() or None, explicit=raw.get(b"explicit") == b"1")
+
+    async def save(self, conversation_id: str, state: ConversationState) -> None:
+        key = KEY_PREFIX + conversation_id
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"language": state.language or "", "explicit": "1" if state.explicit else "0"})
+            pipe.expire(key, TTL_SECONDS)
+            await pipe.execute()
+
+    async def ping(self) -> bool:
+        return bool(await self._redis.ping())
+
+    async def close(self) -> None:
+        await self._redis.close()
+
+
+class MemoryConversationStore:
+    durable = False
+
+    def __init__(self) -> None:
+        self._states: dict[str, ConversationState] = {}
+
+    async def get(self, conversation_id: str) -> ConversationState:
+        return self._states.get(conversation_id, ConversationState())
+
+    async def save(self, conversation_id: str, state: ConversationState) -> None:
+        self._states[conversation_id] = state
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._states.clear()
+
+
+def open_store(redis_url: Optional[str]) -> RedisConversationStore | MemoryConversationStore:
+    if redis_url:
+        return RedisConversationStore(Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2))
+    return MemoryConversationStore()

@@ -1,0 +1,1 @@
+"""How the gateway settles a conversation's language: detection, explicit requests, memory."""

@@ -1,0 +1,113 @@
+"""An offline language detector trained on the project's own texts.
+
+General-purpose detectors misread short Dutch as English and cannot tell Dari from Arabic on a
+few words. This one first decides the script (Latin or Arabic), then compares only the shipped
+languages written in it, with a multinomial naive Bayes over character 1-4-grams learned from
+the NLU examples (data/nlu/<lang>.yml) and the translated replies (locales/). It loads in well
+under a second and classifies in microseconds.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+import yaml
+
+from wegwijs.catalogs import translator
+from wegwijs.languages import SHIPPED, script_of
+from wegwijs.paths import NLU_DIR
+from wegwijs.responses import load_specs
+
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+_NON_LETTERS = re.compile(r"[^\w\s]|\d|_")
+MAX_NGRAM = 4
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str
+    confidence: float
+    letters: int
+    words: int
+
+
+def prepare(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _MARKS.sub("", text).replace("\u200c", " ")
+    return " ".join(_NON_LETTERS.sub(" ", text).split())
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """(Latin letters, Arabic-script letters)."""
+    latin = arabic = 0
+    for char in text:
+        if "\u0600" <= char <= "\u06ff" or "\ufb50" <= char <= "\ufeff":
+            arabic += char.isalpha()
+        elif char.isalpha() and char.isascii() or "\u00c0" <= char <= "\u024f":
+            latin += 1
+    return latin, arabic
+
+
+def ngrams(text: str) -> Iterable[str]:
+    for word in text.split():
+        padded = f" {word} "
+        for n in range(1, MAX_NGRAM + 1):
+            for i in range(len(padded) - n + 1):
+                gram = padded[i : i + n]
+                if gram.strip():
+                    yield gram
+
+
+class LanguageDetector:
+    def __init__(self, samples: dict[str, list[str]]) -> None:
+        self._counts: dict[str, Counter] = {}
+        self._totals: dict[str, int] = {}
+        vocabulary: set[str] = set()
+        for language, texts in samples.items():
+            counts = Counter(g for text in texts for g in ngrams(prepare(text)))
+            self._counts[language] = counts
+            self._totals[language] = sum(counts.values())
+            vocabulary.update(counts)
+        self._vocabulary_size = len(vocabulary) + 1
+
+    def detect(self, text: str) -> Optional[Detection]:
+        """The most likely shipped language, or None when the text has no letters."""
+        latin, arabic = script_counts(text)
+        if latin == arabic == 0:
+            return None
+        script = "arabic" if arabic > latin else "latin"
+        candidates = [code for code in self._counts if script_of(code) == script]
+        prepared = prepare(text)
+        grams = Counter(ngrams(prepared))
+        scores = {}
+        for code in candidates:
+            counts, denominator = self._counts[code], self._totals[code] + self._vocabulary_size
+            scores[code] = sum(
+                times * math.log((counts.get(gram, 0) + 1) / denominator) for gram, times in grams.items()
+            )
+        best = max(scores, key=scores.__getitem__)
+        top = scores[best]
+        total = sum(math.exp(score - top) for score in scores.values())
+        return Detection(best, 1.0 / total, latin + arabic, len(prepared.split()))
+
+
+def training_samples() -> dict[str, list[str]]:
+    """NLU examples and translated replies, per shipped language."""
+    samples: dict[str, list[str]] = {code: [] for code in SHIPPED}
+    for code in SHIPPED:
+        path: Path = NLU_DIR / f"{code}.yml"
+        if path.exists():
+            for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+                samples[code] += [line[2:] for line in item.get("examples", "").splitlines() if line.startswith("- ")]
+        gettext = translator(code).gettext
+        samples[code] += [gettext(spec.text) for spec in load_specs().values()]
+    return samples
+
+
+def build_detector() -> LanguageDetector:
+    return LanguageDetector(training_samples())

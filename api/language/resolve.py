@@ -1,0 +1,57 @@
+"""Settles the language of one turn.
+
+Order: an explicit choice in this message (language button, "continue in Arabic") > the
+conversation's explicit earlier choice > detection on this message when it is long enough and
+confident > the language remembered for the conversation > the client's hint > detection on a
+short message > Dutch. Short messages ("hi", "سلام") never move a settled language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from api.language.detector import LanguageDetector
+from api.language.switch import requested_language
+from wegwijs.languages import DEFAULT_LANGUAGE, is_shipped
+
+MIN_WORDS = 3
+MIN_LETTERS = 12
+MIN_CONFIDENCE = 0.9
+
+
+@dataclass(frozen=True)
+class Settled:
+    language: str
+    explicit: bool  # the user chose it; detection no longer moves it
+    switched: bool  # the user asked for it in this message
+
+
+def resolve(
+    detector: LanguageDetector,
+    text: str,
+    remembered: Optional[str],
+    remembered_explicit: bool,
+    hint: Optional[str] = None,
+    chosen: Optional[str] = None,
+) -> Settled:
+    """The language for this turn. ``chosen`` is a language picked with a button."""
+    asked = chosen if is_shipped(chosen) else requested_language(text)
+    if asked:
+        return Settled(asked, explicit=True, switched=True)
+    if remembered and remembered_explicit:
+        return Settled(remembered, explicit=True, switched=False)
+    detection = detector.detect(text)
+    decisive = (
+        detection is not None
+        and detection.confidence >= MIN_CONFIDENCE
+        and (detection.words >= MIN_WORDS or detection.letters >= MIN_LETTERS)
+    )
+    if decisive:
+        return Settled(detection.language, explicit=False, switched=False)
+    if remembered:
+        return Settled(remembered, explicit=False, switched=False)
+    if is_shipped(hint):
+        return Settled(hint, explicit=False, switched=False)
+    if detection is not None:
+        return Settled(detection.language, explicit=False, switched=False)
+    return Settled(DEFAULT_LANGUAGE, explicit=False, switched=False)

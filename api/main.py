@@ -1,0 +1,57 @@
+"""The gateway: Wegwijs' only public face. ``uvicorn api.main:app``."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+
+from api import errors
+from api.body_limit import BodyLimitMiddleware
+from api.conversation_store import open_store
+from api.language.detector import build_detector
+from api.rasa_client import RasaClient
+from api.routes import health, messages
+from api.services import Services
+from api.settings import Settings
+
+logger = logging.getLogger("wegwijs.gateway")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = Settings.from_env()
+    store = open_store(settings.redis_url)
+    if not store.durable:
+        logger.warning("REDIS_URL is not set: conversation state lives in this process and is lost on restart")
+    services = Services(
+        settings=settings,
+        store=store,
+        rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
+        detector=build_detector(),
+        http=httpx.AsyncClient(timeout=2),
+    )
+    app.state.services = services
+    try:
+        yield
+    finally:
+        await services.close()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Wegwijs gateway",
+        version="1.0",
+        description="Chat API of Wegwijs, IOM Netherlands' multilingual assistant (nl, en, ar, fa-AF).",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware)
+    app.include_router(messages.router)
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()

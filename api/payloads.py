@@ -1,0 +1,44 @@
+"""Button payloads the gateway accepts, and how it passes them to Rasa.
+
+Only payloads the assistant itself offers are accepted: a client cannot make up intents or
+entities. Each one reaches Rasa with the turn's language as an entity, because messages that
+start with '/' skip the NLU pipeline where the language would otherwise be set.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Optional
+
+from wegwijs.languages import SHIPPED
+from wegwijs.responses import language_chosen_payload, load_specs
+
+LANGUAGE_CHOSEN = "/language_chosen"
+
+
+@lru_cache(maxsize=1)
+def offered_payloads() -> dict[str, Optional[str]]:
+    """payload -> the language it chooses (None for topic buttons)."""
+    payloads: dict[str, Optional[str]] = {
+        button.payload: None for spec in load_specs().values() for button in spec.buttons
+    }
+    payloads.update({language_chosen_payload(code): code for code in SHIPPED})
+    return payloads
+
+
+def is_offered(payload: str) -> bool:
+    return payload in offered_payloads()
+
+
+def chosen_language(payload: Optional[str]) -> Optional[str]:
+    return offered_payloads().get(payload) if payload else None
+
+
+def intent_message(intent_payload: str, language: str) -> str:
+    """``/return_info`` -> ``/return_info{"language": "ar"}``."""
+    intent = intent_payload.split("{", 1)[0]
+    return intent + json.dumps({"language": language})
+
+
+def language_chosen_message(language: str) -> str:
+    return intent_message(LANGUAGE_CHOSEN, language)

@@ -1,0 +1,87 @@
+"""``POST /api/v1/messages``: one user message in, the assistant's replies out."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.conversation_store import ConversationState
+from api.language.resolve import resolve
+from api.payloads import chosen_language, intent_message, is_offered, language_chosen_message
+from api.rasa_client import RasaUnavailable
+from api.schemas import BotMessageOut, ErrorOut, MessageIn, MessageOut
+from api.services import ServicesDep
+from api.topics import topic_and_line
+from wegwijs.responses import load_specs, render
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["chat"])
+
+SENDER_PREFIX = "api:"
+UNAVAILABLE = "gateway_service_unavailable"
+
+
+@router.post(
+    "/messages",
+    response_model=MessageOut,
+    responses={422: {"model": ErrorOut}, 503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
+)
+async def post_message(body: MessageIn, services: ServicesDep) -> MessageOut | JSONResponse:
+    """Send what the user typed (or the payload of a button they pressed) and get the replies.
+
+    The reply is in the conversation's language: the user's explicit choice, else the language
+    detected from their messages. `topic` classifies this turn; `phone_line` names the line a
+    reply gives, if any.
+    """
+    if body.payload is not None and not is_offered(body.payload):
+        return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
+    state = await services.store.get(body.conversation_id)
+    settled = resolve(
+        services.detector,
+        "" if body.payload else body.text or "",
+        remembered=state.language,
+        remembered_explicit=state.explicit,
+        hint=body.language,
+        chosen=chosen_language(body.payload),
+    )
+    new_state = ConversationState(settled.language, settled.explicit)
+    if new_state != state:
+        await services.store.save(body.conversation_id, new_state)
+
+    if settled.switched:
+        message = language_chosen_message(settled.language)
+    elif body.payload:
+        message = intent_message(body.payload, settled.language)
+    else:
+        # A leading '/' would make Rasa read the text as an intent with entities.
+        message = (body.text or "").strip().lstrip("/").strip()
+
+    metadata = {"language": settled.language, "channel": "api"}
+    try:
+        replies = await services.rasa.send(SENDER_PREFIX + body.conversation_id, message, metadata)
+    except RasaUnavailable as error:
+        logger.error("assistant unavailable: %s", error)
+        return unavailable(body.conversation_id, settled.language)
+
+    topic, line = topic_and_line(reply.response for reply in replies)
+    return MessageOut(
+        conversation_id=body.conversation_id,
+        language=settled.language,
+        topic=topic,
+        phone_line=line,
+        messages=[BotMessageOut(text=r.text, buttons=r.buttons) for r in replies],
+    )
+
+
+def unavailable(conversation_id: str, language: str) -> JSONResponse:
+    spec = load_specs()[UNAVAILABLE]
+    rendered = render(spec, language)
+    body = MessageOut(
+        conversation_id=conversation_id,
+        language=language,
+        topic=spec.topic,
+        phone_line=spec.phone_line,
+        messages=[BotMessageOut(text=rendered.text, buttons=rendered.buttons)],
+    )
+    return JSONResponse(status_code=503, content=body.dict())

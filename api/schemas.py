@@ -1,0 +1,80 @@
+"""Wire formats of the chat API, named by role."""
+from __future__ import annotations
+
+from typing import List, Literal, Optional
+
+from pydantic import BaseModel, Field, StrictStr, root_validator, validator
+
+from wegwijs.languages import SHIPPED
+
+Topic = Literal[
+    "voluntary_return",
+    "family_reunification",
+    "resettlement",
+    "integration",
+    "diaspora",
+    "about_iom",
+    "contact",
+    "case_status",
+    "human_handover",
+    "safety",
+    "smalltalk",
+    "language",
+    "out_of_scope",
+]
+PhoneLine = Literal["return", "reunification", "general"]
+MAX_TEXT_LENGTH = 2000
+
+
+class MessageIn(BaseModel):
+    conversation_id: StrictStr = Field(
+        ..., regex=r"^[A-Za-z0-9_:-]{1,64}$", description="1 to 64 letters, digits, '-', '_' or ':'."
+    )
+    text: Optional[StrictStr] = Field(None, max_length=MAX_TEXT_LENGTH, description="What the user typed.")
+    language: Optional[StrictStr] = Field(None, description=f"A language hint: one of {', '.join(SHIPPED)}.")
+    payload: Optional[StrictStr] = Field(None, max_length=200, description="The payload of a button the user pressed.")
+
+    class Config:
+        extra = "forbid"
+        schema_extra = {"example": {"conversation_id": "web-3f9a", "text": "میخواهم به افغانستان برگردم"}}
+
+    @validator("text")
+    def text_has_content(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.strip().lstrip("/").strip():
+            raise ValueError("text must contain something to read")
+        return value
+
+    @validator("language")
+    def language_is_shipped(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and value not in SHIPPED:
+            raise ValueError(f"language must be one of {', '.join(SHIPPED)}")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def text_or_payload(cls, values: dict) -> dict:
+        if values.get("text") is None and values.get("payload") is None:
+            raise ValueError("give text, a button payload, or both")
+        return values
+
+
+class ButtonOut(BaseModel):
+    title: str
+    payload: str
+
+
+class BotMessageOut(BaseModel):
+    text: str
+    buttons: List[ButtonOut] = []
+
+
+class MessageOut(BaseModel):
+    conversation_id: str
+    language: str
+    topic: Topic
+    phone_line: Optional[PhoneLine]
+    messages: List[BotMessageOut]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: object = None

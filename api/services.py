@@ -1,0 +1,34 @@
+"""The long-lived objects the routes share, created once per process in the app's lifespan."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Request
+
+from api.conversation_store import MemoryConversationStore, RedisConversationStore
+from api.language.detector import LanguageDetector
+from api.rasa_client import RasaClient
+from api.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: RedisConversationStore | MemoryConversationStore
+    rasa: RasaClient
+    detector: LanguageDetector
+    http: httpx.AsyncClient  # health probes of the other processes
+
+    async def close(self) -> None:
+        await self.rasa.close()
+        await self.store.close()
+        await self.http.aclose()
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -1,0 +1,35 @@
+"""Gateway configuration, from the environment. Fails fast on what it cannot run without."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    rasa_url: str
+    rasa_token: str
+    actions_url: str
+    redis_url: Optional[str]
+    rasa_timeout_seconds: float
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        token = os.environ.get("WEGWIJS_RASA_TOKEN", "")
+        if len(token) < 16:
+            raise ConfigurationError("WEGWIJS_RASA_TOKEN must be a secret of at least 16 characters")
+        return cls(
+            rasa_url=os.environ.get("WEGWIJS_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            rasa_token=token,
+            actions_url=os.environ.get("WEGWIJS_ACTIONS_URL", "http://127.0.0.1:5055/webhook").rstrip("/"),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            rasa_timeout_seconds=float(os.environ.get("WEGWIJS_RASA_TIMEOUT", "30")),
+        )
+
+    def __repr__(self) -> str:  # never print the token
+        return f"Settings(rasa_url={self.rasa_url!r}, redis={'set' if self.redis_url else 'none'})"

@@ -1,0 +1,76 @@
+"""The input channel the gateway talks to: ``POST /webhooks/gateway/webhook``.
+
+Unlike Rasa's REST channel it
+- requires a bearer token (Rasa's ``--auth-token`` never covers ``/webhooks/*``),
+- refuses a request without a sender instead of filing it under ``default``,
+- answers 500 when handling fails, instead of 200 with an empty list,
+- returns each reply's response key beside its text.
+Message texts are never logged.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.collector import KeyedCollectingOutputChannel
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ENV = "WEGWIJS_RASA_TOKEN"
+
+
+class GatewayInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "gateway"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GatewayInput":
+        token = os.environ.get(TOKEN_ENV, "")
+        if len(token) < 16:
+            raise ValueError(f"{TOKEN_ENV} must be set to a secret of at least 16 characters")
+        return cls(token)
+
+    def __init__(self, token: Text) -> None:
+        self._expected = f"Bearer {token}".encode()
+
+    def _authorised(self, request: Request) -> bool:
+        given = (request.headers.get("Authorization") or "").encode()
+        return hmac.compare_digest(given, self._expected)
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("gateway_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return response.json({"error": "unauthorised"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            sender, text = body.get("sender"), body.get("message")
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            if not isinstance(sender, str) or not sender or not isinstance(text, str) or not text:
+                return response.json({"error": "sender and message are required"}, status=400)
+            collector = KeyedCollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                )
+            except Exception as error:  # noqa: BLE001 - reported to the gateway, never swallowed
+                logger.error("handling a message failed: %s", type(error).__name__)
+                return response.json({"error": "message handling failed"}, status=500)
+            return response.json({"messages": collector.messages})
+
+        return webhook

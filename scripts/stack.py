@@ -1,0 +1,239 @@
+"""Runs the whole assistant: Redis, the action server, Rasa and the gateway.
+
+    python -m scripts.stack            # what `make run` does after set-up and training
+
+Redis: REDIS_URL when set; else a redis-server of its own (data in .run/redis, append-only
+file, so conversations survive a restart); on a machine with neither, in-process stores, with a
+loud warning that nothing survives a restart. Waits until every process is healthy, prints the
+chat URL, and stops everything on Ctrl-C or TERM. Tests use the same class with free ports.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlparse
+
+import httpx
+
+from scripts.secrets_file import load_local_secrets
+from wegwijs.paths import ROOT
+
+VENV_BIN = Path(sys.executable).parent
+MODELS_DIR = ROOT / "models"
+RUN_DIR = ROOT / ".run"
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def latest_model() -> Path:
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise StackError("no trained model in models/: run `make train`")
+    return models[-1]
+
+
+@dataclass
+class Ports:
+    gateway: int = 8000
+    rasa: int = 5005
+    actions: int = 5055
+    redis: int = 6390
+
+    @classmethod
+    def from_env(cls) -> "Ports":
+        return cls(
+            gateway=int(os.environ.get("WEGWIJS_PORT", 8000)),
+            rasa=int(os.environ.get("WEGWIJS_RASA_PORT", 5005)),
+            actions=int(os.environ.get("WEGWIJS_ACTIONS_PORT", 5055)),
+            redis=int(os.environ.get("WEGWIJS_REDIS_PORT", 6390)),
+        )
+
+    @classmethod
+    def free(cls) -> "Ports":
+        return cls(free_port(), free_port(), free_port(), free_port())
+
+
+@dataclass
+class Stack:
+    ports: Ports = field(default_factory=Ports.from_env)
+    redis_url: Optional[str] = None  # None: start our own redis-server if there is one
+    use_redis: bool = True
+    model: Optional[Path] = None
+    run_dir: Path = RUN_DIR
+    quiet: bool = False
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    # -- configuration -------------------------------------------------------------------
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(load_local_secrets())
+        env.update(
+            PYTHONPATH=str(ROOT),
+            RASA_TELEMETRY_ENABLED="false",
+            SANIC_HOST="127.0.0.1",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            WEGWIJS_RASA_URL=f"http://127.0.0.1:{self.ports.rasa}",
+            WEGWIJS_ACTIONS_URL=f"http://127.0.0.1:{self.ports.actions}/webhook",
+        )
+        if self.redis_url:
+            parsed = urlparse(self.redis_url)
+            env.update(
+                REDIS_URL=self.redis_url,
+                REDIS_HOST=parsed.hostname or "127.0.0.1",
+                REDIS_PORT=str(parsed.port or 6379),
+                REDIS_DB=(parsed.path or "/0").lstrip("/") or "0",
+                REDIS_PASSWORD=parsed.password or "",
+            )
+        else:
+            env.pop("REDIS_URL", None)
+        return env
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    # -- processes -----------------------------------------------------------------------
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.run_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_redis(self) -> None:
+        if self.redis_url or not self.use_redis:
+            return
+        server = shutil.which("redis-server")
+        if not server:
+            self.use_redis = False
+            return
+        data = self.run_dir / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        self._spawn(
+            "redis",
+            [server, "--bind", "127.0.0.1", "--port", str(self.ports.redis), "--dir", str(data),
+             "--appendonly", "yes", "--save", "", "--protected-mode", "yes"],
+            dict(os.environ),
+        )
+        self.redis_url = f"redis://127.0.0.1:{self.ports.redis}/0"
+        self._wait("redis", lambda: port_open(self.ports.redis), 20)
+
+    def start(self) -> None:
+        started = time.monotonic()
+        for name, port in vars(self.ports).items():
+            if (name != "redis" or not self.redis_url) and port_open(port):
+                raise StackError(f"port {port} ({name}) is already in use: set WEGWIJS_{'' if name == 'gateway' else name.upper() + '_'}PORT")
+        self.start_redis()
+        if not self.redis_url:
+            self._say(
+                "\n" + "!" * 78 + "\n"
+                "!! No Redis (REDIS_URL unset and no redis-server installed): conversations\n"
+                "!! are kept in memory and NOTHING SURVIVES A RESTART. Install redis-server.\n"
+                + "!" * 78 + "\n"
+            )
+        env = self.environment()
+        model = self.model or latest_model()
+        endpoints = "bot/endpoints.yml" if self.redis_url else "bot/endpoints.memory.yml"
+        self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                "--port", str(self.ports.actions)], env)
+        self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints", endpoints,
+                             "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
+                             "--port", str(self.ports.rasa)], env)
+        self._spawn("gateway", [str(VENV_BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1",
+                                "--port", str(self.ports.gateway), "--no-access-log"], env)
+        self._wait("gateway", self.healthy, 240)
+        self.startup_seconds = time.monotonic() - started
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.gateway_url}/health", timeout=3).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _wait(self, what: str, ready, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise StackError(f"{name} exited with {process.returncode}: see {self.run_dir / (name + '.log')}")
+            if ready():
+                return
+            time.sleep(0.5)
+        raise StackError(f"{what} not healthy after {timeout:.0f} s: see the logs in {self.run_dir}")
+
+    def stop(self) -> None:
+        for name in ("gateway", "rasa", "actions", "redis"):
+            process = self.processes.get(name)
+            if process and process.poll() is None:
+                process.terminate()
+        for name, process in self.processes.items():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, flush=True)
+
+
+def main() -> int:
+    stack = Stack(redis_url=os.environ.get("REDIS_URL") or None)
+    stopping = False
+
+    def stop(signum, _frame) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        print("Starting Redis, the action server, Rasa and the gateway (about a minute)...", flush=True)
+        stack.start()
+        print(f"\nWegwijs is running ({stack.startup_seconds:.0f} s to healthy).\n"
+              f"  Chat API:  POST {stack.gateway_url}/api/v1/messages\n"
+              f"  API docs:  {stack.gateway_url}/docs\n"
+              f"  Health:    {stack.gateway_url}/health\n"
+              f"Logs in {stack.run_dir}. Press Ctrl-C to stop.", flush=True)
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(1)
+        dead = [n for n, p in stack.processes.items() if p.poll() is not None]
+        print(f"{', '.join(dead)} stopped unexpectedly: see {stack.run_dir}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

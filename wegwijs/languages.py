@@ -1,0 +1,39 @@
+"""The languages the assistant ships, and what CLDR knows about them.
+
+This module is the one list that drives catalogs, the domain's language slot, detection and the
+language picker. Codes are BCP 47 tags as the chat API shows them (``fa-AF``); Babel wants the
+underscore form (``fa_AF``).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import Locale
+
+SHIPPED: tuple[str, ...] = ("nl", "en", "ar", "fa-AF")
+SOURCE_LANGUAGE = "en"
+DEFAULT_LANGUAGE = "nl"
+RIGHT_TO_LEFT = frozenset({"ar", "fa-AF", "ps"})
+
+
+def babel_name(code: str) -> str:
+    """``fa-AF`` -> ``fa_AF``: the locale identifier Babel and gettext folders use."""
+    return code.replace("-", "_")
+
+
+def is_shipped(code: object) -> bool:
+    return isinstance(code, str) and code in SHIPPED
+
+
+@lru_cache(maxsize=None)
+def native_name(code: str) -> str:
+    """The language's name in its own script, from CLDR: Nederlands, English, العربية, دری."""
+    locale = Locale.parse(babel_name(code))
+    name = locale.languages.get(babel_name(code)) or locale.get_language_name()
+    return name[:1].upper() + name[1:] if locale.character_order == "left-to-right" else name
+
+
+@lru_cache(maxsize=None)
+def script_of(code: str) -> str:
+    """``arabic`` for languages written in Arabic script, else ``latin``."""
+    return "arabic" if code in RIGHT_TO_LEFT else "latin"

@@ -1,0 +1,85 @@
+"""The reply specification in bot/responses.yml: English source text, topic, phone line, buttons.
+
+Rendering a reply in a language is: translate the English source through that language's
+catalog, then fill the placeholders. The same function serves the domain builder (Rasa renders
+the result in-process) and the gateway (its own few messages), so both always agree.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+import yaml
+
+from wegwijs.catalogs import translator
+from wegwijs.languages import SHIPPED, native_name
+from wegwijs.paths import RESPONSES_FILE
+from wegwijs.phone_lines import contacts
+
+LANGUAGE_BUTTONS = "languages"
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    key: str
+    topic: str
+    text: str
+    phone_line: Optional[str] = None
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+    language_buttons: bool = False
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    buttons: list[dict[str, str]]
+
+
+def placeholders_in(text: str) -> set[str]:
+    """The ``{name}`` placeholders of a text."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@lru_cache(maxsize=1)
+def load_specs() -> dict[str, ResponseSpec]:
+    raw = yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
+    sets = {
+        name: tuple(Button(b["title"], b["payload"]) for b in buttons)
+        for name, buttons in raw["button_sets"].items()
+    }
+    specs = {}
+    for key, item in raw["responses"].items():
+        set_name = item.get("buttons")
+        specs[key] = ResponseSpec(
+            key=key,
+            topic=item["topic"],
+            text=item["text"],
+            phone_line=item.get("phone_line"),
+            buttons=sets.get(set_name, ()) if set_name != LANGUAGE_BUTTONS else (),
+            language_buttons=set_name == LANGUAGE_BUTTONS,
+        )
+    return specs
+
+
+def language_chosen_payload(code: str) -> str:
+    return '/language_chosen{"language": "%s"}' % code
+
+
+def render(spec: ResponseSpec, language: str) -> Rendered:
+    """The reply in ``language``, placeholders filled."""
+    gettext = translator(language).gettext
+    values = dict(contacts().placeholders(), language_name=native_name(language))
+    text = gettext(spec.text).format(**values)
+    if spec.language_buttons:
+        buttons = [{"title": native_name(code), "payload": language_chosen_payload(code)} for code in SHIPPED]
+    else:
+        buttons = [{"title": gettext(b.title), "payload": b.payload} for b in spec.buttons]
+    return Rendered(text=text, buttons=buttons)
