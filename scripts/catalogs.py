@@ -24,13 +24,13 @@ def pybabel(*args: str) -> None:
 def extract(output: Path = POT) -> None:
     pybabel("extract", "-F", "babel.cfg", "-o", str(output), "--no-wrap", "--no-location", "--sort-output",
             "--project", "Wegwijs", "--copyright-holder", "IOM Netherlands",
-            "--msgid-bugs-address", "wegwijs@localhost", "--quiet", ".")
+            "--msgid-bugs-address", "wegwijs@localhost", ".")
 
 
 def update() -> None:
     extract()
     for locale in TRANSLATED:
-        pybabel("update", "-i", str(POT), "-d", str(LOCALES_DIR), "-l", locale, "--no-wrap", "--quiet")
+        pybabel("update", "-i", str(POT), "-d", str(LOCALES_DIR), "-l", locale, "--no-wrap")
 
 
 def compile_all() -> None:

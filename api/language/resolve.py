@@ -17,6 +17,7 @@ from wegwijs.languages import DEFAULT_LANGUAGE, is_shipped
 MIN_WORDS = 3
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.9
+MIN_FAMILIARITY = 0.6
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def resolve(
     decisive = (
         detection is not None
         and detection.confidence >= MIN_CONFIDENCE
+        and detection.familiarity >= MIN_FAMILIARITY
         and (detection.words >= MIN_WORDS or detection.letters >= MIN_LETTERS)
     )
     if decisive:

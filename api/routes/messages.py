@@ -37,9 +37,11 @@ async def post_message(body: MessageIn, services: ServicesDep) -> MessageOut | J
     if body.payload is not None and not is_offered(body.payload):
         return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
     state = await services.store.get(body.conversation_id)
+    # A button's title is the bot's own wording: it tells the language only when nothing else does.
+    detect_text = "" if body.payload and state.language else body.text or ""
     settled = resolve(
         services.detector,
-        "" if body.payload else body.text or "",
+        detect_text,
         remembered=state.language,
         remembered_explicit=state.explicit,
         hint=body.language,

@@ -1,0 +1,256 @@
+"""Benchmark: the same trained model served bare (`rasa run`, REST channel) and through the full
+stack (gateway -> Rasa gateway channel -> action server, Redis behind both), in one run.
+
+    python -m scripts.bench [--messages 200] [--turns 300] [--skip-training] [--out docs/benchmarks.md]
+
+Both targets get the same message mix, in alternating rounds so that machine noise hits both
+alike; what matters is the ratio full/bare, measured in the same session. Prints and writes
+per-turn p50/p95 latency, throughput at 1 and 10 concurrent conversations, latency growth of
+one conversation over many turns, start-up time to healthy, training time and resident memory.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import httpx
+
+from scripts.stack import Ports, Stack, StackError, free_port, port_open
+from scripts.train import model_path
+from wegwijs.paths import ROOT
+
+MIX = [
+    ("en", "I want to go back to my country, how does it work?"),
+    ("nl", "hoe werkt gezinshereniging bij IOM"),
+    ("ar", "بدي ارجع على بلدي، كيف بتساعدوني؟"),
+    ("fa-AF", "میخواهم به افغانستان برگردم"),
+    ("en", "where do my kids do the dna test"),
+    ("nl", "wat is het LEARN project"),
+    ("ar", "مين بيدفع تذكرة السفر"),
+    ("fa-AF", "تیلفون شما چند است؟"),
+    ("en", "hello"),
+    ("nl", "bedankt"),
+    ("ar", "ما هي منظمة الهجرة الدولية"),
+    ("fa-AF", "میخواهم با یک کارمند صحبت کنم"),
+]
+Send = Callable[[httpx.AsyncClient, str, str, str], Awaitable[None]]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    pids += [int(c) for c in children]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    send: Send
+
+
+async def send_full(client: httpx.AsyncClient, url: str, conversation: str, text: str) -> None:
+    answer = await client.post(f"{url}/api/v1/messages", json={"conversation_id": conversation, "text": text})
+    if answer.status_code != 200 or not answer.json()["messages"]:
+        raise RuntimeError(f"full stack answered {answer.status_code}")
+
+
+def bare_sender(language_of: dict[str, str]) -> Send:
+    async def send(client: httpx.AsyncClient, url: str, conversation: str, text: str) -> None:
+        body = {"sender": conversation, "message": text, "metadata": {"language": language_of[text]}}
+        answer = await client.post(f"{url}/webhooks/rest/webhook", json=body)
+        if answer.status_code != 200 or not answer.json():
+            raise RuntimeError(f"bare Rasa answered {answer.status_code} {answer.text[:80]}")
+    return send
+
+
+async def latencies(target: Target, conversation: str, count: int) -> list[float]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        results = []
+        for i in range(count):
+            text = MIX[i % len(MIX)][1]
+            started = time.perf_counter()
+            await target.send(client, target.url, conversation, text)
+            results.append((time.perf_counter() - started) * 1000)
+        return results
+
+
+async def throughput(target: Target, prefix: str, concurrency: int, total: int) -> float:
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency + 2)) as client:
+        per_worker = total // concurrency
+
+        async def worker(n: int) -> None:
+            for i in range(per_worker):
+                await target.send(client, target.url, f"{prefix}-{n}", MIX[(i + n) % len(MIX)][1])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        return per_worker * concurrency / (time.perf_counter() - started)
+
+
+def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, float]:
+    env = stack.environment()
+    started = time.monotonic()
+    log = open(stack.run_dir / "bare-rasa.log", "ab")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints", "bot/endpoints.yml",
+         "--credentials", "scripts/bench_credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError("bare Rasa exited: see bare-rasa.log")
+        if port_open(port):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/webhooks/rest/", timeout=2).status_code == 200:
+                    return process, time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.5)
+    raise StackError("bare Rasa did not become ready")
+
+
+def training_seconds() -> float:
+    """A full training from an empty cache into a scratch folder (the served model is untouched)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
+                   RASA_CACHE_DIRECTORY=str(Path(tmp) / "cache"))
+        started = time.monotonic()
+        subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "--config", "config.yml", "--domain",
+                        "bot/domain", "--data", "data", "--out", tmp], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.monotonic() - started
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor())
+    memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))) / 1024 / 1024
+    return f"{os.cpu_count()} cores, {cpu}, {memory:.0f} GiB, {platform.platform()}"
+
+
+async def measure(targets: list[Target], messages: int, turns: int, rounds: int) -> dict:
+    out: dict = {t.name: {"lat": [], "tp1": [], "tp10": []} for t in targets}
+    for target in targets:  # warm-up
+        await latencies(target, f"warm-{target.name}", len(MIX))
+    for r in range(rounds):
+        for target in targets if r % 2 == 0 else list(reversed(targets)):
+            out[target.name]["lat"] += await latencies(target, f"lat-{target.name}-{r}", messages // rounds)
+            out[target.name]["tp1"].append(await throughput(target, f"tp1-{target.name}-{r}", 1, messages // rounds))
+            out[target.name]["tp10"].append(await throughput(target, f"tp10-{target.name}-{r}", 10, messages // rounds))
+    for target in targets:
+        series = await latencies(target, f"growth-{target.name}", turns)
+        out[target.name]["growth"] = statistics.median(series[-20:]) / statistics.median(series[:20])
+        out[target.name]["growth_first"] = statistics.median(series[:20])
+        out[target.name]["growth_last"] = statistics.median(series[-20:])
+    return out
+
+
+def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
+    bare, full = results["bare"], results["full"]
+
+    def row(label: str, b: float, f: float, unit: str) -> str:
+        return f"| {label} | {b:.1f} {unit} | {f:.1f} {unit} | {f / b:.2f} |"
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` (scripts/bench.py) on {time.strftime('%Y-%m-%d')}. Machine: {machine()}.",
+        f"Bare: `rasa run` with the REST channel. Full: gateway -> Rasa gateway channel -> action server. Same model "
+        f"(`{model_path().name}`), same Redis tracker and lock store, same action server, same message mix of {len(MIX)} "
+        f"messages in four languages, {args.messages} messages per measurement in {args.rounds} alternating rounds.",
+        "",
+        "| measure | bare Rasa | full stack | full / bare |",
+        "| --- | --- | --- | --- |",
+        row("p50 latency per turn", statistics.median(bare["lat"]), statistics.median(full["lat"]), "ms"),
+        row("p95 latency per turn", percentile(bare["lat"], 0.95), percentile(full["lat"], 0.95), "ms"),
+        row("throughput, 1 conversation", statistics.median(bare["tp1"]), statistics.median(full["tp1"]), "msg/s"),
+        row("throughput, 10 conversations", statistics.median(bare["tp10"]), statistics.median(full["tp10"]), "msg/s"),
+        f"| latency growth over {args.turns} turns (median last 20 / first 20) | {bare['growth']:.2f} x "
+        f"({bare['growth_first']:.0f} -> {bare['growth_last']:.0f} ms) | {full['growth']:.2f} x "
+        f"({full['growth_first']:.0f} -> {full['growth_last']:.0f} ms) | |",
+        row("start-up to healthy", extra["bare_startup"], extra["full_startup"], "s"),
+        "",
+        "Resident memory after the run (MB):",
+        "",
+        "| process | MB |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {name} | {mb:.0f} |" for name, mb in extra["memory"].items()]
+    lines += [f"| **full stack total** | **{sum(extra['memory'].values()):.0f}** |", ""]
+    if extra.get("training") is not None:
+        lines.append(f"Training from an empty cache: {extra['training']:.0f} s.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=240)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--out", default="docs/benchmarks.md")
+    args = parser.parse_args()
+    if not shutil.which("redis-server"):
+        print("error: the benchmark needs redis-server", file=sys.stderr)
+        return 1
+    model = model_path()
+    if not model.exists():
+        print("error: no model for the current data: run `make train`", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        ports = Ports.free()
+        stack = Stack(ports=ports, model=model, run_dir=Path(tmp), quiet=True)
+        stack.use_redis = True
+        bare = None
+        try:
+            stack.start()
+            bare_port = free_port()
+            bare, bare_startup = start_bare(stack, bare_port, model)
+            language_of = {text: language for language, text in MIX}
+            targets = [Target("bare", f"http://127.0.0.1:{bare_port}", bare_sender(language_of)),
+                       Target("full", stack.gateway_url, send_full)]
+            results = asyncio.run(measure(targets, args.messages, args.turns, args.rounds))
+            memory = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
+            extra = {"bare_startup": bare_startup, "full_startup": stack.startup_seconds, "memory": memory}
+        finally:
+            if bare:
+                bare.terminate()
+                bare.wait(timeout=20)
+            stack.stop()
+    extra["training"] = None if args.skip_training else training_seconds()
+    text = report(results, extra, args)
+    (ROOT / args.out).write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

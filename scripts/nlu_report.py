@@ -1,0 +1,178 @@
+"""Per-language NLU evaluation on a held-out split of the project's own data.
+
+For every language file data/nlu/<lang>.yml, a fixed 20 % of each intent's examples (at least
+3) is held out; an NLU model is trained with config.yml on the rest of all languages together
+(one multilingual model, as in production); each language's held-out examples are then parsed
+and scored. Nonsense typed in Latin and Arabic script must fall back.
+
+    python -m scripts.nlu_report [--config config.yml] [--out docs/nlu-report.md]
+
+Writes the Markdown report and results/nlu-report.json, prints a summary.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from wegwijs.languages import SHIPPED
+from wegwijs.paths import NLU_DIR, ROOT
+
+HELD_OUT_SHARE = 0.2
+MIN_HELD_OUT = 3
+SEED = 20261128
+FALLBACK = "nlu_fallback"
+NONSENSE = {
+    "latin": ["asdkjh qwe", "qqq wpoe lkjh", "xyzzy plugh", "zzzz", "hjkl hjkl hjkl", "bnmv cxz"],
+    "arabic": ["ضصثق فغعهخ", "ضصثقف غعهخح جدشسي", "شسیب لبای", "ظطزر ذدئ", "ثقفغ", "کگپچ ژژژ"],
+}
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def read_examples(path: Path) -> dict[str, list[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        item["intent"]: [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
+        for item in data["nlu"]
+    }
+
+
+def split(examples: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    train, test = {}, {}
+    for intent, texts in examples.items():
+        shuffled = texts[:]
+        random.Random(f"{SEED}:{intent}").shuffle(shuffled)
+        cut = max(MIN_HELD_OUT, round(len(shuffled) * HELD_OUT_SHARE))
+        test[intent], train[intent] = shuffled[:cut], shuffled[cut:]
+    return train, test
+
+
+def write_nlu(path: Path, examples: dict[str, list[str]]) -> None:
+    items = [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)} for i, texts in examples.items()]
+    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": items}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def f1_report(pairs: list[tuple[str, str]]) -> dict:
+    intents = sorted({truth for truth, _ in pairs})
+    per_intent = {}
+    for intent in intents:
+        tp = sum(1 for t, p in pairs if t == intent and p == intent)
+        fp = sum(1 for t, p in pairs if t != intent and p == intent)
+        fn = sum(1 for t, p in pairs if t == intent and p != intent)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_intent[intent] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+    support = sum(v["support"] for v in per_intent.values())
+    return {
+        "accuracy": sum(1 for t, p in pairs if t == p) / len(pairs),
+        "macro_f1": sum(v["f1"] for v in per_intent.values()) / len(per_intent),
+        "weighted_f1": sum(v["f1"] * v["support"] for v in per_intent.values()) / support,
+        "examples": len(pairs),
+        "per_intent": per_intent,
+    }
+
+
+def evaluate(config: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "train").mkdir()
+        held_out: dict[str, dict[str, list[str]]] = {}
+        train_examples = 0
+        for language in SHIPPED:
+            train, test = split(read_examples(NLU_DIR / f"{language}.yml"))
+            write_nlu(work / "train" / f"{language}.yml", train)
+            held_out[language] = test
+            train_examples += sum(len(t) for t in train.values())
+        env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+        started = time.monotonic()
+        subprocess.run(
+            [RASA, "train", "nlu", "--config", str(config), "--nlu", str(work / "train"), "--out", str(work),
+             "--fixed-model-name", "nlu"],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        training_seconds = time.monotonic() - started
+        return asyncio.run(_score(work / "nlu.tar.gz", held_out, train_examples, training_seconds))
+
+
+async def _score(model: Path, held_out: dict, train_examples: int, training_seconds: float) -> dict:
+    logging.disable(logging.WARNING)
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def predict(text: str) -> str:
+        return (await agent.parse_message(text))["intent"]["name"]
+
+    languages = {}
+    for language, tests in held_out.items():
+        pairs = [(intent, await predict(text)) for intent, texts in tests.items() for text in texts]
+        report = f1_report(pairs)
+        report["confusions"] = sorted(
+            {f"{t} -> {p}" for t, p in pairs if t != p}, key=lambda c: -sum(1 for t, p in pairs if f"{t} -> {p}" == c)
+        )[:8]
+        languages[language] = report
+    nonsense = {}
+    for script, texts in NONSENSE.items():
+        predictions = [await predict(text) for text in texts]
+        nonsense[script] = {"fallback_rate": predictions.count(FALLBACK) / len(texts), "predictions": dict(zip(texts, predictions))}
+    return {"languages": languages, "nonsense": nonsense, "train_examples": train_examples,
+            "training_seconds": round(training_seconds, 1)}
+
+
+def markdown(results: dict, config: Path) -> str:
+    langs = results["languages"]
+    lines = [
+        "# NLU report, per language",
+        "",
+        f"Written by `make nlu-report` (scripts/nlu_report.py) with `{config.name}`. Held out: a fixed "
+        f"{int(HELD_OUT_SHARE * 100)} % of each intent's examples per language (at least {MIN_HELD_OUT}); one "
+        f"multilingual model trained on the other {results['train_examples']} examples of all languages together "
+        f"in {results['training_seconds']} s.",
+        "",
+        "| language | held-out examples | accuracy | macro F1 | weighted F1 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for language, r in langs.items():
+        lines.append(f"| {language} | {r['examples']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {r['weighted_f1']:.3f} |")
+    lines += ["", "Nonsense messages that fall back (`nlu_fallback`):", ""]
+    for script, r in results["nonsense"].items():
+        lines.append(f"- {script} script: {r['fallback_rate']:.0%} of {len(r['predictions'])}")
+    lines += ["", "## Intent F1 per language", "", "| intent | " + " | ".join(langs) + " |", "| --- |" + " --- |" * len(langs)]
+    for intent in next(iter(langs.values()))["per_intent"]:
+        lines.append(f"| {intent} | " + " | ".join(f"{langs[l]['per_intent'].get(intent, {}).get('f1', 0):.2f}" for l in langs) + " |")
+    lines += ["", "## Most frequent confusions (truth -> prediction)", ""]
+    for language, r in langs.items():
+        lines.append(f"- {language}: " + ("; ".join(r["confusions"]) or "none"))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Per-language NLU report on held-out data.")
+    parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--out", default="docs/nlu-report.md")
+    args = parser.parse_args()
+    config = ROOT / args.config
+    results = evaluate(config)
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "nlu-report.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    (ROOT / args.out).write_text(markdown(results, config), encoding="utf-8")
+    for language, r in results["languages"].items():
+        print(f"{language:6s} accuracy {r['accuracy']:.3f}  macro F1 {r['macro_f1']:.3f}  weighted F1 {r['weighted_f1']:.3f}")
+    for script, r in results["nonsense"].items():
+        print(f"nonsense ({script}): {r['fallback_rate']:.0%} fall back")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Fixtures that start the real services: a redis-server of the tests' own (on a free port, in
+a temporary folder, so the machine's Redis and a running `make run` are never touched), the
+action server, Rasa with the trained model, and the gateway."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from scripts.stack import Ports, Stack, port_open
+from scripts.train import model_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class RedisServer:
+    """A throwaway redis-server on 127.0.0.1."""
+
+    def __init__(self, port: int, folder: Path) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        server = shutil.which("redis-server")
+        if not server:
+            pytest.fail("redis-server is not installed: the tests need a real Redis (apt-get install redis-server)")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not port_open(port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    model = model_path()
+    if not model.exists():
+        pytest.fail(f"{model.name} is missing: run the tests with `make test`, which trains it")
+    ports = Ports.free()
+    redis = RedisServer(ports.redis, tmp_path_factory.mktemp("redis"))
+    running = Stack(ports=ports, redis_url=redis.url, model=model, run_dir=tmp_path_factory.mktemp("stack"), quiet=True)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        redis.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def conversation_id(request: pytest.FixtureRequest) -> str:
+    """A fresh conversation per test, so no test sees another's state."""
+    return "t-" + os.urandom(6).hex()

@@ -1,0 +1,75 @@
+"""Conversation tests per language, through the gateway against the running stack (real Redis,
+real model, real action server). Replies are compared with the catalog's text for the expected
+response key in the expected language, so a reply in the wrong language fails."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from wegwijs.languages import SHIPPED
+from wegwijs.paths import NLU_DIR
+from wegwijs.responses import load_specs, render
+
+SCRIPTS = Path(__file__).with_name("conversations")
+
+
+def load(language: str) -> dict:
+    return yaml.safe_load((SCRIPTS / f"{language}.yml").read_text(encoding="utf-8"))
+
+
+def cases() -> list:
+    return [
+        pytest.param(language, conversation, id=f"{language}: {conversation['name']}")
+        for language in SHIPPED
+        for conversation in load(language)["conversations"]
+    ]
+
+
+def training_texts() -> set[str]:
+    texts = set()
+    for path in NLU_DIR.glob("*.yml"):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            texts |= {line[2:].strip().lower() for line in item["examples"].splitlines() if line.startswith("- ")}
+    return texts
+
+
+def test_every_shipped_language_has_conversation_tests() -> None:
+    for language in SHIPPED:
+        script = load(language)
+        assert script["language"] == language
+        assert sum(len(c["turns"]) for c in script["conversations"]) >= 12
+
+
+def test_conversation_texts_are_not_training_examples() -> None:
+    """Beyond one- and two-word greetings, which every language's data must contain."""
+    seen = training_texts()
+    copied = [
+        turn["user"]
+        for language in SHIPPED
+        for conversation in load(language)["conversations"]
+        for turn in conversation["turns"]
+        if "payload" not in turn and len(turn["user"].split()) > 2 and turn["user"].strip().lower() in seen
+    ]
+    assert copied == []
+
+
+@pytest.mark.parametrize("language, conversation", cases())
+def test_conversation(gateway: httpx.Client, conversation_id: str, language: str, conversation: dict) -> None:
+    for number, turn in enumerate(conversation["turns"], start=1):
+        body = {"conversation_id": conversation_id, "text": turn["user"]}
+        if "payload" in turn:
+            body["payload"] = turn["payload"]
+        answer = gateway.post("/api/v1/messages", json=body)
+        where = f"turn {number} ({turn['user']!r})"
+        assert answer.status_code == 200, f"{where}: {answer.text}"
+        reply = answer.json()
+        expected_language = turn.get("language", language)
+        expected = render(load_specs()[turn["response"]], expected_language)
+        assert reply["language"] == expected_language, where
+        assert [m["text"] for m in reply["messages"]] == [expected.text], where
+        assert reply["messages"][0]["buttons"] == expected.buttons, where
+        assert reply["topic"] == turn["topic"], where
+        assert reply["phone_line"] == turn.get("phone_line"), where
