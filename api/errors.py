@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 def _where(error: dict) -> str:
-    return ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+    return ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "__root__")) or "body"
 
 
 async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

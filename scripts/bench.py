@@ -119,7 +119,7 @@ def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, 
     started = time.monotonic()
     log = open(stack.run_dir / "bare-rasa.log", "ab")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints", "bot/endpoints.yml",
+        [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints", "scripts/bench_endpoints.yml",
          "--credentials", "scripts/bench_credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

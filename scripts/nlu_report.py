@@ -111,8 +111,11 @@ async def _score(model: Path, held_out: dict, train_examples: int, training_seco
 
     agent = Agent.load(str(model))
 
+    async def parse(text: str) -> dict:
+        return await agent.parse_message(text)
+
     async def predict(text: str) -> str:
-        return (await agent.parse_message(text))["intent"]["name"]
+        return (await parse(text))["intent"]["name"]
 
     languages = {}
     for language, tests in held_out.items():

@@ -28,7 +28,7 @@ from wegwijs.paths import ROOT
 
 VENV_BIN = Path(sys.executable).parent
 MODELS_DIR = ROOT / "models"
-RUN_DIR = ROOT / ".run"
+RUN_DIR = Path(os.environ.get("WEGWIJS_RUN_DIR") or ROOT / ".run")
 
 
 class StackError(RuntimeError):

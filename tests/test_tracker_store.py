@@ -1,0 +1,50 @@
+"""The bounded tracker store keeps the latest session only, capped, in a real Redis."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import BoundedRedisTrackerStore, latest_session
+from scripts.stack import free_port
+from tests.conftest import RedisServer
+
+DOMAIN = Domain.from_path(Path(__file__).resolve().parent.parent / "bot" / "domain")
+
+
+def session(texts: list[str]) -> list:
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    for text in texts:
+        events += [UserUttered(text, {"name": "greet", "confidence": 1.0}), SlotSet("language", "nl"),
+                   ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
+    return events
+
+
+def test_latest_session_starts_at_its_session_start() -> None:
+    old, new = session(["a", "b"]), session(["c"])
+    kept = latest_session(old + new, max_events=100)
+    assert kept == new
+
+
+def test_latest_session_is_capped_from_the_end() -> None:
+    events = session([str(i) for i in range(100)])
+    assert latest_session(events, max_events=50) == events[-50:]
+
+
+def test_store_saves_only_the_latest_session(tmp_path: Path) -> None:
+    redis = RedisServer(free_port(), tmp_path)
+    try:
+        store = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=redis.port, key_prefix="t", max_events=30)
+        tracker = DialogueStateTracker.from_events("c1", session(["a", "b"]) + session(["c", "d"]), DOMAIN.slots)
+        asyncio.run(store.save(tracker))
+        restored = asyncio.run(store.retrieve("c1"))
+        assert [e.text for e in restored.events if isinstance(e, UserUttered)] == ["c", "d"]
+        assert restored.get_slot("language") == "nl"
+        many = DialogueStateTracker.from_events("c2", session([str(i) for i in range(40)]), DOMAIN.slots)
+        asyncio.run(store.save(many))
+        assert len(asyncio.run(store.retrieve("c2")).events) == 30
+    finally:
+        redis.stop()
