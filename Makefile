@@ -10,7 +10,7 @@ setup:
 	@bash scripts/setup.sh
 
 catalogs: setup
-	@$(PY) -m scripts.catalogs compile 2>/dev/null
+	@$(PY) -m scripts.catalogs compile
 
 # After changing bot/responses.yml: re-extract messages.pot and merge it into every .po.
 catalogs-update: setup

@@ -35,7 +35,7 @@ def update() -> None:
 
 def compile_all() -> None:
     for locale in TRANSLATED:
-        pybabel("compile", "-d", str(LOCALES_DIR), "-l", locale)
+        pybabel("compile", "-d", str(LOCALES_DIR), "-l", locale, "--statistics")
 
 
 def main() -> int:

@@ -24,10 +24,10 @@ from urllib.parse import urlparse
 import httpx
 
 from scripts.secrets_file import load_local_secrets
+from scripts.train import model_path
 from wegwijs.paths import ROOT
 
 VENV_BIN = Path(sys.executable).parent
-MODELS_DIR = ROOT / "models"
 RUN_DIR = Path(os.environ.get("WEGWIJS_RUN_DIR") or ROOT / ".run")
 
 
@@ -47,11 +47,12 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def latest_model() -> Path:
-    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise StackError("no trained model in models/: run `make train`")
-    return models[-1]
+def current_model() -> Path:
+    """The model trained from the current inputs (scripts/train.py names it after them)."""
+    model = model_path()
+    if not model.exists():
+        raise StackError(f"{model.name} is missing: run `make train`")
+    return model
 
 
 @dataclass
@@ -152,7 +153,7 @@ class Stack:
                 + "!" * 78 + "\n"
             )
         env = self.environment()
-        model = self.model or latest_model()
+        model = self.model or current_model()
         endpoints = "bot/endpoints.yml" if self.redis_url else "bot/endpoints.memory.yml"
         self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
                                 "--port", str(self.ports.actions)], env)

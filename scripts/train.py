@@ -49,6 +49,9 @@ def train(force: bool = False) -> tuple[Path, float]:
          "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
         cwd=ROOT, env=env, check=True,
     )
+    for stale in MODELS_DIR.glob("wegwijs-*.tar.gz"):
+        if stale != target:
+            stale.unlink()
     return target, time.monotonic() - started
 
 

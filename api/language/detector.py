@@ -25,6 +25,10 @@ from wegwijs.paths import NLU_DIR
 from wegwijs.responses import load_specs
 
 _MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+# Names that read the same in every language say nothing about the language.
+_NAMES = re.compile(
+    r"\b(iom|ind|unhcr|includ-eu|learn|moving the middle|samen|connecting diaspora|wegwijs)\b", re.IGNORECASE
+)
 _NON_LETTERS = re.compile(r"[^\w\s]|\d|_")
 MAX_NGRAM = 4
 
@@ -39,7 +43,7 @@ class Detection:
 
 
 def prepare(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = _NAMES.sub(" ", unicodedata.normalize("NFKC", text).lower())
     text = _MARKS.sub("", text).replace("\u200c", " ")
     return " ".join(_NON_LETTERS.sub(" ", text).split())
 
@@ -98,7 +102,7 @@ class LanguageDetector:
         trigrams = [gram for gram in grams if len(gram) == 3]
         seen = sum(1 for gram in trigrams if gram in self._counts[best])
         familiarity = seen / len(trigrams) if trigrams else 0.0
-        return Detection(best, 1.0 / total, familiarity, latin + arabic, len(prepared.split()))
+        return Detection(best, 1.0 / total, familiarity, sum(script_counts(prepared)), len(prepared.split()))
 
 
 def training_samples() -> dict[str, list[str]]:
