@@ -12,8 +12,8 @@ from scripts.nlu_report import evaluate
 from wegwijs.languages import SHIPPED
 from wegwijs.paths import ROOT
 
-MIN_WEIGHTED_F1 = {"nl": 0.75, "en": 0.75, "ar": 0.75, "fa-AF": 0.70}
-MIN_SAFETY_RECALL = 0.75
+MIN_WEIGHTED_F1 = {"nl": 0.80, "en": 0.84, "ar": 0.82, "fa-AF": 0.83}
+MIN_SAFETY_RECALL = 0.8
 MIN_NONSENSE_FALLBACK = 0.8
 
 
