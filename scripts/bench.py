@@ -203,7 +203,8 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         "| --- | --- |",
     ]
     lines += [f"| {name} | {mb:.0f} |" for name, mb in extra["memory"].items()]
-    lines += [f"| **full stack total** | **{sum(extra['memory'].values()):.0f}** |", ""]
+    lines += [f"| **full stack total** | **{sum(extra['memory'].values()):.0f}** |",
+              f"| bare `rasa run` (for comparison) | {extra['bare_memory']:.0f} |", ""]
     if extra.get("training") is not None:
         lines.append(f"Training from an empty cache: {extra['training']:.0f} s.")
     lines.append("")
@@ -239,7 +240,8 @@ def main() -> int:
                        Target("full", stack.gateway_url, send_full)]
             results = asyncio.run(measure(targets, args.messages, args.turns, args.rounds))
             memory = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
-            extra = {"bare_startup": bare_startup, "full_startup": stack.startup_seconds, "memory": memory}
+            extra = {"bare_startup": bare_startup, "full_startup": stack.startup_seconds, "memory": memory,
+                     "bare_memory": rss_mb(bare.pid)}
         finally:
             if bare:
                 bare.terminate()
