@@ -9,6 +9,10 @@ turns on this machine). This store
   may need later is not Rasa's to keep;
 - writes without the read-merge step: the Redis lock store already serialises the turns of one
   conversation across Rasa processes, and the HTTP API that could write beside it is off.
+- keeps case details out of the stored transcript once the conversation no longer needs them:
+  a user message that contains a case reference or a date is stored as ``[case details]``, and
+  the values of the case lookup's slots are dropped once the lookup has forgotten them
+  (actions/case_status.py). The action server has already read them in the turn they arrived.
 Configured in bot/endpoints.yml as ``type: bot.tracker_store.BoundedRedisTrackerStore``.
 """
 from __future__ import annotations
@@ -21,7 +25,28 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.cases.dates import parse_date
+from actions.cases.references import find_reference
+
 DEFAULT_MAX_EVENTS = 200
+REDACTED_TEXT = "[case details]"
+CASE_SLOTS = ("case_reference", "date_of_birth")
+
+
+def holds_case_details(text: Optional[str]) -> bool:
+    return bool(text) and (find_reference(text) is not None or parse_date(text) is not None)
+
+
+def redact(events: List[dict], current_slots: dict) -> List[dict]:
+    """Events as stored: case details out of user texts, forgotten case slot values dropped."""
+    for event in events:
+        if event.get("event") == "user" and holds_case_details(event.get("text")):
+            event["text"] = REDACTED_TEXT
+            if isinstance(event.get("parse_data"), dict):
+                event["parse_data"]["text"] = REDACTED_TEXT
+        elif event.get("event") == "slot" and event.get("name") in CASE_SLOTS and current_slots.get(event["name"]) is None:
+            event["value"] = None
+    return events
 
 
 def latest_session(events: List[Event], max_events: int) -> List[Event]:
@@ -42,7 +67,9 @@ class BoundedRedisTrackerStore(RedisTrackerStore):
 
     def serialise_tracker(self, tracker: DialogueStateTracker) -> Text:
         events = latest_session(list(tracker.events), self.max_events)
-        return json.dumps(Dialogue(tracker.sender_id, events).as_dict())
+        stored = Dialogue(tracker.sender_id, events).as_dict()
+        stored["events"] = redact(stored["events"], {name: tracker.get_slot(name) for name in CASE_SLOTS})
+        return json.dumps(stored)
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         await self.stream_events(tracker)

@@ -15,6 +15,7 @@ import asyncio
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -172,6 +173,20 @@ async def measure(targets: list[Target], messages: int, turns: int, rounds: int)
     return out
 
 
+CASE_LOOKUP = "IOM-NL-2026-000107 02-11-1985"  # a demo case (data/cases/demo.csv), synthetic
+
+
+async def case_lookups(target: Target, count: int) -> list[float]:
+    """One whole case lookup per fresh conversation (reference and date of birth in one message)."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        results = []
+        for i in range(count):
+            started = time.perf_counter()
+            await target.send(client, target.url, f"case-{i}-{os.getpid()}", CASE_LOOKUP)
+            results.append((time.perf_counter() - started) * 1000)
+        return results
+
+
 def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
     bare, full = results["bare"], results["full"]
 
@@ -197,6 +212,10 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         f"({full['growth_first']:.0f} -> {full['growth_last']:.0f} ms) | |",
         row("start-up to healthy", extra["bare_startup"], extra["full_startup"], "s"),
         "",
+        f"Case lookup turn (reference and date of birth in one message, identity check, SQLite case store, "
+        f"Redis throttle), full stack, {len(extra['lookups'])} lookups: p50 {statistics.median(extra['lookups']):.1f} ms, "
+        f"p95 {percentile(extra['lookups'], 0.95):.1f} ms.",
+        "",
         "Resident memory after the run (MB):",
         "",
         "| process | MB |",
@@ -219,6 +238,8 @@ def main() -> int:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--out", default="docs/benchmarks.md")
     args = parser.parse_args()
+    # A TERM (a CI timeout, `kill`) must still stop the services this run started.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if not shutil.which("redis-server"):
         print("error: the benchmark needs redis-server", file=sys.stderr)
         return 1
@@ -239,9 +260,10 @@ def main() -> int:
             targets = [Target("bare", f"http://127.0.0.1:{bare_port}", bare_sender(language_of)),
                        Target("full", stack.gateway_url, send_full)]
             results = asyncio.run(measure(targets, args.messages, args.turns, args.rounds))
+            lookups = asyncio.run(case_lookups(targets[1], 60))[10:]
             memory = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
             extra = {"bare_startup": bare_startup, "full_startup": stack.startup_seconds, "memory": memory,
-                     "bare_memory": rss_mb(bare.pid)}
+                     "bare_memory": rss_mb(bare.pid), "lookups": lookups}
         finally:
             if bare:
                 bare.terminate()

@@ -1,6 +1,7 @@
 """Local secrets: from the environment, else from the untracked file .env.local (created once).
 
-Only the shared token between the gateway and Rasa lives here today. Nothing secret is ever
+The shared token between the gateway and Rasa, and the key that hashes case references in the
+lookup throttle (actions/cases/throttle.py), live here. Nothing secret is ever
 committed: .env.local is in .gitignore.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ import secrets
 from wegwijs.paths import ROOT
 
 LOCAL_FILE = ROOT / ".env.local"
-GENERATED = ("WEGWIJS_RASA_TOKEN",)
+GENERATED = ("WEGWIJS_RASA_TOKEN", "WEGWIJS_LOOKUP_SECRET")
 
 
 def load_local_secrets() -> dict[str, str]:

@@ -29,6 +29,7 @@ from wegwijs.paths import ROOT
 
 VENV_BIN = Path(sys.executable).parent
 RUN_DIR = Path(os.environ.get("WEGWIJS_RUN_DIR") or ROOT / ".run")
+DEMO_CASES = ROOT / "data" / "cases" / "demo.csv"
 
 
 class StackError(RuntimeError):
@@ -84,6 +85,7 @@ class Stack:
     model: Optional[Path] = None
     run_dir: Path = RUN_DIR
     quiet: bool = False
+    cases_csv: Optional[Path] = DEMO_CASES
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     # -- configuration -------------------------------------------------------------------
@@ -95,6 +97,7 @@ class Stack:
             RASA_TELEMETRY_ENABLED="false",
             SANIC_HOST="127.0.0.1",
             TF_CPP_MIN_LOG_LEVEL="2",
+            WEGWIJS_RUN_DIR=str(self.run_dir),
             WEGWIJS_RASA_URL=f"http://127.0.0.1:{self.ports.rasa}",
             WEGWIJS_ACTIONS_URL=f"http://127.0.0.1:{self.ports.actions}/webhook",
         )
@@ -153,6 +156,7 @@ class Stack:
                 + "!" * 78 + "\n"
             )
         env = self.environment()
+        self.load_cases(env)
         model = self.model or current_model()
         endpoints = "bot/endpoints.yml" if self.redis_url else "bot/endpoints.memory.yml"
         self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
@@ -164,6 +168,19 @@ class Stack:
                                 "--port", str(self.ports.gateway), "--no-access-log"], env)
         self._wait("gateway", self.healthy, 240)
         self.startup_seconds = time.monotonic() - started
+
+    def load_cases(self, env: dict[str, str]) -> None:
+        """Import the demo cases (synthetic people) into the case store the action server reads."""
+        if not self.cases_csv:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "actions.cases.importer", str(self.cases_csv), "--quiet"],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise StackError(f"importing {self.cases_csv.name} failed:\n{result.stderr}")
+        self._say(f"Cases from {self.cases_csv.relative_to(ROOT)}: {result.stdout.strip()}")
 
     def healthy(self) -> bool:
         try:

@@ -17,6 +17,9 @@ from scripts.stack import Ports, Stack, port_open
 from scripts.train import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The demo cases' references and dates of birth (data/cases/demo.csv): no log may ever hold them.
+DEMO_CASE_DETAILS = ("IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-000913", "1990-05-14",
+                     "1985-11-02", "2001-01-30", "14-05-1990", "02-11-1985", "30-01-2001")
 
 
 class RedisServer:
@@ -58,6 +61,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         running.stop()
         redis.stop()
+    leaks = [log.name for log in running.run_dir.glob("*.log") if any(
+        detail in log.read_text(encoding="utf-8", errors="replace") for detail in DEMO_CASE_DETAILS)]
+    assert not leaks, f"demo case references or dates of birth were logged by the whole run: {leaks}"
 
 
 @pytest.fixture(scope="session")

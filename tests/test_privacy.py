@@ -19,3 +19,24 @@ def test_message_text_and_ids_stay_out_of_logs(stack: Stack, gateway: httpx.Clie
         content = log.read_text(encoding="utf-8", errors="replace")
         assert marker not in content, log.name
         assert conversation not in content, log.name
+
+
+DEMO_DETAILS = ["IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-000913", "2026000042", "2026000107",
+                "2025000913", "1990-05-14", "14-05-1990", "1985-11-02", "02-11-1985", "2001-01-30", "30-01-2001"]
+
+
+def demo_details_in(text: str) -> list[str]:
+    return [detail for detail in DEMO_DETAILS if detail.lower() in text.lower()]
+
+
+def test_case_details_stay_out_of_logs_and_the_stored_transcript(stack: Stack, gateway: httpx.Client) -> None:
+    import redis
+
+    conversation = "priv-case-" + os.urandom(5).hex()
+    for text in ("where is my case", "IOM-NL-2026-000042", "14-05-1990"):
+        assert gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": text}).status_code == 200
+    for log in stack.run_dir.glob("*.log"):
+        assert not demo_details_in(log.read_text(encoding="utf-8", errors="replace")), log.name
+    stored = redis.Redis.from_url(stack.redis_url).get("wegwijs:tracker:api:" + conversation)
+    assert stored, "the conversation is stored in Redis"
+    assert not demo_details_in(stored.decode("utf-8"))

@@ -48,3 +48,34 @@ def test_store_saves_only_the_latest_session(tmp_path: Path) -> None:
         assert len(asyncio.run(store.retrieve("c2")).events) == 30
     finally:
         redis.stop()
+
+
+def test_case_details_are_kept_only_while_the_lookup_needs_them(tmp_path: Path) -> None:
+    redis = RedisServer(free_port(), tmp_path)
+    try:
+        store = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=redis.port, key_prefix="t")
+        during = session(["where is my case"]) + [
+            UserUttered("iom nl 2026 000042", {"name": "case_status", "confidence": 1.0}),
+            SlotSet("case_reference", "IOM-NL-2026-000042"), ActionExecuted("action_listen"),
+        ]
+        tracker = DialogueStateTracker.from_events("c3", during, DOMAIN.slots)
+        asyncio.run(store.save(tracker))
+        stored = redis_text(redis, "t:tracker:c3")
+        assert "000042" not in stored.split('"slot"')[0], "the typed reference is not stored"
+        assert asyncio.run(store.retrieve("c3")).get_slot("case_reference") == "IOM-NL-2026-000042", "still needed"
+
+        after = during + [UserUttered("14 mei 1990", {"name": "nlu_fallback", "confidence": 1.0}),
+                          SlotSet("date_of_birth", "1990-05-14"), ActionExecuted("action_case_status"),
+                          SlotSet("case_reference", None), SlotSet("date_of_birth", None)]
+        asyncio.run(store.save(DialogueStateTracker.from_events("c3", after, DOMAIN.slots)))
+        stored = redis_text(redis, "t:tracker:c3")
+        assert "000042" not in stored and "1990" not in stored and "mei" not in stored
+        assert "where is my case" in stored, "other messages are kept"
+    finally:
+        redis.stop()
+
+
+def redis_text(redis: RedisServer, key: str) -> str:
+    import redis as redis_client
+
+    return redis_client.Redis(port=redis.port).get(key).decode("utf-8")

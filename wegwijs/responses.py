@@ -19,6 +19,9 @@ from wegwijs.paths import RESPONSES_FILE
 from wegwijs.phone_lines import contacts
 
 LANGUAGE_BUTTONS = "languages"
+# Filled per message by Rasa from what an action passes (``utter_message(date=...)``), so a
+# rendered text keeps them as ``{date}``.
+RUNTIME_PLACEHOLDERS = ("date", "place")
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ def render(spec: ResponseSpec, language: str) -> Rendered:
     """The reply in ``language``, placeholders filled."""
     gettext = translator(language).gettext
     values = dict(contacts().placeholders(), language_name=native_name(language))
+    values.update({name: "{%s}" % name for name in RUNTIME_PLACEHOLDERS})
     text = gettext(spec.text).format(**values)
     if spec.language_buttons:
         buttons = [{"title": native_name(code), "payload": language_chosen_payload(code)} for code in SHIPPED]

@@ -1,0 +1,124 @@
+"""The case status conversation: the form's validation and the lookup it ends with.
+
+``validate_case_status_form`` reads a case reference and a date of birth from whatever the user
+types (both in one message, in any order, any digits) and lets a later message correct either.
+A message with neither gets a hint in the user's language, unless it clearly means something
+else (a question, "stop", a safety message): then the form steps aside and the rules answer.
+
+``action_case_status`` runs the identity check (actions/cases/lookup.py) and answers with the
+stage explained, the next step's date as the user's locale writes it, the place and the
+programme's phone line; then forgets the reference and the date of birth.
+
+Domain needs: slots ``case_reference``, ``date_of_birth``, ``language``; form
+``case_status_form``; the ``utter_case_*`` responses of bot/responses.yml.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.cases.dates import format_for, parse_date
+from actions.cases.lookup import verified_case
+from actions.cases.programmes import PHONE_LINE, stage_response
+from actions.cases.references import find_reference, remove_reference
+from actions.cases.store import CaseStore
+from actions.cases.throttle import Throttle, throttle_from_env
+
+REFERENCE_SLOT = "case_reference"
+BIRTH_SLOT = "date_of_birth"
+# With neither value in the message, a confident other intent means the user moved on.
+STAYING_INTENTS = {"nlu_fallback", "case_status"}
+MOVED_ON_CONFIDENCE = 0.6
+
+
+@lru_cache(maxsize=1)
+def store() -> CaseStore:
+    return CaseStore()
+
+
+@lru_cache(maxsize=1)
+def throttle() -> Throttle:
+    secret = os.environ.get("WEGWIJS_LOOKUP_SECRET") or os.environ.get("WEGWIJS_RASA_TOKEN") or ""
+    if not secret:
+        raise RuntimeError("WEGWIJS_LOOKUP_SECRET is not set")
+    return throttle_from_env(os.environ.get("REDIS_URL"), secret.encode("utf-8"))
+
+
+def read_values(text: str) -> Dict[Text, Optional[Text]]:
+    found: Dict[Text, Optional[Text]] = {}
+    reference = find_reference(text)
+    if reference:
+        found[REFERENCE_SLOT] = reference
+    birth = parse_date(remove_reference(text))
+    if birth:
+        found[BIRTH_SLOT] = birth.isoformat()
+    return found
+
+
+class ValidateCaseStatusForm(Action):
+    def name(self) -> Text:
+        return "validate_case_status_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        found = read_values(message.get("text") or "")
+        if found:
+            return [SlotSet(slot, value) for slot, value in found.items()]
+        intent = message.get("intent") or {}
+        if intent.get("name") not in STAYING_INTENTS and (intent.get("confidence") or 0) >= MOVED_ON_CONFIDENCE:
+            return []  # the form steps aside; the rules answer what the user asked
+        requested = tracker.get_slot("requested_slot")
+        if requested == BIRTH_SLOT:
+            dispatcher.utter_message(response="utter_date_of_birth_not_understood")
+        elif requested == REFERENCE_SLOT:
+            dispatcher.utter_message(response="utter_case_reference_not_understood")
+        return [SlotSet(requested, None)] if requested else []
+
+
+class ActionCaseStatus(Action):
+    def name(self) -> Text:
+        return "action_case_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        forget = [SlotSet(REFERENCE_SLOT, None), SlotSet(BIRTH_SLOT, None)]
+        reference, birth = tracker.get_slot(REFERENCE_SLOT), tracker.get_slot(BIRTH_SLOT)
+        if not reference or not birth:
+            return forget
+        metadata = tracker.latest_message.get("metadata") or {}
+        case = await verified_case(
+            store(), throttle(), tracker.sender_id, reference, dt.date.fromisoformat(birth),
+            channel=metadata.get("channel"), sender_phone=metadata.get("sender_phone"),
+        )
+        if case is None:
+            dispatcher.utter_message(response="utter_case_not_found")
+            return forget
+        language = tracker.get_slot("language") or "en"
+        dispatcher.utter_message(response=stage_response(case.programme, case.stage))
+        date = format_for(case.next_step_date, language) if case.next_step_date else None
+        if date and case.next_step_place:
+            dispatcher.utter_message(response="utter_case_next_step_date_place", date=date, place=case.next_step_place)
+        elif date:
+            dispatcher.utter_message(response="utter_case_next_step_date", date=date)
+        elif case.next_step_place:
+            dispatcher.utter_message(response="utter_case_next_step_place", place=case.next_step_place)
+        dispatcher.utter_message(response=f"utter_case_call_{PHONE_LINE[case.programme]}")
+        return forget
+
+
+class ActionForgetCaseDetails(Action):
+    """After the user stops the lookup: forget what they typed so far."""
+
+    def name(self) -> Text:
+        return "action_forget_case_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return [SlotSet(REFERENCE_SLOT, None), SlotSet(BIRTH_SLOT, None)]

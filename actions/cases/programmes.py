@@ -1,0 +1,25 @@
+"""The programmes a case can belong to, their stages in order, and the phone line of each."""
+from __future__ import annotations
+
+STAGES: dict[str, tuple[str, ...]] = {
+    "voluntary_return": (
+        "intake", "counselling", "travel_documents_requested", "travel_booked", "departed",
+        "reintegration_support", "closed",
+    ),
+    "family_reunification": (
+        "registered", "dna_sample_scheduled", "dna_sample_taken", "dna_result_sent_to_ind",
+        "travel_being_arranged", "travel_booked", "arrived", "closed",
+    ),
+    "resettlement": ("selected", "pre_departure", "travel_booked", "arrived", "closed"),
+}
+
+PHONE_LINE: dict[str, str] = {
+    "voluntary_return": "return",
+    "family_reunification": "reunification",
+    "resettlement": "general",
+}
+
+
+def stage_response(programme: str, stage: str) -> str:
+    """The response key that explains a stage (bot/responses.yml)."""
+    return f"utter_case_{programme}_{stage}"

@@ -1,0 +1,142 @@
+"""Nobody learns whose case exists, and guessing is throttled: against the running stack.
+
+- 5 failures in one conversation lock its lookups (a correct attempt then fails too), while
+  another conversation can still look the same case up;
+- 5 failures for one reference, spread over conversations, lock that reference;
+- an unknown reference, a wrong date of birth and a locked reference give byte-identical
+  replies, and take the same time at the action server (p95 within 5 ms over 200 tries each).
+The synthetic cases used here are imported for these tests only, so the demo cases stay free.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scripts.stack import Stack
+from wegwijs.responses import load_specs, render
+
+ROOT = Path(__file__).resolve().parent.parent
+POOL = [f"IOM-NL-2099-{n:06d}" for n in range(1, 81)]
+BIRTH = "1970-01-01"
+TRIES = 200
+
+
+@pytest.fixture(scope="module")
+def pool_cases(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    export = tmp_path_factory.mktemp("pool") / "pool.csv"
+    export.write_text(
+        "case_reference,programme,stage,next_step_date,next_step_place,date_of_birth,phone,last_updated\n"
+        + "".join(f"{ref},voluntary_return,intake,,,{BIRTH},,2026-11-01T00:00:00\n" for ref in POOL),
+        encoding="utf-8",
+    )
+    subprocess.run([sys.executable, "-m", "actions.cases.importer", str(export), "--quiet"],
+                   cwd=ROOT, env=stack.environment(), check=True, capture_output=True)
+    return list(POOL)
+
+
+def conversation() -> str:
+    return "sec-" + os.urandom(6).hex()
+
+
+def look_up(gateway: httpx.Client, conversation_id: str, reference: str, birth: str) -> dict:
+    answer = gateway.post("/api/v1/messages", json={"conversation_id": conversation_id, "text": f"{reference} {birth}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def found(reply: dict) -> bool:
+    stage = render(load_specs()["utter_case_voluntary_return_intake"], reply["language"]).text
+    return reply["messages"][0]["text"] == stage
+
+
+def test_five_failures_lock_the_conversation(gateway: httpx.Client, pool_cases: list[str]) -> None:
+    reference, chat = pool_cases[0], conversation()
+    assert found(look_up(gateway, conversation(), reference, BIRTH))
+    for n in range(6):
+        assert not found(look_up(gateway, chat, f"IOM-NL-2098-{n:06d}", BIRTH))
+    refused = look_up(gateway, chat, reference, BIRTH)
+    assert not found(refused) and refused["phone_line"] == "general"
+    assert found(look_up(gateway, conversation(), reference, BIRTH)), "the reference itself is not locked"
+
+
+def test_failures_spread_over_conversations_lock_the_reference(gateway: httpx.Client, pool_cases: list[str]) -> None:
+    reference = pool_cases[1]
+    for _ in range(5):
+        assert not found(look_up(gateway, conversation(), reference, "1970-01-02"))
+    assert not found(look_up(gateway, conversation(), reference, BIRTH)), "a locked reference refuses the right date"
+    assert found(look_up(gateway, conversation(), pool_cases[2], BIRTH)), "other references are not locked"
+
+
+def test_unknown_wrong_and_locked_give_identical_replies(gateway: httpx.Client, pool_cases: list[str]) -> None:
+    locked = pool_cases[3]
+    for _ in range(5):
+        look_up(gateway, conversation(), locked, "1970-01-02")
+    for language_hint in ("nl", "ar"):
+        replies = []
+        for reference, birth in ((f"IOM-NL-2097-000001", BIRTH), (pool_cases[4], "1970-01-03"), (locked, BIRTH)):
+            chat = conversation()
+            body = {"conversation_id": chat, "text": f"{reference} {birth}", "language": language_hint}
+            answer = gateway.post("/api/v1/messages", json=body)
+            # Everything but the conversation's own id, byte for byte as sent.
+            replies.append(answer.content.replace(chat.encode(), b""))
+        assert replies[0] == replies[1] == replies[2]
+
+
+def action_request(sender: str, reference: str, birth: str) -> dict:
+    return {
+        "next_action": "action_case_status",
+        "sender_id": sender,
+        "version": "3.6.2",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": {"case_reference": reference, "date_of_birth": birth, "language": "en"},
+            "latest_message": {"text": "", "intent": {}, "entities": [], "metadata": {"channel": "api"}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "case_status_form",
+        },
+    }
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def test_failures_take_the_same_time(stack: Stack, pool_cases: list[str]) -> None:
+    url = f"http://127.0.0.1:{stack.ports.actions}/webhook"
+    locked = pool_cases[5]
+    wrong_pool = pool_cases[10:]  # 70 references x at most 3 wrong dates each: none of them locks
+    with httpx.Client(timeout=30) as client:
+        for _ in range(5):
+            client.post(url, json=action_request(conversation(), locked, "1970-01-02"))
+        timings: dict[str, list[float]] = {"unknown": [], "wrong": [], "locked": []}
+        bodies: dict[str, set] = {kind: set() for kind in timings}
+        for n in range(TRIES + 10):
+            attempts = {
+                "unknown": (f"IOM-NL-2096-{n:06d}", BIRTH),
+                "wrong": (wrong_pool[n % len(wrong_pool)], "1970-01-02"),
+                "locked": (locked, BIRTH),
+            }
+            kinds = list(attempts) if n % 2 else list(reversed(attempts))  # alternate the order
+            for kind in kinds:
+                request = action_request(conversation(), *attempts[kind])
+                started = time.perf_counter()
+                answer = client.post(url, json=request)
+                elapsed = (time.perf_counter() - started) * 1000
+                assert answer.status_code == 200
+                if n >= 10:  # the first rounds warm up connections and caches
+                    timings[kind].append(elapsed)
+                    bodies[kind].add(str(answer.json()["responses"]))
+    assert bodies["unknown"] == bodies["wrong"] == bodies["locked"] and len(bodies["unknown"]) == 1
+    p95s = {kind: p95(values) for kind, values in timings.items()}
+    assert max(p95s.values()) - min(p95s.values()) < 5.0, p95s
