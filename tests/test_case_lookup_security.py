@@ -140,3 +140,19 @@ def test_failures_take_the_same_time(stack: Stack, pool_cases: list[str]) -> Non
     assert bodies["unknown"] == bodies["wrong"] == bodies["locked"] and len(bodies["unknown"]) == 1
     p95s = {kind: p95(values) for kind, values in timings.items()}
     assert max(p95s.values()) - min(p95s.values()) < 5.0, p95s
+
+
+def test_a_case_with_a_phone_number_needs_that_number_on_whatsapp(stack: Stack) -> None:
+    url = f"http://127.0.0.1:{stack.ports.actions}/webhook"
+
+    def stage_shown(channel: str, phone: str | None) -> bool:
+        request = action_request(conversation(), "IOM-NL-2026-000215", "1978-03-21")  # demo case with a phone
+        request["tracker"]["latest_message"]["metadata"] = {"channel": channel, "sender_phone": phone}
+        responses = httpx.post(url, json=request, timeout=30).json()["responses"]
+        return responses[0]["response"] == "utter_case_voluntary_return_counselling"
+
+    assert stage_shown("whatsapp", "+31612345678")
+    assert stage_shown("whatsapp", "31612345678"), "WhatsApp gives numbers without the plus"
+    assert not stage_shown("whatsapp", "+31687654321")
+    assert not stage_shown("whatsapp", None)
+    assert stage_shown("api", None), "the web chat has no number to check"
