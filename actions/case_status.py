@@ -44,9 +44,9 @@ def store() -> CaseStore:
 
 @lru_cache(maxsize=1)
 def throttle() -> Throttle:
-    secret = os.environ.get("WEGWIJS_LOOKUP_SECRET") or os.environ.get("WEGWIJS_RASA_TOKEN") or ""
+    secret = os.environ.get("WEGWIJS_LOOKUP_SECRET")
     if not secret:
-        raise RuntimeError("WEGWIJS_LOOKUP_SECRET is not set")
+        raise RuntimeError("WEGWIJS_LOOKUP_SECRET is not set (scripts/stack.py sets it from .env.local)")
     return throttle_from_env(os.environ.get("REDIS_URL"), secret.encode("utf-8"))
 
 

@@ -201,6 +201,10 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         f"(`{model_path().name}`), same Redis tracker and lock store, same action server, same message mix of {len(MIX)} "
         f"messages in four languages, {args.messages} messages per measurement in {args.rounds} alternating rounds.",
         "",
+        "Bare Rasa keeps Rasa's stock `RedisTrackerStore`, which replays a conversation's whole history on every "
+        "turn; the full stack uses `bot/tracker_store.py`. Conversations in the latency and throughput rounds run to "
+        f"{args.messages // args.rounds} turns, so the stock store's growth is part of bare Rasa's figures.",
+        "",
         "| measure | bare Rasa | full stack | full / bare |",
         "| --- | --- | --- | --- |",
         row("p50 latency per turn", statistics.median(bare["lat"]), statistics.median(full["lat"]), "ms"),

@@ -171,7 +171,7 @@ class Stack:
 
     def load_cases(self, env: dict[str, str]) -> None:
         """Import the demo cases (synthetic people) into the case store the action server reads."""
-        if not self.cases_csv:
+        if not self.cases_csv or os.environ.get("WEGWIJS_LOAD_DEMO_CASES") == "0":
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(

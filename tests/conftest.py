@@ -18,8 +18,8 @@ from scripts.train import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The demo cases' references and dates of birth (data/cases/demo.csv): no log may ever hold them.
-DEMO_CASE_DETAILS = ("IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-000913", "1990-05-14",
-                     "1985-11-02", "2001-01-30", "14-05-1990", "02-11-1985", "30-01-2001")
+DEMO_CASE_DETAILS = ("IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-000913", "2026000042", "2026000107",
+                     "2025000913", "1990-05-14", "1985-11-02", "2001-01-30", "14-05-1990", "02-11-1985", "30-01-2001")
 
 
 class RedisServer:

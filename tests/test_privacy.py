@@ -6,6 +6,7 @@ import os
 import httpx
 
 from scripts.stack import Stack
+from tests.conftest import DEMO_CASE_DETAILS
 
 
 def test_message_text_and_ids_stay_out_of_logs(stack: Stack, gateway: httpx.Client) -> None:
@@ -21,12 +22,8 @@ def test_message_text_and_ids_stay_out_of_logs(stack: Stack, gateway: httpx.Clie
         assert conversation not in content, log.name
 
 
-DEMO_DETAILS = ["IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-000913", "2026000042", "2026000107",
-                "2025000913", "1990-05-14", "14-05-1990", "1985-11-02", "02-11-1985", "2001-01-30", "30-01-2001"]
-
-
 def demo_details_in(text: str) -> list[str]:
-    return [detail for detail in DEMO_DETAILS if detail.lower() in text.lower()]
+    return [detail for detail in DEMO_CASE_DETAILS if detail.lower() in text.lower()]
 
 
 def test_case_details_stay_out_of_logs_and_the_stored_transcript(stack: Stack, gateway: httpx.Client) -> None:

@@ -10,27 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Optional
 
 from babel.dates import format_date, get_month_names
 
-from actions.cases.digits import to_ascii_digits, to_locale_digits
+from actions.cases.digits import to_locale_digits
 from wegwijs.languages import babel_name
+from wegwijs.normalize import normalize
 
 # Locales whose month names people may type: the shipped languages, Iranian Persian and the
 # Levantine/Iraqi Arabic names (كانون الثاني ...).
 MONTH_NAME_LOCALES = ("nl", "en", "ar", "fa_AF", "fa", "ar_SY", "ar_IQ", "ps")
 EARLIEST_YEAR = 1900
 
-_MARKS = re.compile("[\u064b-\u065f\u0670\u0640\u200c\u200f\u200e]")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,4})\s*[-/.\s]\s*(\d{1,2})\s*[-/.\s]\s*(\d{1,4})(?!\d)")
 
 
 def _fold(text: str) -> str:
-    text = _MARKS.sub("", unicodedata.normalize("NFKC", text).lower())
-    return text.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا").replace("ي", "ی").replace("ك", "ک")
+    """One spelling for Arabic-script variants and digits (wegwijs.normalize), lower case."""
+    return normalize(text).lower()
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +49,7 @@ def _month_names() -> list[tuple[str, int]]:
 def parse_date(text: str, today: Optional[dt.date] = None) -> Optional[dt.date]:
     """The date of birth written in ``text``, or None when there is none or it cannot be one."""
     today = today or dt.date.today()
-    folded = to_ascii_digits(_fold(text)).replace("،", " ").replace(",", " ")
+    folded = _fold(text).replace("،", " ").replace(",", " ")
     for candidate in _numeric_candidates(folded) + _named_candidates(folded):
         if EARLIEST_YEAR <= candidate.year and candidate <= today:
             return candidate

@@ -1,4 +1,4 @@
-"""Digits in other scripts: reading them as ASCII, and writing a locale's own digits."""
+"""Writing a locale's own digits (reading any digits as ASCII is wegwijs.normalize's job)."""
 from __future__ import annotations
 
 from babel import Locale
@@ -9,12 +9,6 @@ DIGITS = {
     "arab": "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",
     "arabext": "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9",
 }
-_TO_ASCII = str.maketrans({d: str(i) for system in ("arab", "arabext") for i, d in enumerate(DIGITS[system])})
-
-
-def to_ascii_digits(text: str) -> str:
-    """Arabic-Indic (١٤) and Persian (۱۴) digits as 0-9."""
-    return text.translate(_TO_ASCII)
 
 
 def to_locale_digits(text: str, babel_locale: str) -> str:

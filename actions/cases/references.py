@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Optional
 
-from actions.cases.digits import to_ascii_digits
+from wegwijs.normalize import normalize
 
 _REFERENCE = re.compile(r"\biom[\s\-_./]*nl[\s\-_./]*(\d{4})[\s\-_./]*(\d{6})(?!\d)", re.IGNORECASE)
 
@@ -28,4 +27,4 @@ def remove_reference(text: str) -> str:
 
 
 def _prepare(text: str) -> str:
-    return to_ascii_digits(unicodedata.normalize("NFKC", text))
+    return normalize(text)
