@@ -50,6 +50,11 @@ def throttle() -> Throttle:
     return throttle_from_env(os.environ.get("REDIS_URL"), secret.encode("utf-8"))
 
 
+def forget() -> List[Dict[Text, Any]]:
+    """The events that clear what the user typed for the lookup."""
+    return [SlotSet(REFERENCE_SLOT, None), SlotSet(BIRTH_SLOT, None)]
+
+
 def read_values(text: str) -> Dict[Text, Optional[Text]]:
     found: Dict[Text, Optional[Text]] = {}
     reference = find_reference(text)
@@ -88,10 +93,9 @@ class ActionCaseStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        forget = [SlotSet(REFERENCE_SLOT, None), SlotSet(BIRTH_SLOT, None)]
         reference, birth = tracker.get_slot(REFERENCE_SLOT), tracker.get_slot(BIRTH_SLOT)
         if not reference or not birth:
-            return forget
+            return forget()
         metadata = tracker.latest_message.get("metadata") or {}
         case = await verified_case(
             store(), throttle(), tracker.sender_id, reference, dt.date.fromisoformat(birth),
@@ -99,7 +103,7 @@ class ActionCaseStatus(Action):
         )
         if case is None:
             dispatcher.utter_message(response="utter_case_not_found")
-            return forget
+            return forget()
         language = tracker.get_slot("language") or "en"
         dispatcher.utter_message(response=stage_response(case.programme, case.stage))
         date = format_for(case.next_step_date, language) if case.next_step_date else None
@@ -110,7 +114,7 @@ class ActionCaseStatus(Action):
         elif case.next_step_place:
             dispatcher.utter_message(response="utter_case_next_step_place", place=case.next_step_place)
         dispatcher.utter_message(response=f"utter_case_call_{PHONE_LINE[case.programme]}")
-        return forget
+        return forget()
 
 
 class ActionForgetCaseDetails(Action):
@@ -121,4 +125,4 @@ class ActionForgetCaseDetails(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return [SlotSet(REFERENCE_SLOT, None), SlotSet(BIRTH_SLOT, None)]
+        return forget()

@@ -25,10 +25,10 @@ import httpx
 
 from scripts.secrets_file import load_local_secrets
 from scripts.train import model_path
-from wegwijs.paths import ROOT
+from wegwijs.paths import ROOT, run_dir
 
 VENV_BIN = Path(sys.executable).parent
-RUN_DIR = Path(os.environ.get("WEGWIJS_RUN_DIR") or ROOT / ".run")
+RUN_DIR = run_dir()
 DEMO_CASES = ROOT / "data" / "cases" / "demo.csv"
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Optional
 
-from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, create_engine, select
+from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, create_engine, func, select
 from sqlalchemy.engine import Engine
 
-from wegwijs.paths import ROOT
+from wegwijs.paths import run_dir
 
 metadata = MetaData()
 cases = Table(
@@ -47,9 +46,9 @@ def default_url() -> str:
     """DATABASE_URL, else a SQLite file in the run folder."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    run_dir = Path(os.environ.get("WEGWIJS_RUN_DIR") or ROOT / ".run")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{run_dir / 'cases.sqlite3'}"
+    folder = run_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'cases.sqlite3'}"
 
 
 class CaseStore:
@@ -82,7 +81,7 @@ class CaseStore:
 
     def count(self) -> int:
         with self.engine.connect() as connection:
-            return len(connection.execute(select(cases.c.reference)).all())
+            return connection.execute(select(func.count()).select_from(cases)).scalar_one()
 
     def dispose(self) -> None:
         self.engine.dispose()
