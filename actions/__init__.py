@@ -1,4 +1,4 @@
 """Custom actions, one module each; `rasa run actions --actions actions` loads them all."""
-from actions.human_line import ActionHumanLine
+from actions.phone_line import ActionPhoneLine
 
-__all__ = ["ActionHumanLine"]
+__all__ = ["ActionPhoneLine"]

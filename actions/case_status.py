@@ -6,8 +6,9 @@ A message with neither gets a hint in the user's language, unless it clearly mea
 else (a question, "stop", a safety message): then the form steps aside and the rules answer.
 
 ``action_case_status`` runs the identity check (actions/cases/lookup.py) and answers with the
-stage explained, the next step's date as the user's locale writes it, the place and the
-programme's phone line; then forgets the reference and the date of birth.
+stage explained, the next step's date as the user's locale writes it and the place, then forgets
+the reference and the date of birth; action_phone_line follows with the programme's line (the
+stage replies name it in bot/responses.yml).
 
 Domain needs: slots ``case_reference``, ``date_of_birth``, ``language``; form
 ``case_status_form``; the ``utter_case_*`` responses of bot/responses.yml.
@@ -25,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cases.dates import format_for, parse_date
 from actions.cases.lookup import verified_case
-from actions.cases.programmes import PHONE_LINE, stage_response
+from actions.cases.programmes import stage_response
 from actions.cases.references import find_reference, remove_reference
 from actions.cases.store import CaseStore
 from actions.cases.throttle import Throttle, throttle_from_env
@@ -113,7 +114,6 @@ class ActionCaseStatus(Action):
             dispatcher.utter_message(response="utter_case_next_step_date", date=date)
         elif case.next_step_place:
             dispatcher.utter_message(response="utter_case_next_step_place", place=case.next_step_place)
-        dispatcher.utter_message(response=f"utter_case_call_{PHONE_LINE[case.programme]}")
         return forget()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import aiohttp
@@ -24,6 +24,7 @@ class BotReply:
     text: str
     buttons: list[dict[str, str]]
     response: Optional[str]
+    links: list[dict[str, str]] = field(default_factory=list)
 
 
 class RasaClient:
@@ -54,7 +55,8 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(type(error).__name__) from error
         replies = [
-            BotReply(text=m.get("text") or "", buttons=m.get("buttons") or [], response=m.get("response"))
+            BotReply(text=m.get("text") or "", buttons=m.get("buttons") or [], response=m.get("response"),
+                     links=m.get("links") or [])
             for m in payload.get("messages", [])
         ]
         # Rasa answers an internal failure (its NLG, its tracker store) with no reply at all.

@@ -62,9 +62,15 @@ class ButtonOut(BaseModel):
     payload: str
 
 
+class LinkOut(BaseModel):
+    title: str = Field(..., description="What to show: the phone number as the user dials it.")
+    url: str = Field(..., description="A tel: link (RFC 3966), for channels that show links.")
+
+
 class BotMessageOut(BaseModel):
     text: str
     buttons: List[ButtonOut] = []
+    links: List[LinkOut] = []
 
 
 class MessageOut(BaseModel):

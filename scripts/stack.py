@@ -86,6 +86,7 @@ class Stack:
     run_dir: Path = RUN_DIR
     quiet: bool = False
     cases_csv: Optional[Path] = DEMO_CASES
+    opening_hours: Optional[Path] = None  # None: WEGWIJS_OPENING_HOURS_FILE or bot/opening_hours.yml
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     # -- configuration -------------------------------------------------------------------
@@ -101,6 +102,8 @@ class Stack:
             WEGWIJS_RASA_URL=f"http://127.0.0.1:{self.ports.rasa}",
             WEGWIJS_ACTIONS_URL=f"http://127.0.0.1:{self.ports.actions}/webhook",
         )
+        if self.opening_hours:
+            env["WEGWIJS_OPENING_HOURS_FILE"] = str(self.opening_hours)
         if self.redis_url:
             parsed = urlparse(self.redis_url)
             env.update(

@@ -15,6 +15,8 @@ import pytest
 
 from scripts.stack import Ports, Stack, port_open
 from scripts.train import model_path
+# IOM's real opening hours are not known (bot/opening_hours.yml); the stack under test uses these.
+from tests.phone_texts import OPENING_HOURS
 
 ROOT = Path(__file__).resolve().parent.parent
 # The demo cases' references and dates of birth (data/cases/demo.csv): no log may ever hold them.
@@ -54,7 +56,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail(f"{model.name} is missing: run the tests with `make test`, which trains it")
     ports = Ports.free()
     redis = RedisServer(ports.redis, tmp_path_factory.mktemp("redis"))
-    running = Stack(ports=ports, redis_url=redis.url, model=model, run_dir=tmp_path_factory.mktemp("stack"), quiet=True)
+    running = Stack(ports=ports, redis_url=redis.url, model=model, run_dir=tmp_path_factory.mktemp("stack"), quiet=True,
+                    opening_hours=OPENING_HOURS)
     try:
         running.start()
         yield running

@@ -3,6 +3,7 @@ real model, real action server). Replies are compared with the catalog's text fo
 response key in the expected language, so a reply in the wrong language fails."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ import yaml
 
 from wegwijs.languages import SHIPPED
 from wegwijs.paths import NLU_DIR
+from tests.phone_texts import phone_texts
 from wegwijs.responses import load_specs, render
 
 SCRIPTS = Path(__file__).with_name("conversations")
@@ -56,12 +58,22 @@ def test_conversation_texts_are_not_training_examples() -> None:
     assert copied == []
 
 
+def expected_texts(first: str, turn: dict, language: str, before: dt.datetime) -> list[list[str]]:
+    """The reply's text, then what action_phone_line adds: each line of the turn (``phones``, else
+    ``phone_line``) as given where the user is (``where``, else unknown), with its hours."""
+    lines = turn.get("phones", [turn["phone_line"]] if turn.get("phone_line") else [])
+    where = turn.get("where", "unknown")
+    after = dt.datetime.now(dt.timezone.utc)
+    return [[first] + [text for line in lines for text in phone_texts(line, where, language, now)] for now in (before, after)]
+
+
 @pytest.mark.parametrize("language, conversation", cases())
 def test_conversation(gateway: httpx.Client, conversation_id: str, language: str, conversation: dict) -> None:
     for number, turn in enumerate(conversation["turns"], start=1):
         body = {"conversation_id": conversation_id, "text": turn["user"]}
         if "payload" in turn:
             body["payload"] = turn["payload"]
+        before = dt.datetime.now(dt.timezone.utc)
         answer = gateway.post("/api/v1/messages", json=body)
         where = f"turn {number} ({turn['user']!r})"
         assert answer.status_code == 200, f"{where}: {answer.text}"
@@ -69,7 +81,7 @@ def test_conversation(gateway: httpx.Client, conversation_id: str, language: str
         expected_language = turn.get("language", language)
         expected = render(load_specs()[turn["response"]], expected_language)
         assert reply["language"] == expected_language, where
-        assert [m["text"] for m in reply["messages"]] == [expected.text], where
+        assert [m["text"] for m in reply["messages"]] in expected_texts(expected.text, turn, expected_language, before), where
         assert reply["messages"][0]["buttons"] == expected.buttons, where
         assert reply["topic"] == turn["topic"], where
         assert reply["phone_line"] == turn.get("phone_line"), where

@@ -9,12 +9,22 @@ import yaml
 
 from wegwijs.paths import PHONE_LINES_FILE
 
+GENERAL = "general"
+
 
 @dataclass(frozen=True)
 class Contacts:
     lines: dict[str, str]  # line name -> E.164
+    topics: dict[str, str]  # topic -> line name
     website: str
     emergency: str
+
+    def line_for_topic(self, topic: str) -> str:
+        return self.topics.get(topic, GENERAL)
+
+    def tel_uri(self, line: str) -> str:
+        """The RFC 3966 ``tel:`` link of a line (tel:+31-88-746-4466)."""
+        return phonenumbers.format_number(phonenumbers.parse(self.lines[line]), phonenumbers.PhoneNumberFormat.RFC3966)
 
     def national(self, line: str) -> str:
         number = phonenumbers.parse(self.lines[line])
@@ -25,8 +35,10 @@ class Contacts:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
     def placeholders(self) -> dict[str, str]:
-        """The values for the ``{phone_*}``, ``{website}`` and ``{emergency}`` placeholders."""
-        values = {"website": self.website, "emergency": self.emergency}
+        """The values for the ``{phone_*}``, ``{country_code}``, ``{website}`` and ``{emergency}``
+        placeholders."""
+        country = phonenumbers.parse(self.lines[GENERAL]).country_code
+        values = {"website": self.website, "emergency": self.emergency, "country_code": f"+{country}"}
         for line in self.lines:
             values[f"phone_{line}"] = self.national(line)
             values[f"phone_{line}_intl"] = self.international(line)
@@ -39,4 +51,8 @@ def contacts() -> Contacts:
     for number in raw["lines"].values():
         if not phonenumbers.is_valid_number(phonenumbers.parse(number)):
             raise ValueError(f"{PHONE_LINES_FILE}: {number!r} is not a valid phone number")
-    return Contacts(lines=dict(raw["lines"]), website=raw["website"], emergency=str(raw["emergency"]))
+    topics = dict(raw.get("topics") or {})
+    unknown = set(topics.values()) - set(raw["lines"])
+    if unknown or GENERAL not in raw["lines"]:
+        raise ValueError(f"{PHONE_LINES_FILE}: topics name unknown lines {sorted(unknown)} or `general` is missing")
+    return Contacts(lines=dict(raw["lines"]), topics=topics, website=raw["website"], emergency=str(raw["emergency"]))

@@ -14,14 +14,16 @@ from typing import Optional
 import yaml
 
 from wegwijs.catalogs import translator
-from wegwijs.languages import SHIPPED, native_name
+from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED, native_name
 from wegwijs.paths import RESPONSES_FILE
 from wegwijs.phone_lines import contacts
 
 LANGUAGE_BUTTONS = "languages"
+LRM = "\u200e"
+LEFT_TO_RIGHT_VALUES = ("country_code",)
 # Filled per message by Rasa from what an action passes (``utter_message(date=...)``), so a
 # rendered text keeps them as ``{date}``.
-RUNTIME_PLACEHOLDERS = ("date", "place")
+RUNTIME_PLACEHOLDERS = ("date", "place", "time", "day")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,13 @@ def language_chosen_payload(code: str) -> str:
 def render(spec: ResponseSpec, language: str) -> Rendered:
     """The reply in ``language``, placeholders filled."""
     gettext = translator(language).gettext
-    values = dict(contacts().placeholders(), language_name=native_name(language))
+    values = contacts().placeholders()
+    if language in RIGHT_TO_LEFT:
+        # Left-to-right marks keep "+31 88 746 4466" in order inside Arabic-script text; without
+        # them a phone shows the plus sign at the wrong end.
+        values = {name: f"{LRM}{value}{LRM}" if name in LEFT_TO_RIGHT_VALUES or name.startswith("phone_") else value
+                  for name, value in values.items()}
+    values["language_name"] = native_name(language)
     values.update({name: "{%s}" % name for name in RUNTIME_PLACEHOLDERS})
     text = gettext(spec.text).format(**values)
     if spec.language_buttons:

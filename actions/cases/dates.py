@@ -15,7 +15,7 @@ from typing import Optional
 
 from babel.dates import format_date, get_month_names
 
-from actions.cases.digits import to_locale_digits
+from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
 from wegwijs.normalize import normalize
 

@@ -1,4 +1,4 @@
-"""The programmes a case can belong to, their stages in order, and the phone line of each."""
+"""The programmes a case can belong to and their stages in order."""
 from __future__ import annotations
 
 STAGES: dict[str, tuple[str, ...]] = {
@@ -12,13 +12,6 @@ STAGES: dict[str, tuple[str, ...]] = {
     ),
     "resettlement": ("selected", "pre_departure", "travel_booked", "arrived", "closed"),
 }
-
-PHONE_LINE: dict[str, str] = {
-    "voluntary_return": "return",
-    "family_reunification": "reunification",
-    "resettlement": "general",
-}
-
 
 def stage_response(programme: str, stage: str) -> str:
     """The response key that explains a stage (bot/responses.yml)."""

@@ -76,7 +76,7 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
             "language": settled.language,
             "topic": topic,
             "phone_line": line,
-            "messages": [{"text": r.text, "buttons": r.buttons} for r in replies],
+            "messages": [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies],
         }
     )
 

@@ -1,0 +1,128 @@
+"""``action_phone_line``: the one place that decides which phone line to give and presents it.
+
+Which line: the topic of the conversation, read from the replies the assistant gave (their
+``topic`` and ``phone_line`` in bot/responses.yml): the most recent reply about a subject
+decides; voluntary return and family reunification have their own line, everything else gets
+the general line (bot/phone_lines.yml). The contact answer in this turn gets every line.
+
+How: for someone in the Netherlands the national number; for someone abroad the +31 number
+with a note; when we do not know, both. Abroad means the user said so (slot ``abroad``, from
+the intents ``location_abroad`` / ``location_netherlands``) or, failing that, they write from a
+WhatsApp number with a country code other than +31. Channels that show links get a ``tel:``
+link beside the text. Then the line's opening hours (bot/opening_hours.yml), if configured:
+open until when, or when it opens next.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Dict, List, Optional, Text
+
+import phonenumbers
+from babel.dates import format_date, format_time
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from wegwijs.digits import to_locale_digits
+from wegwijs.languages import babel_name
+from wegwijs.opening_hours import OpeningHours, opening_hours
+from wegwijs.phone_lines import GENERAL, contacts
+from wegwijs.responses import load_specs
+
+PHONE_PREFIX = "utter_phone_"
+NETHERLANDS, ABROAD, UNKNOWN = "netherlands", "abroad", "unknown"
+NETHERLANDS_COUNTRY_CODE = 31
+# Replies on these topics say nothing about which line the user needs, unless they name one
+# (case answers name their programme's line; the form's questions and next steps name none;
+# "thank you, I will give you the numbers for abroad" names none either).
+NOT_A_SUBJECT = frozenset({"smalltalk", "language", "human_handover", "out_of_scope", "case_status", "contact"})
+# Replies after which every line is given (in their own turn).
+EVERY_LINE = frozenset({"utter_contact_info"})
+# Channels whose clients show links: the chat API (the web chat renders its `links`). WhatsApp
+# shows plain text and makes phone numbers tappable itself.
+LINK_CHANNELS = frozenset({"api"})
+
+
+def lines_for_conversation(events: List[Dict[Text, Any]]) -> List[Text]:
+    specs = load_specs()
+    everything = list(dict.fromkeys(contacts().lines))
+    this_turn = True
+    for event in reversed(events):
+        if event.get("event") == "user":
+            this_turn = False
+        if event.get("event") != "bot":
+            continue
+        key = (event.get("metadata") or {}).get("utter_action") or ""
+        spec = specs.get(key)
+        if spec is None or key.startswith(PHONE_PREFIX):
+            continue
+        if key in EVERY_LINE and this_turn:
+            return everything
+        if spec.phone_line:
+            return [spec.phone_line]
+        if spec.topic not in NOT_A_SUBJECT:
+            return [contacts().line_for_topic(spec.topic)]
+    return [GENERAL]
+
+
+def whereabouts(abroad_slot: Optional[bool], metadata: Dict[Text, Any]) -> Text:
+    if abroad_slot is not None:
+        return ABROAD if abroad_slot else NETHERLANDS
+    sender = metadata.get("sender_phone") if metadata.get("channel") == "whatsapp" else None
+    if sender:
+        try:
+            number = phonenumbers.parse(sender if str(sender).startswith("+") else f"+{sender}", None)
+        except phonenumbers.NumberParseException:
+            return UNKNOWN
+        return NETHERLANDS if number.country_code == NETHERLANDS_COUNTRY_CODE else ABROAD
+    return UNKNOWN
+
+
+def hours_message(hours: OpeningHours, line: Text, now: dt.datetime, language: Text) -> Optional[Dict[Text, Any]]:
+    """The response (and its runtime values) that tells when the line is open, or None."""
+    state = hours.line_state(line, now)
+    if state is None:
+        return None
+    locale = babel_name(language)
+    today = now.astimezone(hours.zone).date()
+    if state.change is None:
+        return {"response": "utter_phone_open_now" if state.open else "utter_phone_closed_now"}
+    time = to_locale_digits(format_time(state.change.time(), "short", locale=locale), locale)
+    day = state.change.date()
+    if state.open:
+        if day == today:
+            return {"response": "utter_phone_open_until", "time": time}
+        return {"response": "utter_phone_open_now"}
+    if day == today:
+        return {"response": "utter_phone_closed_opens_today", "time": time}
+    if day == today + dt.timedelta(days=1):
+        return {"response": "utter_phone_closed_opens_tomorrow", "time": time}
+    day_text = to_locale_digits(format_date(day, "EEEE d MMMM", locale=locale), locale)
+    return {"response": "utter_phone_closed_opens_on", "day": day_text, "time": time}
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class ActionPhoneLine(Action):
+    clock: Callable[[], dt.datetime] = staticmethod(utc_now)
+
+    def name(self) -> Text:
+        return "action_phone_line"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        metadata = tracker.latest_message.get("metadata") or {}
+        where = whereabouts(tracker.get_slot("abroad"), metadata)
+        language = tracker.get_slot("language") or "en"
+        now = self.clock()
+        for line in lines_for_conversation(tracker.events):
+            link = None
+            if metadata.get("channel") in LINK_CHANNELS:
+                shown = contacts().international(line) if where == ABROAD else contacts().national(line)
+                link = {"links": [{"title": shown, "url": contacts().tel_uri(line)}]}
+            dispatcher.utter_message(response=f"{PHONE_PREFIX}{line}_{where}", json_message=link)
+            hours = hours_message(opening_hours(), line, now, language)
+            if hours:
+                dispatcher.utter_message(**hours)
+        return []
