@@ -1,0 +1,153 @@
+"""The hand-over queue in Redis: tickets, their order, and claiming one atomically.
+
+A ticket is a hash; the queue is a sorted set of the queued tickets' ids, scored so that urgent
+tickets (safety) come before normal ones and, within a priority, the oldest first. A
+conversation has at most one open ticket. Claiming runs as one Lua script, so when two staff
+members click at once exactly one of them gets the ticket. Everything lives in Redis, so tickets
+survive a restart of every other process (and of Redis itself, with its append-only file).
+
+Ticket ids are 128 random bits, URL-safe: they can appear in URLs without telling anything.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, fields
+from typing import Literal, Optional
+
+from redis.asyncio import Redis
+
+PREFIX = "wegwijs:handover:"
+QUEUE = PREFIX + "queue"
+Priority = Literal["urgent", "normal"]
+Status = Literal["queued", "active", "closed"]
+REASONS = ("user_request", "repeated_fallback", "safety", "case_locked")
+# Score = rank * RANK_SPAN + created milliseconds: every urgent ticket sorts before every normal one.
+RANK = {"urgent": 0, "normal": 1}
+RANK_SPAN = 10 ** 14
+CLOSED_TTL_SECONDS = 30 * 24 * 3600
+
+CLAIM = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'active', 'holder', ARGV[1], 'claimed', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[3])
+return 1
+"""
+
+# Open a ticket unless the conversation already has one; returns the id of the open ticket.
+OPEN = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+"""
+
+CLOSE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'closed' then return 0 end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'holder') ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], 'status', 'closed', 'closed', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    conversation: str
+    channel: str
+    language: str
+    topic: str
+    priority: Priority
+    reason: str
+    created: float
+    status: Status
+    holder: str = ""
+
+    @classmethod
+    def from_hash(cls, raw: dict) -> "Ticket":
+        values = {k.decode(): v.decode() for k, v in raw.items()}
+        names = {f.name for f in fields(cls)}
+        known = {k: v for k, v in values.items() if k in names}
+        known["created"] = float(known["created"])
+        return cls(**known)
+
+
+def ticket_key(ticket_id: str) -> str:
+    return f"{PREFIX}ticket:{ticket_id}"
+
+
+def conversation_key(conversation: str) -> str:
+    return f"{PREFIX}conversation:{conversation}"
+
+
+def score(priority: Priority, created: float) -> int:
+    return RANK[priority] * RANK_SPAN + int(created * 1000)
+
+
+class TicketQueue:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._claim = redis.register_script(CLAIM)
+        self._open = redis.register_script(OPEN)
+        self._close = redis.register_script(CLOSE)
+
+    async def open(self, conversation: str, channel: str, language: str, topic: str,
+                   priority: Priority, reason: str) -> Ticket:
+        """Queue the conversation, or return its ticket if it already has an open one."""
+        if reason not in REASONS:
+            raise ValueError(f"unknown hand-over reason {reason!r}")
+        ticket_id = secrets.token_urlsafe(16)
+        created = time.time()
+        mapping = {"id": ticket_id, "conversation": conversation, "channel": channel, "language": language,
+                   "topic": topic, "priority": priority, "reason": reason, "created": repr(created),
+                   "status": "queued", "holder": ""}
+        flat = [item for pair in mapping.items() for item in pair]
+        open_id = await self._open(
+            keys=[conversation_key(conversation), ticket_key(ticket_id), QUEUE],
+            args=[ticket_id, score(priority, created), *flat],
+        )
+        ticket = await self.get(open_id.decode() if isinstance(open_id, bytes) else open_id)
+        assert ticket is not None
+        return ticket
+
+    async def get(self, ticket_id: str) -> Optional[Ticket]:
+        raw = await self._redis.hgetall(ticket_key(ticket_id))
+        return Ticket.from_hash(raw) if raw else None
+
+    async def open_for(self, conversation: str) -> Optional[Ticket]:
+        """The conversation's open (queued or active) ticket, if any."""
+        ticket_id = await self._redis.get(conversation_key(conversation))
+        return await self.get(ticket_id.decode()) if ticket_id else None
+
+    async def position(self, ticket_id: str) -> Optional[int]:
+        """1 for the next ticket to be claimed; None when the ticket is not queued."""
+        rank = await self._redis.zrank(QUEUE, ticket_id)
+        return None if rank is None else rank + 1
+
+    async def queued(self, language: Optional[str] = None) -> list[Ticket]:
+        """Queued tickets, urgent first, oldest first; optionally of one language."""
+        ids = [raw.decode() for raw in await self._redis.zrange(QUEUE, 0, -1)]
+        tickets = [ticket for ticket in [await self.get(i) for i in ids] if ticket]
+        return [t for t in tickets if language is None or t.language == language]
+
+    async def claim(self, ticket_id: str, holder: str) -> bool:
+        """True for exactly one of any number of concurrent claims of a queued ticket."""
+        won = await self._claim(keys=[ticket_key(ticket_id), QUEUE], args=[holder, repr(time.time()), ticket_id])
+        return bool(won)
+
+    async def close(self, ticket_id: str, holder: Optional[str] = None) -> bool:
+        """Close a queued or active ticket (only its holder may, when ``holder`` is given)."""
+        ticket = await self.get(ticket_id)
+        if ticket is None:
+            return False
+        done = await self._close(
+            keys=[ticket_key(ticket_id), QUEUE, conversation_key(ticket.conversation)],
+            args=[ticket_id, holder or "", repr(time.time()), CLOSED_TTL_SECONDS],
+        )
+        return done == 1

@@ -1,0 +1,157 @@
+"""The hand-over queue against a real redis-server: order, atomic claims, one open ticket per
+conversation, and tickets that survive restarts."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from api.handover.tickets import TicketQueue
+from scripts.stack import free_port, port_open
+
+
+class DurableRedis:
+    """A redis-server of this test's own that keeps an append-only file, so it can restart."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port, self.folder = free_port(), folder
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder),
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not port_open(self.port):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        assert self.process
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is not installed: the tests need a real Redis")
+    server = DurableRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def queue_for(server: DurableRedis) -> tuple[Redis, TicketQueue]:
+    redis = Redis(host="127.0.0.1", port=server.port)
+    return redis, TicketQueue(redis)
+
+
+def test_safety_jumps_ahead_of_earlier_normal_tickets(redis_server: DurableRedis) -> None:
+    async def scenario():
+        redis, queue = queue_for(redis_server)
+        first = await queue.open("c1", "api", "fa-AF", "voluntary_return", "normal", "user_request")
+        second = await queue.open("c2", "api", "nl", "contact", "normal", "repeated_fallback")
+        urgent = await queue.open("c3", "api", "ar", "safety", "urgent", "safety")
+        order = [t.id for t in await queue.queued()]
+        positions = [await queue.position(t.id) for t in (first, second, urgent)]
+        dari = [t.id for t in await queue.queued(language="fa-AF")]
+        await redis.close()
+        return order, positions, dari, (first.id, second.id, urgent.id)
+
+    order, positions, dari, (first, second, urgent) = run(scenario())
+    assert order == [urgent, first, second]
+    assert positions == [2, 3, 1]
+    assert dari == [first]
+
+
+def test_a_conversation_has_one_open_ticket(redis_server: DurableRedis) -> None:
+    async def scenario():
+        redis, queue = queue_for(redis_server)
+        one = await queue.open("c1", "api", "nl", "contact", "normal", "user_request")
+        again = await queue.open("c1", "api", "nl", "contact", "urgent", "safety")
+        closed = await queue.close(one.id)
+        fresh = await queue.open("c1", "api", "nl", "contact", "normal", "user_request")
+        await redis.close()
+        return one, again, closed, fresh
+
+    one, again, closed, fresh = run(scenario())
+    assert again.id == one.id and closed and fresh.id != one.id
+
+
+def test_concurrent_claims_exactly_one_wins(redis_server: DurableRedis) -> None:
+    async def scenario():
+        clients = [queue_for(redis_server) for _ in range(10)]
+        ticket = await clients[0][1].open("c1", "api", "nl", "contact", "normal", "user_request")
+        wins = await asyncio.gather(*(queue.claim(ticket.id, f"agent{n}") for n, (_, queue) in enumerate(clients)))
+        stored = await clients[0][1].get(ticket.id)
+        position = await clients[0][1].position(ticket.id)
+        for redis, _ in clients:
+            await redis.close()
+        return wins, stored, position
+
+    wins, stored, position = run(scenario())
+    assert sum(wins) == 1
+    assert stored.status == "active" and stored.holder == f"agent{wins.index(True)}"
+    assert position is None, "a claimed ticket leaves the queue"
+
+
+def test_only_the_holder_closes_an_active_ticket(redis_server: DurableRedis) -> None:
+    async def scenario():
+        redis, queue = queue_for(redis_server)
+        ticket = await queue.open("c1", "api", "nl", "contact", "normal", "user_request")
+        await queue.claim(ticket.id, "anna")
+        by_other = await queue.close(ticket.id, holder="bram")
+        by_holder = await queue.close(ticket.id, holder="anna")
+        twice = await queue.close(ticket.id, holder="anna")
+        open_now = await queue.open_for("c1")
+        await redis.close()
+        return by_other, by_holder, twice, open_now
+
+    assert run(scenario()) == (False, True, False, None)
+
+
+def test_tickets_survive_a_redis_restart(redis_server: DurableRedis) -> None:
+    async def before():
+        redis, queue = queue_for(redis_server)
+        queued = await queue.open("c1", "api", "fa-AF", "voluntary_return", "normal", "user_request")
+        active = await queue.open("c2", "api", "ar", "safety", "urgent", "safety")
+        await queue.claim(active.id, "anna")
+        await redis.close()
+        return queued, active
+
+    async def after():
+        redis, queue = queue_for(redis_server)
+        result = [await queue.get(t.id) for t in tickets], await queue.queued(), await queue.open_for("c2")
+        await redis.close()
+        return result
+
+    tickets = run(before())
+    redis_server.stop()
+    redis_server.start()
+    stored, queued, open_c2 = run(after())
+    assert [t.status for t in stored] == ["queued", "active"]
+    assert [t.id for t in queued] == [tickets[0].id]
+    assert open_c2.holder == "anna"
+
+
+def test_an_unknown_reason_is_refused(redis_server: DurableRedis) -> None:
+    async def scenario():
+        redis, queue = queue_for(redis_server)
+        try:
+            await queue.open("c1", "api", "nl", "contact", "normal", "because")
+        finally:
+            await redis.close()
+
+    with pytest.raises(ValueError, match="unknown hand-over reason"):
+        run(scenario())
