@@ -1,7 +1,8 @@
 """Local secrets: from the environment, else from the untracked file .env.local (created once).
 
-The shared token between the gateway and Rasa, and the key that hashes case references in the
-lookup throttle (actions/cases/throttle.py), live here. Nothing secret is ever
+The shared token between the gateway and Rasa, the key that hashes case references in the
+lookup throttle (actions/cases/throttle.py) and the key that hashes staff login names in the
+login throttle (api/staff/accounts.py) live here. Nothing secret is ever
 committed: .env.local is in .gitignore.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import secrets
 from wegwijs.paths import ROOT
 
 LOCAL_FILE = ROOT / ".env.local"
-GENERATED = ("WEGWIJS_RASA_TOKEN", "WEGWIJS_LOOKUP_SECRET")
+GENERATED = ("WEGWIJS_RASA_TOKEN", "WEGWIJS_LOOKUP_SECRET", "WEGWIJS_STAFF_SECRET")
 
 
 def load_local_secrets() -> dict[str, str]:

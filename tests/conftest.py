@@ -8,12 +8,12 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import httpx
 import pytest
 
-from scripts.stack import Ports, Stack, port_open
+from scripts.stack import Ports, Stack, free_port, port_open
 from scripts.train import model_path
 # IOM's real opening hours are not known (bot/opening_hours.yml); the stack under test uses these.
 from tests.phone_texts import OPENING_HOURS
@@ -25,28 +25,44 @@ DEMO_CASE_DETAILS = ("IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-00
 
 
 class RedisServer:
-    """A throwaway redis-server on 127.0.0.1."""
+    """A redis-server of the tests' own on 127.0.0.1. ``durable`` keeps an append-only file
+    (fsync on every write), so a test can stop and start it and find its data again."""
 
-    def __init__(self, port: int, folder: Path) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        server = shutil.which("redis-server")
-        if not server:
+    def __init__(self, folder: Path, durable: bool = False) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.folder, self.durable = folder, durable
+        self.process: Optional[subprocess.Popen] = None
+        if not shutil.which("redis-server"):
             pytest.fail("redis-server is not installed: the tests need a real Redis (apt-get install redis-server)")
         folder.mkdir(parents=True, exist_ok=True)
+        self.start()
+
+    def start(self) -> None:
+        keep = ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
         self.process = subprocess.Popen(
-            [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder), "--save", "", "--appendonly", "no"],
+            [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+             "--dir", str(self.folder), "--save", "", *keep],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while not port_open(port):
+        while not port_open(self.port):
             if time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)
 
     def stop(self) -> None:
+        assert self.process
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A durable Redis for one test."""
+    server = RedisServer(tmp_path, durable=True)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +70,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     model = model_path()
     if not model.exists():
         pytest.fail(f"{model.name} is missing: run the tests with `make test`, which trains it")
+    redis = RedisServer(tmp_path_factory.mktemp("redis"))
     ports = Ports.free()
-    redis = RedisServer(ports.redis, tmp_path_factory.mktemp("redis"))
     running = Stack(ports=ports, redis_url=redis.url, model=model, run_dir=tmp_path_factory.mktemp("stack"), quiet=True,
                     opening_hours=OPENING_HOURS)
     try:

@@ -3,61 +3,24 @@ conversation, and tickets that survive restarts."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
-import time
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from api.handover.tickets import TicketQueue
-from scripts.stack import free_port, port_open
-
-
-class DurableRedis:
-    """A redis-server of this test's own that keeps an append-only file, so it can restart."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port, self.folder = free_port(), folder
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not port_open(self.port):
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        assert self.process
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path):
-    if not shutil.which("redis-server"):
-        pytest.fail("redis-server is not installed: the tests need a real Redis")
-    server = DurableRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+from tests.conftest import RedisServer
 
 
 def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def queue_for(server: DurableRedis) -> tuple[Redis, TicketQueue]:
+def queue_for(server: RedisServer) -> tuple[Redis, TicketQueue]:
     redis = Redis(host="127.0.0.1", port=server.port)
     return redis, TicketQueue(redis)
 
 
-def test_safety_jumps_ahead_of_earlier_normal_tickets(redis_server: DurableRedis) -> None:
+def test_safety_jumps_ahead_of_earlier_normal_tickets(redis_server: RedisServer) -> None:
     async def scenario():
         redis, queue = queue_for(redis_server)
         first = await queue.open("c1", "api", "fa-AF", "voluntary_return", "normal", "user_request")
@@ -75,7 +38,7 @@ def test_safety_jumps_ahead_of_earlier_normal_tickets(redis_server: DurableRedis
     assert dari == [first]
 
 
-def test_a_conversation_has_one_open_ticket(redis_server: DurableRedis) -> None:
+def test_a_conversation_has_one_open_ticket(redis_server: RedisServer) -> None:
     async def scenario():
         redis, queue = queue_for(redis_server)
         one = await queue.open("c1", "api", "nl", "contact", "normal", "user_request")
@@ -89,7 +52,7 @@ def test_a_conversation_has_one_open_ticket(redis_server: DurableRedis) -> None:
     assert again.id == one.id and closed and fresh.id != one.id
 
 
-def test_concurrent_claims_exactly_one_wins(redis_server: DurableRedis) -> None:
+def test_concurrent_claims_exactly_one_wins(redis_server: RedisServer) -> None:
     async def scenario():
         clients = [queue_for(redis_server) for _ in range(10)]
         ticket = await clients[0][1].open("c1", "api", "nl", "contact", "normal", "user_request")
@@ -106,7 +69,7 @@ def test_concurrent_claims_exactly_one_wins(redis_server: DurableRedis) -> None:
     assert position is None, "a claimed ticket leaves the queue"
 
 
-def test_only_the_holder_closes_an_active_ticket(redis_server: DurableRedis) -> None:
+def test_only_the_holder_closes_an_active_ticket(redis_server: RedisServer) -> None:
     async def scenario():
         redis, queue = queue_for(redis_server)
         ticket = await queue.open("c1", "api", "nl", "contact", "normal", "user_request")
@@ -121,7 +84,7 @@ def test_only_the_holder_closes_an_active_ticket(redis_server: DurableRedis) -> 
     assert run(scenario()) == (False, True, False, None)
 
 
-def test_tickets_survive_a_redis_restart(redis_server: DurableRedis) -> None:
+def test_tickets_survive_a_redis_restart(redis_server: RedisServer) -> None:
     async def before():
         redis, queue = queue_for(redis_server)
         queued = await queue.open("c1", "api", "fa-AF", "voluntary_return", "normal", "user_request")
@@ -145,7 +108,7 @@ def test_tickets_survive_a_redis_restart(redis_server: DurableRedis) -> None:
     assert open_c2.holder == "anna"
 
 
-def test_an_unknown_reason_is_refused(redis_server: DurableRedis) -> None:
+def test_an_unknown_reason_is_refused(redis_server: RedisServer) -> None:
     async def scenario():
         redis, queue = queue_for(redis_server)
         try:

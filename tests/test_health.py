@@ -36,7 +36,7 @@ def start_gateway(env: dict[str, str], port: int) -> subprocess.Popen:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(free_port(), tmp_path)
+    server = RedisServer(tmp_path)
     yield server
     if server.process.poll() is None:
         server.stop()

@@ -35,7 +35,7 @@ def test_latest_session_is_capped_from_the_end() -> None:
 
 
 def test_store_saves_only_the_latest_session(tmp_path: Path) -> None:
-    redis = RedisServer(free_port(), tmp_path)
+    redis = RedisServer(tmp_path)
     try:
         store = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=redis.port, key_prefix="t", max_events=30)
         tracker = DialogueStateTracker.from_events("c1", session(["a", "b"]) + session(["c", "d"]), DOMAIN.slots)
@@ -51,7 +51,7 @@ def test_store_saves_only_the_latest_session(tmp_path: Path) -> None:
 
 
 def test_case_details_are_kept_only_while_the_lookup_needs_them(tmp_path: Path) -> None:
-    redis = RedisServer(free_port(), tmp_path)
+    redis = RedisServer(tmp_path)
     try:
         store = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=redis.port, key_prefix="t")
         during = session(["where is my case"]) + [
