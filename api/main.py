@@ -13,9 +13,10 @@ from api.body_limit import BodyLimitMiddleware
 from api.conversation_store import open_store
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
-from api.routes import health, messages
+from api.routes import health, messages, staff
 from api.services import Services
 from api.settings import Settings
+from api.staff.service import open_staff
 
 logger = logging.getLogger("wegwijs.gateway")
 
@@ -32,6 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
         detector=build_detector(),
         http=httpx.AsyncClient(timeout=2),
+        staff=open_staff(settings.redis_url),
     )
     app.state.services = services
     try:
@@ -51,6 +53,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.include_router(messages.router)
     app.include_router(health.router)
+    app.include_router(staff.router)
     return app
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Optional
 
 import httpx
 from fastapi import Depends, Request
@@ -11,6 +11,7 @@ from api.conversation_store import MemoryConversationStore, RedisConversationSto
 from api.language.detector import LanguageDetector
 from api.rasa_client import RasaClient
 from api.settings import Settings
+from api.staff.service import Staff
 
 
 @dataclass
@@ -20,8 +21,11 @@ class Services:
     rasa: RasaClient
     detector: LanguageDetector
     http: httpx.AsyncClient  # health probes of the other processes
+    staff: Optional[Staff] = None  # None without Redis: no staff side
 
     async def close(self) -> None:
+        if self.staff:
+            await self.staff.close()
         await self.rasa.close()
         await self.store.close()
         await self.http.aclose()

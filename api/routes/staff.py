@@ -1,0 +1,132 @@
+"""The staff API under ``/staff/api``: login, logout, the queue, claiming and closing tickets.
+
+Every route but login needs a live staff session (cookie, api/staff/sessions.py); every
+state-changing one also needs the session's CSRF token in ``X-CSRF-Token``. Ticket ids are
+opaque random tokens. An agent acts on queued tickets and on the tickets they hold; a
+supervisor on any. Every action is written to the audit log.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, StrictStr
+
+from api.handover.tickets import Ticket
+from api.services import ServicesDep
+from api.staff.service import Staff
+from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
+from wegwijs.languages import SHIPPED
+
+router = APIRouter(prefix="/staff/api", tags=["staff"])
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+LOGIN_REFUSED = "wrong name or password, or too many attempts: wait and try again"
+
+
+class LoginIn(BaseModel):
+    username: StrictStr = Field(..., max_length=64)
+    password: StrictStr = Field(..., max_length=1024)
+
+    class Config:
+        extra = "forbid"
+
+
+def staff_of(services: ServicesDep) -> Staff:
+    if services.staff is None:
+        raise HTTPException(503, "the staff console needs Redis (REDIS_URL)")
+    return services.staff
+
+
+StaffDep = Annotated[Staff, Depends(staff_of)]
+
+
+async def current_session(request: Request, staff: StaffDep) -> StaffSession:
+    session = await staff.sessions.get(request.cookies.get(COOKIE))
+    if session is None:
+        raise HTTPException(401, "log in first")
+    if request.method not in SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
+        raise HTTPException(403, f"missing or wrong {CSRF_HEADER}")
+    return session
+
+
+SessionDep = Annotated[StaffSession, Depends(current_session)]
+
+
+def ticket_view(ticket: Ticket, position: Optional[int]) -> dict:
+    return {"id": ticket.id, "language": ticket.language, "topic": ticket.topic, "priority": ticket.priority,
+            "reason": ticket.reason, "created": ticket.created, "status": ticket.status, "holder": ticket.holder,
+            "channel": ticket.channel, "position": position}
+
+
+def may_act(session: StaffSession, ticket: Ticket) -> bool:
+    return session.role == "supervisor" or ticket.status == "queued" or ticket.holder == session.username
+
+
+@router.post("/login")
+async def login(body: LoginIn, request: Request, staff: StaffDep) -> JSONResponse:
+    """Log in. JSON only, so a cross-site form cannot post it; the answer is the same for an
+    unknown name, a wrong password and a locked account."""
+    account = await staff.accounts.authenticate(body.username, body.password)
+    if account is None:
+        await staff.audit.write(staff="-", action="login", outcome="refused")
+        return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
+    session_id, session = await staff.sessions.start(account, previous_id=request.cookies.get(COOKIE))
+    await staff.audit.write(staff=account.username, action="login", outcome="ok")
+    return JSONResponse({"username": session.username, "role": session.role, "csrf": session.csrf},
+                        headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, session: SessionDep, staff: StaffDep) -> Response:
+    await staff.sessions.end(request.cookies.get(COOKIE, ""))
+    await staff.audit.write(staff=session.username, action="logout", outcome="ok")
+    return Response(status_code=204, headers={"Set-Cookie": expired_cookie_header()})
+
+
+@router.get("/session")
+async def whoami(session: SessionDep) -> JSONResponse:
+    return JSONResponse({"username": session.username, "role": session.role, "csrf": session.csrf},
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/queue")
+async def queue(session: SessionDep, staff: StaffDep,
+                language: Optional[str] = Query(None, description=f"one of {', '.join(SHIPPED)}")) -> JSONResponse:
+    """Queued tickets, urgent first, then oldest first."""
+    if language is not None and language not in SHIPPED:
+        raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
+    tickets = await staff.tickets.queued(language)
+    return JSONResponse({"tickets": [ticket_view(t, n) for n, t in enumerate(tickets, start=1)]})
+
+
+async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Ticket:
+    ticket = await staff.tickets.get(ticket_id) if len(ticket_id) <= 64 else None
+    if ticket is None or not may_act(session, ticket):
+        # The same answer for a ticket that does not exist and one this role may not touch.
+        raise HTTPException(404, "no such ticket")
+    return ticket
+
+
+@router.post("/tickets/{ticket_id}/claim")
+async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    await ticket_for(staff, ticket_id, session)
+    won = await staff.tickets.claim(ticket_id, session.username)
+    await staff.audit.write(staff=session.username, action="claim", ticket=ticket_id, outcome="ok" if won else "taken")
+    if not won:
+        raise HTTPException(409, "someone else has claimed this ticket")
+    ticket = await staff.tickets.get(ticket_id)
+    return JSONResponse(ticket_view(ticket, None))
+
+
+@router.post("/tickets/{ticket_id}/close")
+async def close(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    ticket = await ticket_for(staff, ticket_id, session)
+    if ticket.status == "queued" and session.role != "supervisor":
+        raise HTTPException(403, "claim the ticket before closing it")
+    holder = None if session.role == "supervisor" else session.username
+    done = await staff.tickets.close(ticket_id, holder=holder)
+    await staff.audit.write(staff=session.username, action="close", ticket=ticket_id, outcome="ok" if done else "refused")
+    if not done:
+        raise HTTPException(409, "the ticket is closed already")
+    return JSONResponse({"id": ticket_id, "status": "closed"})

@@ -1,0 +1,23 @@
+"""The audit log of staff actions: a Redis stream, one entry per action, no personal data
+(who did what to which ticket, and how it ended; never message texts or phone numbers)."""
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+STREAM = "wegwijs:staff:audit"
+MAX_ENTRIES = 1_000_000
+
+
+class AuditLog:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def write(self, staff: str, action: str, outcome: str, ticket: str = "") -> None:
+        await self._redis.xadd(STREAM, {"at": repr(time.time()), "staff": staff, "action": action,
+                                        "ticket": ticket, "outcome": outcome}, maxlen=MAX_ENTRIES, approximate=True)
+
+    async def latest(self, count: int = 100) -> list[dict[str, str]]:
+        entries = await self._redis.xrevrange(STREAM, count=count)
+        return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]

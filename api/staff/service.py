@@ -1,0 +1,32 @@
+"""What the staff routes share: accounts, sessions, the ticket queue and the audit log, all on
+the gateway's Redis. Without Redis there is no staff side (nothing could survive a restart)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from redis.asyncio import Redis
+
+from api.handover.tickets import TicketQueue
+from api.staff.accounts import Accounts, staff_secret
+from api.staff.audit import AuditLog
+from api.staff.sessions import SessionStore
+
+
+@dataclass
+class Staff:
+    redis: Redis
+    accounts: Accounts
+    sessions: SessionStore
+    tickets: TicketQueue
+    audit: AuditLog
+
+    async def close(self) -> None:
+        await self.redis.close()
+
+
+def open_staff(redis_url: Optional[str]) -> Optional[Staff]:
+    if not redis_url:
+        return None
+    redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
+    return Staff(redis, Accounts(redis, staff_secret()), SessionStore(redis), TicketQueue(redis), AuditLog(redis))

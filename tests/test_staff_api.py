@@ -1,0 +1,126 @@
+"""The staff API through the gateway against the running stack (real Redis): every non-public
+route refuses anonymous requests, sessions and CSRF, the queue, claims and closing."""
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from api.handover.tickets import TicketQueue
+from api.main import app
+from api.staff.sessions import COOKIE
+from scripts.stack import Stack
+
+PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/messages", "/health", "/staff/api/login"}
+PASSWORD = "a long enough password"
+
+
+def create_account(stack: Stack, role: str) -> str:
+    username = f"{role}-{os.urandom(3).hex()}"
+    made = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", username, "--role", role,
+                           "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
+                          env=stack.environment())
+    assert made.returncode == 0, made.stderr
+    return username
+
+
+class StaffClient:
+    """A staff member's browser: keeps the session cookie (sent by hand: httpx, like a browser,
+    would keep a Secure cookie off plain http, and these tests talk to 127.0.0.1) and the CSRF token."""
+
+    def __init__(self, gateway: httpx.Client, username: str) -> None:
+        self.gateway, self.username = gateway, username
+        self.cookie, self.csrf = "", ""
+
+    def login(self, password: str = PASSWORD) -> httpx.Response:
+        answer = self.gateway.post("/staff/api/login", json={"username": self.username, "password": password},
+                                   headers={"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {})
+        if answer.status_code == 200:
+            self.cookie = answer.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+            self.csrf = answer.json()["csrf"]
+        return answer
+
+    def call(self, method: str, path: str, csrf: bool = True) -> httpx.Response:
+        headers = {"Cookie": f"{COOKIE}={self.cookie}"}
+        if csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        return self.gateway.request(method, path, headers=headers)
+
+
+def test_every_non_public_route_refuses_anonymous_requests(gateway: httpx.Client) -> None:
+    checked = []
+    for route in app.routes:
+        if route.path in PUBLIC:
+            continue
+        path = route.path.replace("{ticket_id}", "x" * 22)
+        for method in route.methods - {"HEAD"}:
+            answer = gateway.request(method, path)
+            assert answer.status_code == 401, (method, path, answer.status_code)
+            checked.append(path)
+    assert "/staff/api/queue" in checked and len(checked) >= 5
+
+
+def test_login_session_cookie_csrf_and_logout(stack: Stack, gateway: httpx.Client) -> None:
+    agent = StaffClient(gateway, create_account(stack, "agent"))
+    wrong = StaffClient(gateway, agent.username).login("not the password at all")
+    unknown = StaffClient(gateway, "nobody-" + os.urandom(3).hex()).login()
+    assert wrong.status_code == unknown.status_code == 401 and wrong.json() == unknown.json()
+
+    answer = agent.login()
+    assert answer.status_code == 200 and answer.json()["role"] == "agent"
+    attributes = [part.strip().lower() for part in answer.headers["set-cookie"].split(";")]
+    assert attributes[0].startswith("__host-") and {"secure", "httponly", "samesite=strict", "path=/"} <= set(attributes)
+    assert not any(a.startswith("domain") for a in attributes)
+    first_cookie = agent.cookie
+
+    assert agent.call("GET", "/staff/api/session").json()["username"] == agent.username
+    assert agent.call("POST", "/staff/api/tickets/" + "x" * 22 + "/claim", csrf=False).status_code == 403
+    agent.login()
+    assert agent.cookie != first_cookie, "the session id rotates at login"
+    old = StaffClient(gateway, agent.username)
+    old.cookie, old.csrf = first_cookie, agent.csrf
+    assert old.call("GET", "/staff/api/session").status_code == 401, "the session before the login is gone"
+
+    assert agent.call("POST", "/staff/api/logout").status_code == 204
+    assert agent.call("GET", "/staff/api/session").status_code == 401, "logout ends the session on the server"
+
+
+def open_tickets(stack: Stack, specs: list[tuple[str, str, str]]) -> list[str]:
+    async def go():
+        redis = Redis.from_url(stack.redis_url)
+        queue = TicketQueue(redis)
+        ids = []
+        for language, priority, reason in specs:
+            ticket = await queue.open("t-" + os.urandom(6).hex(), "api", language, "contact", priority, reason)
+            ids.append(ticket.id)
+        await redis.close()
+        return ids
+    return asyncio.run(go())
+
+
+def test_queue_claims_and_closing(stack: Stack, gateway: httpx.Client) -> None:
+    anna, bram = (StaffClient(gateway, create_account(stack, "agent")) for _ in range(2))
+    boss = StaffClient(gateway, create_account(stack, "supervisor"))
+    for member in (anna, bram, boss):
+        assert member.login().status_code == 200
+    normal, urgent = open_tickets(stack, [("fa-AF", "normal", "user_request"), ("fa-AF", "urgent", "safety")])
+
+    listed = [t["id"] for t in anna.call("GET", "/staff/api/queue?language=fa-AF").json()["tickets"]]
+    assert listed.index(urgent) < listed.index(normal), "safety first"
+    assert anna.call("GET", "/staff/api/queue?language=xx").status_code == 422
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda who: who.call("POST", f"/staff/api/tickets/{normal}/claim"), (anna, bram)))
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200, 409] or codes == [200, 404], codes
+    winner, loser = (anna, bram) if results[0].status_code == 200 else (bram, anna)
+    assert loser.call("POST", f"/staff/api/tickets/{normal}/close").status_code == 404, "not theirs"
+    assert winner.call("POST", f"/staff/api/tickets/{normal}/close").status_code == 200
+    assert boss.call("POST", f"/staff/api/tickets/{urgent}/close").status_code == 200, "a supervisor may close any"
+    assert anna.call("POST", "/staff/api/tickets/" + "y" * 22 + "/claim").status_code == 404
