@@ -22,19 +22,14 @@ from babel.dates import format_date, format_time
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation_topic import PHONE_PREFIX, latest_subject
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
 from wegwijs.opening_hours import OpeningHours, opening_hours
 from wegwijs.phone_lines import GENERAL, contacts
-from wegwijs.responses import load_specs
 
-PHONE_PREFIX = "utter_phone_"
 NETHERLANDS, ABROAD, UNKNOWN = "netherlands", "abroad", "unknown"
 NETHERLANDS_COUNTRY_CODE = 31
-# Replies on these topics say nothing about which line the user needs, unless they name one
-# (case answers name their programme's line; the form's questions and next steps name none;
-# "thank you, I will give you the numbers for abroad" names none either).
-NOT_A_SUBJECT = frozenset({"smalltalk", "language", "human_handover", "out_of_scope", "case_status", "contact"})
 # Replies after which every line is given (in their own turn).
 EVERY_LINE = frozenset({"utter_contact_info"})
 # Channels whose clients show links: the chat API (the web chat renders its `links`). WhatsApp
@@ -43,25 +38,12 @@ LINK_CHANNELS = frozenset({"api"})
 
 
 def lines_for_conversation(events: List[Dict[Text, Any]]) -> List[Text]:
-    specs = load_specs()
-    everything = list(dict.fromkeys(contacts().lines))
-    this_turn = True
-    for event in reversed(events):
-        if event.get("event") == "user":
-            this_turn = False
-        if event.get("event") != "bot":
-            continue
-        key = (event.get("metadata") or {}).get("utter_action") or ""
-        spec = specs.get(key)
-        if spec is None or key.startswith(PHONE_PREFIX):
-            continue
-        if key in EVERY_LINE and this_turn:
-            return everything
-        if spec.phone_line:
-            return [spec.phone_line]
-        if spec.topic not in NOT_A_SUBJECT:
-            return [contacts().line_for_topic(spec.topic)]
-    return [GENERAL]
+    subject = latest_subject(events)
+    if subject is None:
+        return [GENERAL]
+    if subject.key in EVERY_LINE and subject.this_turn:
+        return list(dict.fromkeys(contacts().lines))
+    return [subject.spec.phone_line or contacts().line_for_topic(subject.spec.topic)]
 
 
 def whereabouts(abroad_slot: Optional[bool], metadata: Dict[Text, Any]) -> Text:
@@ -104,6 +86,22 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def present_phone_lines(dispatcher: CollectingDispatcher, tracker: Tracker, now: dt.datetime) -> None:
+    """Send the conversation's line(s) in the user's format, with links and opening hours."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    where = whereabouts(tracker.get_slot("abroad"), metadata)
+    language = tracker.get_slot("language") or "en"
+    for line in lines_for_conversation(tracker.events):
+        link = None
+        if metadata.get("channel") in LINK_CHANNELS:
+            shown = contacts().international(line) if where == ABROAD else contacts().national(line)
+            link = {"links": [{"title": shown, "url": contacts().tel_uri(line)}]}
+        dispatcher.utter_message(response=f"{PHONE_PREFIX}{line}_{where}", json_message=link)
+        hours = hours_message(opening_hours(), line, now, language)
+        if hours:
+            dispatcher.utter_message(**hours)
+
+
 class ActionPhoneLine(Action):
     clock: Callable[[], dt.datetime] = staticmethod(utc_now)
 
@@ -112,17 +110,5 @@ class ActionPhoneLine(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        metadata = tracker.latest_message.get("metadata") or {}
-        where = whereabouts(tracker.get_slot("abroad"), metadata)
-        language = tracker.get_slot("language") or "en"
-        now = self.clock()
-        for line in lines_for_conversation(tracker.events):
-            link = None
-            if metadata.get("channel") in LINK_CHANNELS:
-                shown = contacts().international(line) if where == ABROAD else contacts().national(line)
-                link = {"links": [{"title": shown, "url": contacts().tel_uri(line)}]}
-            dispatcher.utter_message(response=f"{PHONE_PREFIX}{line}_{where}", json_message=link)
-            hours = hours_message(opening_hours(), line, now, language)
-            if hours:
-                dispatcher.utter_message(**hours)
+        present_phone_lines(dispatcher, tracker, self.clock())
         return []

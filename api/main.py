@@ -13,7 +13,8 @@ from api.body_limit import BodyLimitMiddleware
 from api.conversation_store import open_store
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
-from api.routes import health, messages, staff
+from api.routes import events, health, messages, staff, staff_pages
+from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
 from api.settings import Settings
 from api.staff.service import open_staff
@@ -51,9 +52,13 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(messages.router)
+    app.include_router(events.router)
     app.include_router(health.router)
     app.include_router(staff.router)
+    app.include_router(staff_pages.router)
+    app.mount("/staff/static", staff_pages.static, name="staff-static")
     return app
 
 

@@ -73,12 +73,18 @@ class BotMessageOut(BaseModel):
     links: List[LinkOut] = []
 
 
+class HandoverOut(BaseModel):
+    status: Literal["queued", "active", "closed"]
+    position: Optional[int] = Field(None, description="1 for the next in the queue; null once a person has it.")
+
+
 class MessageOut(BaseModel):
     conversation_id: str
     language: str
     topic: Topic
     phone_line: Optional[PhoneLine]
     messages: List[BotMessageOut]
+    handover: Optional[HandoverOut] = None
 
 
 class ErrorOut(BaseModel):

@@ -25,16 +25,10 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.cases.dates import parse_date
-from actions.cases.references import find_reference
+from actions.cases.redaction import REDACTED_TEXT, holds_case_details
 
 DEFAULT_MAX_EVENTS = 200
-REDACTED_TEXT = "[case details]"
 CASE_SLOTS = ("case_reference", "date_of_birth")
-
-
-def holds_case_details(text: Optional[str]) -> bool:
-    return bool(text) and (find_reference(text) is not None or parse_date(text) is not None)
 
 
 def redact(events: List[dict], current_slots: dict) -> List[dict]:

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from api.handover.tickets import TicketQueue
+from wegwijs.handover.tickets import TicketQueue
 from tests.conftest import RedisServer
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -12,12 +13,17 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from api.handover.tickets import TicketQueue
+from wegwijs.handover.tickets import TicketQueue
 from api.main import app
+from api.routes.staff_pages import PAGES as PAGE_FILES
 from api.staff.sessions import COOKIE
 from scripts.stack import Stack
 
-PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/messages", "/health", "/staff/api/login"}
+PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/messages", "/health", "/staff/api/login",
+          "/api/v1/conversations/{conversation_id}/events", "/staff/login",
+          "/staff/static"}  # the console's script and style: no data in them
+# Pages answer an anonymous browser with a redirect to the login page instead of a 401.
+PAGES = {"/staff"}
 PASSWORD = "a long enough password"
 
 
@@ -46,11 +52,11 @@ class StaffClient:
             self.csrf = answer.json()["csrf"]
         return answer
 
-    def call(self, method: str, path: str, csrf: bool = True) -> httpx.Response:
+    def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None) -> httpx.Response:
         headers = {"Cookie": f"{COOKIE}={self.cookie}"}
         if csrf:
             headers["X-CSRF-Token"] = self.csrf
-        return self.gateway.request(method, path, headers=headers)
+        return self.gateway.request(method, path, headers=headers, json=json_body)
 
 
 def test_every_non_public_route_refuses_anonymous_requests(gateway: httpx.Client) -> None:
@@ -59,11 +65,26 @@ def test_every_non_public_route_refuses_anonymous_requests(gateway: httpx.Client
         if route.path in PUBLIC:
             continue
         path = route.path.replace("{ticket_id}", "x" * 22)
-        for method in route.methods - {"HEAD"}:
+        for method in getattr(route, "methods", {"GET"}) - {"HEAD"}:
             answer = gateway.request(method, path)
-            assert answer.status_code == 401, (method, path, answer.status_code)
+            if route.path in PAGES:
+                assert (answer.status_code, answer.headers.get("location")) == (303, "/staff/login"), path
+            else:
+                assert answer.status_code == 401, (method, path, answer.status_code)
             checked.append(path)
-    assert "/staff/api/queue" in checked and len(checked) >= 5
+    assert "/staff/api/queue" in checked and "/staff" in checked and len(checked) >= 8
+
+
+def test_pages_carry_a_csp_without_inline_script(gateway: httpx.Client) -> None:
+    for path in ("/staff/login", "/staff/static/console.js", "/staff/static/console.css"):
+        answer = gateway.get(path)
+        assert answer.status_code == 200, path
+        csp = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    for page in PAGE_FILES.glob("*.html"):
+        scripts = re.findall(r"<script\b[^>]*>", page.read_text(encoding="utf-8"))
+        assert scripts and all(" src=" in tag for tag in scripts), f"{page.name}: inline script"
+        assert not re.search(r"\son[a-z]+\s*=", page.read_text(encoding="utf-8")), f"{page.name}: inline event handler"
 
 
 def test_login_session_cookie_csrf_and_logout(stack: Stack, gateway: httpx.Client) -> None:
@@ -124,3 +145,5 @@ def test_queue_claims_and_closing(stack: Stack, gateway: httpx.Client) -> None:
     assert winner.call("POST", f"/staff/api/tickets/{normal}/close").status_code == 200
     assert boss.call("POST", f"/staff/api/tickets/{urgent}/close").status_code == 200, "a supervisor may close any"
     assert anna.call("POST", "/staff/api/tickets/" + "y" * 22 + "/claim").status_code == 404
+    for member in (anna, bram, boss):  # nobody stays "at the console" for later tests
+        assert member.call("POST", "/staff/api/logout").status_code == 204

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.conversation_store import ConversationState
+from api.handover_turn import TOPIC as HANDOVER_TOPIC
+from api.handover_turn import handover_turn, queued_view
 from api.language.resolve import resolve
 from api.payloads import chosen_language, intent_message, is_offered, language_chosen_message
 from api.rasa_client import RasaUnavailable
@@ -20,6 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 SENDER_PREFIX = "api:"
 UNAVAILABLE = "gateway_service_unavailable"
+QUEUED = "utter_handover_queued"
 
 
 @router.post(
@@ -32,7 +35,9 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
 
     The reply is in the conversation's language: the user's explicit choice, else the language
     detected from their messages. `topic` classifies this turn; `phone_line` names the line a
-    reply gives, if any.
+    reply gives, if any; `handover` says, when a person is involved, whether the conversation
+    waits in the staff queue (with its position) or a staff member has it. While it does, the
+    assistant is silent: staff replies arrive on `/api/v1/conversations/{id}/events`.
     """
     if body.payload is not None and not is_offered(body.payload):
         return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
@@ -59,14 +64,30 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
         # A leading '/' would make Rasa read the text as an intent with entities.
         message = (body.text or "").strip().lstrip("/").strip()
 
+    sender = SENDER_PREFIX + body.conversation_id
+    said = body.text or body.payload or ""
+    staff = services.staff
+    if staff is not None and not settled.switched:
+        with_staff = await handover_turn(staff, sender, said, settled.language)
+        if with_staff is not None:
+            messages, handover = with_staff
+            return JSONResponse({"conversation_id": body.conversation_id, "language": settled.language,
+                                 "topic": HANDOVER_TOPIC, "phone_line": None, "messages": messages,
+                                 "handover": handover})
+
     metadata = {"language": settled.language, "channel": "api"}
     try:
-        replies = await services.rasa.send(SENDER_PREFIX + body.conversation_id, message, metadata)
+        replies = await services.rasa.send(sender, message, metadata)
     except RasaUnavailable as error:
         logger.error("assistant unavailable: %s", error)
         return unavailable(body.conversation_id, settled.language)
 
     topic, line = topic_and_line(reply.response for reply in replies)
+    handover = None
+    if staff is not None:
+        await staff.transcripts.add(sender, [("user", said)] + [("bot", r.text) for r in replies])
+        if any(reply.response == QUEUED for reply in replies):
+            handover = await queued_view(staff, sender)
     # Built as a plain dict: every field is already known to be valid, and skipping pydantic's
     # second validation of the response saves time on every turn. The OpenAPI page still
     # documents MessageOut, and the tests check the shape.
@@ -77,6 +98,7 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
             "topic": topic,
             "phone_line": line,
             "messages": [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies],
+            "handover": handover,
         }
     )
 

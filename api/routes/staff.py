@@ -13,15 +13,26 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StrictStr
 
-from api.handover.tickets import Ticket
+from wegwijs.handover.tickets import Ticket
+from api.schemas import MAX_TEXT_LENGTH
 from api.services import ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
-from wegwijs.languages import SHIPPED
+from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED
+from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOGIN_REFUSED = "wrong name or password, or too many attempts: wait and try again"
+CANNED_PREFIX = "staff_canned_"
+BACK = "gateway_handover_back"
+
+
+class ReplyIn(BaseModel):
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT_LENGTH)
+
+    class Config:
+        extra = "forbid"
 
 
 class LoginIn(BaseModel):
@@ -47,6 +58,7 @@ async def current_session(request: Request, staff: StaffDep) -> StaffSession:
         raise HTTPException(401, "log in first")
     if request.method not in SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, f"missing or wrong {CSRF_HEADER}")
+    await staff.presence.seen(session.username)
     return session
 
 
@@ -73,6 +85,7 @@ async def login(body: LoginIn, request: Request, staff: StaffDep) -> JSONRespons
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
     session_id, session = await staff.sessions.start(account, previous_id=request.cookies.get(COOKIE))
     await staff.audit.write(staff=account.username, action="login", outcome="ok")
+    await staff.presence.seen(account.username)
     return JSONResponse({"username": session.username, "role": session.role, "csrf": session.csrf},
                         headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
 
@@ -80,6 +93,7 @@ async def login(body: LoginIn, request: Request, staff: StaffDep) -> JSONRespons
 @router.post("/logout", status_code=204)
 async def logout(request: Request, session: SessionDep, staff: StaffDep) -> Response:
     await staff.sessions.end(request.cookies.get(COOKIE, ""))
+    await staff.presence.gone(session.username)
     await staff.audit.write(staff=session.username, action="logout", outcome="ok")
     return Response(status_code=204, headers={"Set-Cookie": expired_cookie_header()})
 
@@ -108,6 +122,30 @@ async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Tic
     return ticket
 
 
+@router.get("/tickets/{ticket_id}")
+async def ticket_detail(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    """The ticket, the whole transcript, and canned replies in the user's language."""
+    found = await ticket_for(staff, ticket_id, session)
+    canned = [{"key": key, "text": render(spec, found.language).text}
+              for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
+    view = ticket_view(found, await staff.tickets.position(found.id))
+    view.update(transcript=await staff.transcripts.read(found.conversation), canned=canned,
+                direction="rtl" if found.language in RIGHT_TO_LEFT else "ltr")
+    return JSONResponse(view, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/tickets/{ticket_id}/reply")
+async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    """Send a reply to the user, in their channel, now. Only the ticket's holder may."""
+    found = await ticket_for(staff, ticket_id, session)
+    if found.status != "active" or found.holder != session.username:
+        raise HTTPException(409, "claim the ticket before replying")
+    await staff.outbox.send(found.conversation, body.text, "staff")
+    await staff.transcripts.add(found.conversation, [("staff", body.text)])
+    await staff.audit.write(staff=session.username, action="reply", ticket=ticket_id, outcome="ok")
+    return JSONResponse({"sent": True})
+
+
 @router.post("/tickets/{ticket_id}/claim")
 async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
     await ticket_for(staff, ticket_id, session)
@@ -129,4 +167,7 @@ async def close(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONRes
     await staff.audit.write(staff=session.username, action="close", ticket=ticket_id, outcome="ok" if done else "refused")
     if not done:
         raise HTTPException(409, "the ticket is closed already")
+    back = render(load_specs()[BACK], ticket.language).text
+    await staff.outbox.send(ticket.conversation, back, "bot")
+    await staff.transcripts.add(ticket.conversation, [("bot", back)])
     return JSONResponse({"id": ticket_id, "status": "closed"})

@@ -1,0 +1,104 @@
+"""``action_handover``: puts the conversation in the staff queue, or gives the phone line.
+
+Why now (the latest user intent): the user asked for a person, the assistant did not understand
+twice in a row, or a safety message (the rules show 112 and the phone line first; the ticket is
+urgent). When a staff member is at the console, the conversation is queued (wegwijs/handover)
+with its channel, language and topic, and the user hears their place in the queue. When nobody
+is, the user gets the phone line of the conversation's topic (as action_phone_line gives it), or,
+after a safety message, nothing more: it has given 112 and the line already.
+
+``action_fallback`` answers an unclear message with ``utter_fallback`` and, when the message
+before was unclear too, hands over with reason ``repeated_fallback``.
+
+Domain needs: responses ``utter_handover_queued`` ({position}), ``utter_human_unavailable``,
+``utter_fallback``.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation_topic import latest_subject
+from actions.phone_line import present_phone_lines, utc_now
+from wegwijs.digits import to_locale_digits
+from wegwijs.languages import babel_name
+from wegwijs.handover.presence import Presence
+from wegwijs.handover.tickets import TicketQueue
+
+FALLBACK_INTENT = "nlu_fallback"
+REASON_BY_INTENT = {"request_human": "user_request", "safety_emergency": "safety"}
+URGENT_REASONS = frozenset({"safety"})
+NO_SUBJECT = "human_handover"
+
+
+@lru_cache(maxsize=1)
+def handover_redis():
+    """The Redis of the queue; None without REDIS_URL (then nobody can be queued)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return None
+    import redis.asyncio as aioredis
+    return aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+
+
+def reason_for(intent: Optional[Text]) -> Text:
+    return REASON_BY_INTENT.get(intent or "", "user_request")
+
+
+def previous_intent(events: List[Dict[Text, Any]]) -> Optional[Text]:
+    """The intent of the user message before the latest one."""
+    users = [event for event in events if event.get("event") == "user"]
+    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name") if len(users) > 1 else None
+
+
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Text) -> None:
+    redis = handover_redis()
+    if redis is None or not await Presence(redis).anyone():
+        if reason in URGENT_REASONS:
+            return  # the safety reply has already given 112 and the phone line
+        dispatcher.utter_message(response="utter_human_unavailable")
+        present_phone_lines(dispatcher, tracker, utc_now())
+        return
+    language = tracker.get_slot("language") or "nl"
+    subject = latest_subject(tracker.events)
+    metadata = tracker.latest_message.get("metadata") or {}
+    queue = TicketQueue(redis)
+    ticket = await queue.open(
+        conversation=tracker.sender_id,
+        channel=str(metadata.get("channel") or "api"),
+        language=language,
+        topic=subject.spec.topic if subject else NO_SUBJECT,
+        priority="urgent" if reason in URGENT_REASONS else "normal",
+        reason=reason,
+    )
+    position = await queue.position(ticket.id)
+    shown = to_locale_digits(str(position or 1), babel_name(language))
+    dispatcher.utter_message(response="utter_handover_queued", position=shown)
+
+
+class ActionHandover(Action):
+    def name(self) -> Text:
+        return "action_handover"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        await hand_over(dispatcher, tracker, reason_for((tracker.latest_message.get("intent") or {}).get("name")))
+        return []
+
+
+class ActionFallback(Action):
+    """An unclear message: ask again; the second unclear message in a row also brings a person."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_fallback")
+        if previous_intent(tracker.events) == FALLBACK_INTENT:
+            await hand_over(dispatcher, tracker, "repeated_fallback")
+        return []

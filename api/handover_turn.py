@@ -1,0 +1,43 @@
+"""A user's turn while their conversation is with staff (queued or active).
+
+The bot neither answers nor learns: the message is not sent to Rasa. It goes into the
+transcript the staff member reads. While the ticket waits, the user hears their place in the
+queue; while a staff member holds it, the gateway answers nothing (the staff member will).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from api.staff.service import Staff
+from wegwijs.digits import to_locale_digits
+from wegwijs.languages import babel_name
+from wegwijs.responses import load_specs, render
+
+WAITING = "gateway_handover_waiting"
+TOPIC = "human_handover"
+
+
+def handover_view(status: str, position: Optional[int]) -> dict:
+    return {"status": status, "position": position}
+
+
+async def handover_turn(staff: Staff, sender: str, text: str, language: str) -> Optional[tuple[list[dict], dict]]:
+    """(messages, handover) when a person has the conversation; None when the bot has it."""
+    ticket = await staff.tickets.open_for(sender)
+    if ticket is None:
+        return None
+    await staff.transcripts.add(sender, [("user", text)])
+    if ticket.status != "queued":
+        return [], handover_view(ticket.status, None)
+    position = await staff.tickets.position(ticket.id)
+    rendered = render(load_specs()[WAITING], language)
+    shown = to_locale_digits(str(position or 1), babel_name(language))
+    return [{"text": rendered.text.format(position=shown), "buttons": [], "links": []}], handover_view("queued", position)
+
+
+async def queued_view(staff: Staff, sender: str) -> Optional[dict]:
+    """The hand-over object for a turn in which the bot has just queued the conversation."""
+    ticket = await staff.tickets.open_for(sender)
+    if ticket is None:
+        return None
+    return handover_view(ticket.status, await staff.tickets.position(ticket.id))

@@ -1,0 +1,38 @@
+"""Messages to a user outside their own turns: staff replies during a hand-over, and the bot's
+"I am back" when it ends. One Redis stream per conversation; the web chat reads it as
+server-sent events (api/routes/events.py), with Last-Event-ID for reconnects. Channels without a
+live page (WhatsApp, issue 5) will take their messages from here through their connector.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from redis.asyncio import Redis
+
+PREFIX = "wegwijs:gw:outbox:"
+KEEP_ENTRIES = 500
+TTL_SECONDS = 24 * 3600
+Kind = Literal["staff", "bot"]
+
+
+class Outbox:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def send(self, conversation: str, text: str, kind: Kind) -> str:
+        key = PREFIX + conversation
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(key, {"text": text, "kind": kind}, maxlen=KEEP_ENTRIES, approximate=True)
+            pipe.expire(key, TTL_SECONDS)
+            entry_id, _ = await pipe.execute()
+        return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+
+    async def wait(self, conversation: str, after: str, block_ms: int) -> list[tuple[str, dict]]:
+        """Entries after ``after`` ("$": only new ones), waiting up to ``block_ms`` for one."""
+        answer = await self._redis.xread({PREFIX + conversation: after}, count=50, block=block_ms)
+        return [(entry_id.decode(), {k.decode(): v.decode() for k, v in fields.items()})
+                for _, entries in answer for entry_id, fields in entries]
+
+    async def latest_id(self, conversation: str) -> Optional[str]:
+        entries = await self._redis.xrevrange(PREFIX + conversation, count=1)
+        return entries[0][0].decode() if entries else None

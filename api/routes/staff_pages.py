@@ -1,0 +1,31 @@
+"""The staff console's pages: ``/staff/login`` (public) and ``/staff`` (a staff session, else a
+redirect to the login page). The pages are static: all data comes through /staff/api, and all
+script is in files under /staff/static (the Content-Security-Policy allows no inline script)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.services import ServicesDep
+from api.staff.sessions import COOKIE
+
+PAGES = Path(__file__).resolve().parent.parent / "static" / "staff"
+router = APIRouter(tags=["staff"], include_in_schema=False)
+static = StaticFiles(directory=PAGES)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.get("/staff/login")
+async def login_page() -> FileResponse:
+    return FileResponse(PAGES / "login.html", headers=NO_STORE)
+
+
+@router.get("/staff")
+async def console_page(request: Request, services: ServicesDep) -> Response:
+    staff = services.staff
+    if staff is None or await staff.sessions.get(request.cookies.get(COOKIE)) is None:
+        return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
+    return FileResponse(PAGES / "console.html", headers=NO_STORE)

@@ -1,0 +1,119 @@
+"use strict";
+// The staff console. Everything from users, staff or the bot is shown with textContent only:
+// no HTML from a message is ever parsed, so script and javascript: links stay inert text.
+const state = {csrf: "", ticket: null};
+
+async function api(method, path, body) {
+  const headers = {};
+  if (method !== "GET") headers["X-CSRF-Token"] = state.csrf;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const answer = await fetch(path, {method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body)});
+  if (answer.status === 401) {
+    window.location.assign("/staff/login");
+    throw new Error("logged out");
+  }
+  return answer;
+}
+
+function item(text, className) {
+  const li = document.createElement("li");
+  li.textContent = text;
+  if (className) li.className = className;
+  return li;
+}
+
+function say(text) {
+  document.getElementById("status").textContent = text;
+}
+
+async function refreshQueue() {
+  const language = document.getElementById("language-filter").value;
+  const answer = await api("GET", "/staff/api/queue" + (language ? "?language=" + encodeURIComponent(language) : ""));
+  const list = document.getElementById("queue");
+  list.replaceChildren();
+  for (const ticket of (await answer.json()).tickets) {
+    const li = item(`${ticket.priority === "urgent" ? "URGENT " : ""}${ticket.language} · ${ticket.topic} · ${ticket.reason} `,
+      ticket.priority);
+    const claim = document.createElement("button");
+    claim.type = "button";
+    claim.textContent = "Claim";
+    claim.dataset.ticket = ticket.id;
+    claim.addEventListener("click", () => claimTicket(ticket.id));
+    li.append(claim);
+    list.append(li);
+  }
+}
+
+async function claimTicket(id) {
+  const answer = await api("POST", `/staff/api/tickets/${encodeURIComponent(id)}/claim`);
+  if (!answer.ok) {
+    say((await answer.json()).error || "Could not claim this ticket.");
+    return refreshQueue();
+  }
+  state.ticket = id;
+  document.getElementById("reply-form").hidden = false;
+  await refreshTicket();
+  await refreshQueue();
+}
+
+async function refreshTicket() {
+  if (!state.ticket) return;
+  const answer = await api("GET", `/staff/api/tickets/${encodeURIComponent(state.ticket)}`);
+  if (!answer.ok) return;
+  const ticket = await answer.json();
+  document.getElementById("ticket-meta").textContent =
+    `${ticket.language} · ${ticket.topic} · ${ticket.channel} · ${ticket.status}`;
+  const transcript = document.getElementById("transcript");
+  transcript.dir = ticket.direction;
+  transcript.replaceChildren(...ticket.transcript.map((entry) => item(entry.text, entry.who)));
+  const canned = document.getElementById("canned");
+  canned.dir = ticket.direction;
+  canned.replaceChildren(...ticket.canned.map((reply) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "canned";
+    button.textContent = reply.text;
+    button.addEventListener("click", () => { document.getElementById("reply").value = reply.text; });
+    return button;
+  }));
+  document.getElementById("reply").dir = ticket.direction;
+}
+
+document.getElementById("reply-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const box = document.getElementById("reply");
+  const answer = await api("POST", `/staff/api/tickets/${encodeURIComponent(state.ticket)}/reply`, {text: box.value});
+  if (answer.ok) {
+    box.value = "";
+    say("Sent.");
+    await refreshTicket();
+  } else {
+    say((await answer.json()).error || "Not sent.");
+  }
+});
+
+document.getElementById("close").addEventListener("click", async () => {
+  const answer = await api("POST", `/staff/api/tickets/${encodeURIComponent(state.ticket)}/close`);
+  say(answer.ok ? "Closed: the bot has the conversation again." : "Could not close.");
+  state.ticket = null;
+  document.getElementById("reply-form").hidden = true;
+  document.getElementById("transcript").replaceChildren();
+  document.getElementById("canned").replaceChildren();
+});
+
+document.getElementById("logout").addEventListener("click", async () => {
+  await api("POST", "/staff/api/logout");
+  window.location.assign("/staff/login");
+});
+
+document.getElementById("language-filter").addEventListener("change", refreshQueue);
+
+(async () => {
+  const session = await (await api("GET", "/staff/api/session")).json();
+  state.csrf = session.csrf;
+  document.getElementById("who").textContent = `${session.username} (${session.role})`;
+  await refreshQueue();
+  setInterval(refreshQueue, 3000);
+  setInterval(refreshTicket, 1500);
+})();

@@ -1,0 +1,41 @@
+"""What was said in a conversation, for the staff member who takes it over.
+
+A capped Redis list per conversation: the user's texts (with case details replaced, as in the
+tracker store) and the replies, from the bot or from staff. Kept 30 days, like the gateway's
+conversation state; never logged.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Iterable, Literal
+
+from redis.asyncio import Redis
+
+from actions.cases.redaction import redacted
+
+PREFIX = "wegwijs:gw:transcript:"
+KEEP_ENTRIES = 200
+TTL_SECONDS = 30 * 24 * 3600
+Who = Literal["user", "bot", "staff"]
+
+
+class Transcripts:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def add(self, conversation: str, entries: Iterable[tuple[Who, str]]) -> None:
+        now = time.time()
+        items = [json.dumps({"who": who, "text": redacted(text) if who == "user" else text, "at": now}, ensure_ascii=False)
+                 for who, text in entries if text]
+        if not items:
+            return
+        key = PREFIX + conversation
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, *items)
+            pipe.ltrim(key, -KEEP_ENTRIES, -1)
+            pipe.expire(key, TTL_SECONDS)
+            await pipe.execute()
+
+    async def read(self, conversation: str) -> list[dict]:
+        return [json.loads(item) for item in await self._redis.lrange(PREFIX + conversation, 0, -1)]
