@@ -2,7 +2,8 @@
 
 Why now (the latest user intent): the user asked for a person, the assistant did not understand
 twice in a row, or a safety message (the rules show 112 and the phone line first; the ticket is
-urgent). When a staff member is at the console, the conversation is queued (wegwijs/handover)
+urgent). When a staff member is at the console, within the staff chat's office hours (`chat` in
+bot/opening_hours.yml, if configured), the conversation is queued (wegwijs/handover)
 with its channel, language and topic, and the user hears their place in the queue. When nobody
 is, the user gets the phone line of the conversation's topic (as action_phone_line gives it), or,
 after a safety message, nothing more: it has given 112 and the line already.
@@ -15,6 +16,7 @@ Domain needs: responses ``utter_handover_queued`` ({position}), ``utter_human_un
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
@@ -26,10 +28,12 @@ from actions.conversation_topic import latest_subject
 from actions.phone_line import present_phone_lines, utc_now
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
+from wegwijs.opening_hours import opening_hours
 from wegwijs.handover.presence import Presence
 from wegwijs.handover.tickets import TicketQueue
 
 FALLBACK_INTENT = "nlu_fallback"
+CHAT_HOURS = "chat"
 REASON_BY_INTENT = {"request_human": "user_request", "safety_emergency": "safety"}
 URGENT_REASONS = frozenset({"safety"})
 NO_SUBJECT = "human_handover"
@@ -55,9 +59,15 @@ def previous_intent(events: List[Dict[Text, Any]]) -> Optional[Text]:
     return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name") if len(users) > 1 else None
 
 
+def within_office_hours(now: dt.datetime) -> bool:
+    """The staff chat's office hours (`chat` in bot/opening_hours.yml); none configured: always."""
+    state = opening_hours().line_state(CHAT_HOURS, now)
+    return state is None or state.open
+
+
 async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Text) -> None:
     redis = handover_redis()
-    if redis is None or not await Presence(redis).anyone():
+    if redis is None or not within_office_hours(utc_now()) or not await Presence(redis).anyone():
         if reason in URGENT_REASONS:
             return  # the safety reply has already given 112 and the phone line
         dispatcher.utter_message(response="utter_human_unavailable")

@@ -132,3 +132,15 @@ def test_summer_time_keeps_wall_clock_hours() -> None:
     state = hours.line_state("general", before_switch)
     assert not state.open and state.change == dt.datetime(2027, 3, 29, 9, 0, tzinfo=AMSTERDAM)
     assert state.change.utcoffset() == dt.timedelta(hours=2)
+
+
+def test_the_staff_chat_has_office_hours_only_when_configured(monkeypatch, tmp_path) -> None:
+    from actions import handover
+    from wegwijs import opening_hours as hours_module
+
+    assert handover.within_office_hours(at(29, 3)), "no chat hours configured: always"
+    configured = tmp_path / "hours.yml"
+    configured.write_text("lines:\n  chat:\n    weekly:\n      monday: ['09:00-17:00']\n", encoding="utf-8")
+    monkeypatch.setattr(hours_module, "hours_file", lambda: configured)
+    assert handover.within_office_hours(at(30, 10))
+    assert not handover.within_office_hours(at(30, 18)), "Monday evening: closed"
