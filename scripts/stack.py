@@ -237,6 +237,7 @@ def main() -> int:
         print(f"\nWegwijs is running ({stack.startup_seconds:.0f} s to healthy).\n"
               f"  Chat API:  POST {stack.gateway_url}/api/v1/messages\n"
               f"  API docs:  {stack.gateway_url}/docs\n"
+              f"  Staff:     {stack.gateway_url}/staff (accounts: python -m api.staff.accounts create NAME --role agent)\n"
               f"  Health:    {stack.gateway_url}/health\n"
               f"Logs in {stack.run_dir}. Press Ctrl-C to stop.", flush=True)
         while all(p.poll() is None for p in stack.processes.values()):

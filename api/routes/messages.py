@@ -5,6 +5,7 @@ import logging
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 
 from api.conversation_store import ConversationState
 from api.handover_turn import TOPIC as HANDOVER_TOPIC
@@ -85,7 +86,10 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
     topic, line = topic_and_line(reply.response for reply in replies)
     handover = None
     if staff is not None:
-        await staff.transcripts.add(sender, [("user", said)] + [("bot", r.text) for r in replies])
+        try:  # the transcript is for staff; failing to keep it must not cost the user the reply
+            await staff.transcripts.add(sender, [("user", said)] + [("bot", r.text) for r in replies])
+        except RedisError as error:
+            logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply.response == QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
     # Built as a plain dict: every field is already known to be valid, and skipping pydantic's

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StrictStr
 
-from wegwijs.handover.tickets import Ticket
 from api.schemas import MAX_TEXT_LENGTH
 from api.services import ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
+from wegwijs.handover.tickets import Ticket
 from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED
 from wegwijs.responses import load_specs, render
 

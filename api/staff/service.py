@@ -11,11 +11,11 @@ from redis.asyncio import Redis
 from api.outbox import Outbox
 from api.transcripts import Transcripts
 
-from wegwijs.handover.presence import Presence
-from wegwijs.handover.tickets import TicketQueue
 from api.staff.accounts import Accounts, staff_secret
 from api.staff.audit import AuditLog
 from api.staff.sessions import SessionStore
+from wegwijs.handover.presence import Presence
+from wegwijs.handover.tickets import TicketQueue
 
 
 @dataclass
