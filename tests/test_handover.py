@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from scripts.stack import Stack
-from tests.test_staff_api import StaffClient, create_account
+from tests.test_staff_api import StaffClient, audit_entries, create_account
 from wegwijs.digits import to_locale_digits
 from wegwijs.responses import load_specs, render
 
@@ -103,6 +103,10 @@ def test_a_dari_conversation_goes_to_an_agent_and_back(stack: Stack, gateway: ht
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/close").status_code == 200
         _, back = live.next()
         assert back == {"text": text_of("gateway_handover_back", "fa-AF"), "kind": "bot"}
+
+        audit = [e for e in audit_entries(stack) if e["ticket"] == ticket["id"]]
+        assert [e["action"] for e in reversed(audit)][:3] == ["claim", "view", "reply"]
+        assert not any("IOM هستم" in value for e in audit for value in e.values()), "no message text in the audit log"
 
         answer = say(gateway, conversation, DARI_RETURN_QUESTION)
         assert (answer["language"], answer["topic"]) == ("fa-AF", "voluntary_return")

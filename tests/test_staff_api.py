@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from wegwijs.handover.tickets import TicketQueue
 from api.main import app
+from api.staff.audit import AuditLog
 from api.routes.staff_pages import PAGES as PAGE_FILES
 from api.staff.sessions import COOKIE
 from scripts.stack import Stack
@@ -147,3 +148,15 @@ def test_queue_claims_and_closing(stack: Stack, gateway: httpx.Client) -> None:
     assert anna.call("POST", "/staff/api/tickets/" + "y" * 22 + "/claim").status_code == 404
     for member in (anna, bram, boss):  # nobody stays "at the console" for later tests
         assert member.call("POST", "/staff/api/logout").status_code == 204
+    done = {(e["staff"], e["action"], e["ticket"], e["outcome"]) for e in audit_entries(stack)}
+    assert {(winner.username, "claim", normal, "ok"), (winner.username, "close", normal, "ok"),
+            (boss.username, "close", urgent, "ok"), (anna.username, "logout", "", "ok")} <= done
+
+
+def audit_entries(stack: Stack) -> list[dict]:
+    async def read():
+        redis = Redis.from_url(stack.redis_url)
+        entries = await AuditLog(redis).latest(500)
+        await redis.close()
+        return entries
+    return asyncio.run(read())

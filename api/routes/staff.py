@@ -126,6 +126,7 @@ async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Tic
 async def ticket_detail(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
     """The ticket, the whole transcript, and canned replies in the user's language."""
     found = await ticket_for(staff, ticket_id, session)
+    await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
     canned = [{"key": key, "text": render(spec, found.language).text}
               for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
     view = ticket_view(found, await staff.tickets.position(found.id))
