@@ -28,7 +28,7 @@ class Outbox:
         return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
 
     async def wait(self, conversation: str, after: str, block_ms: int) -> list[tuple[str, dict]]:
-        """Entries after ``after`` ("$": only new ones), waiting up to ``block_ms`` for one."""
+        """Entries after the stream id ``after``, waiting up to ``block_ms`` for one."""
         answer = await self._redis.xread({PREFIX + conversation: after}, count=50, block=block_ms)
         return [(entry_id.decode(), {k.decode(): v.decode() for k, v in fields.items()})
                 for _, entries in answer for entry_id, fields in entries]

@@ -10,7 +10,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from redis.asyncio import Redis
 
 from wegwijs.handover.tickets import TicketQueue

@@ -9,7 +9,6 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_store import BoundedRedisTrackerStore, latest_session
-from scripts.stack import free_port
 from tests.conftest import RedisServer
 
 DOMAIN = Domain.from_path(Path(__file__).resolve().parent.parent / "bot" / "domain")

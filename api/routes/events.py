@@ -30,9 +30,8 @@ async def events(request: Request, services: ServicesDep,
         raise HTTPException(503, "live messages need Redis (REDIS_URL)")
     outbox = services.staff.outbox
     last = request.headers.get("last-event-id", "")
-    after = last if STREAM_ID.match(last) else "$"
-    if after == "$":
-        after = await outbox.latest_id(SENDER_PREFIX + conversation_id) or "0-0"
+    # Without a valid Last-Event-ID: from now on (after the newest entry, or the stream's start).
+    after = last if STREAM_ID.match(last) else await outbox.latest_id(SENDER_PREFIX + conversation_id) or "0-0"
 
     async def stream() -> AsyncIterator[str]:
         nonlocal after

@@ -132,8 +132,12 @@ class TicketQueue:
 
     async def queued(self, language: Optional[str] = None) -> list[Ticket]:
         """Queued tickets, urgent first, oldest first; optionally of one language."""
-        ids = [raw.decode() for raw in await self._redis.zrange(QUEUE, 0, -1)]
-        tickets = [ticket for ticket in [await self.get(i) for i in ids] if ticket]
+        ids = await self._redis.zrange(QUEUE, 0, -1)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for ticket_id in ids:
+                pipe.hgetall(ticket_key(ticket_id.decode()))
+            raws = await pipe.execute() if ids else []
+        tickets = [Ticket.from_hash(raw) for raw in raws if raw]
         return [t for t in tickets if language is None or t.language == language]
 
     async def claim(self, ticket_id: str, holder: str) -> bool:
