@@ -5,14 +5,22 @@ twice in a row, or a safety message (the rules show 112 and the phone line first
 urgent). When a staff member is at the console, within the staff chat's office hours (`chat` in
 bot/opening_hours.yml, if configured), the conversation is queued (wegwijs/handover)
 with its channel, language and topic, and the user hears their place in the queue. When nobody
-is, the user gets the phone line of the conversation's topic (as action_phone_line gives it), or,
-after a safety message, nothing more: it has given 112 and the line already.
+is, the user gets the phone line of the conversation's topic (as action_phone_line gives it;
+after a safety message or a locked case lookup the rules have given it already) and the offer of
+a call-back (``callback_form``, actions/callback.py), which ends in a call-back ticket that stays
+queued until a staff member handles it. Without Redis nothing can be queued: the phone line only.
 
 ``action_fallback`` answers an unclear message with ``utter_fallback`` and, when the message
 before was unclear too, hands over with reason ``repeated_fallback``.
 
+``action_case_lookup_help`` follows a case lookup: when this conversation's failed lookups have
+locked it (actions/cases/throttle.py), it says a staff member can help and hands over with
+reason ``case_locked``. The lock depends only on what this conversation tried, so the failure
+reply itself stays the same for an unknown reference, a wrong date and a locked reference.
+
 Domain needs: responses ``utter_handover_queued`` ({position}), ``utter_human_unavailable``,
-``utter_fallback``.
+``utter_fallback``, ``utter_callback_already_queued``, ``utter_case_lookup_help``; slot
+``handover_reason``; form ``callback_form``.
 """
 from __future__ import annotations
 
@@ -22,21 +30,24 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.case_status import throttle
 from actions.conversation_topic import latest_subject
 from actions.phone_line import present_phone_lines, utc_now
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
 from wegwijs.opening_hours import opening_hours
 from wegwijs.handover.presence import Presence
-from wegwijs.handover.tickets import TicketQueue
+from wegwijs.handover.tickets import Callback, Ticket, TicketQueue
 
 FALLBACK_INTENT = "nlu_fallback"
 CHAT_HOURS = "chat"
 REASON_BY_INTENT = {"request_human": "user_request", "safety_emergency": "safety"}
 URGENT_REASONS = frozenset({"safety"})
 NO_SUBJECT = "human_handover"
+CALLBACK_FORM = "callback_form"
 
 
 @lru_cache(maxsize=1)
@@ -65,29 +76,53 @@ def within_office_hours(now: dt.datetime) -> bool:
     return state is None or state.open
 
 
-async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Text) -> None:
+async def open_ticket(tracker: Tracker, reason: Text, callback: Optional[Callback] = None) -> Ticket:
+    """Queue the conversation (or return its open ticket) with its channel, language and topic."""
     redis = handover_redis()
-    if redis is None or not within_office_hours(utc_now()) or not await Presence(redis).anyone():
-        if reason in URGENT_REASONS:
-            return  # the safety reply has already given 112 and the phone line
-        dispatcher.utter_message(response="utter_human_unavailable")
-        present_phone_lines(dispatcher, tracker, utc_now())
-        return
-    language = tracker.get_slot("language") or "nl"
+    if redis is None:
+        raise OSError("no Redis for the hand-over queue (REDIS_URL is not set)")
     subject = latest_subject(tracker.events)
     metadata = tracker.latest_message.get("metadata") or {}
-    queue = TicketQueue(redis)
-    ticket = await queue.open(
+    return await TicketQueue(redis).open(
         conversation=tracker.sender_id,
         channel=str(metadata.get("channel") or "api"),
-        language=language,
+        language=tracker.get_slot("language") or "nl",
         topic=subject.spec.topic if subject else NO_SUBJECT,
         priority="urgent" if reason in URGENT_REASONS else "normal",
         reason=reason,
+        callback=callback,
     )
+
+
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Text,
+                    line_given: bool = False) -> List[Dict[Text, Any]]:
+    """Queue the conversation, or offer a call-back when nobody can take it; the events to return.
+
+    ``line_given``: the rules have just given the phone line (safety, locked lookup)."""
+    redis = handover_redis()
+    if redis is None:
+        if not line_given:
+            dispatcher.utter_message(response="utter_human_unavailable")
+            present_phone_lines(dispatcher, tracker, utc_now())
+        return []
+    queue = TicketQueue(redis)
+    existing = await queue.open_for(tracker.sender_id)
+    if existing is not None and existing.is_callback:
+        if reason in URGENT_REASONS:
+            await queue.escalate(existing.id)
+        dispatcher.utter_message(response="utter_callback_already_queued")
+        return []
+    if not within_office_hours(utc_now()) or not await Presence(redis).anyone():
+        if not line_given:
+            dispatcher.utter_message(response="utter_human_unavailable")
+            present_phone_lines(dispatcher, tracker, utc_now())
+        return [SlotSet("handover_reason", reason), FollowupAction(CALLBACK_FORM)]
+    ticket = await open_ticket(tracker, reason)
     position = await queue.position(ticket.id)
+    language = tracker.get_slot("language") or "nl"
     shown = to_locale_digits(str(position or 1), babel_name(language))
     dispatcher.utter_message(response="utter_handover_queued", position=shown)
+    return []
 
 
 class ActionHandover(Action):
@@ -96,8 +131,8 @@ class ActionHandover(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        await hand_over(dispatcher, tracker, reason_for((tracker.latest_message.get("intent") or {}).get("name")))
-        return []
+        reason = reason_for((tracker.latest_message.get("intent") or {}).get("name"))
+        return await hand_over(dispatcher, tracker, reason, line_given=reason in URGENT_REASONS)
 
 
 class ActionFallback(Action):
@@ -110,5 +145,19 @@ class ActionFallback(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_fallback")
         if previous_intent(tracker.events) == FALLBACK_INTENT:
-            await hand_over(dispatcher, tracker, "repeated_fallback")
+            return await hand_over(dispatcher, tracker, "repeated_fallback")
         return []
+
+
+class ActionCaseLookupHelp(Action):
+    """After a failed case lookup that left this conversation locked: offer a person."""
+
+    def name(self) -> Text:
+        return "action_case_lookup_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not await throttle().conversation_locked(tracker.sender_id):
+            return []
+        dispatcher.utter_message(response="utter_case_lookup_help")
+        return await hand_over(dispatcher, tracker, "case_locked", line_given=True)

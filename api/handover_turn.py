@@ -3,6 +3,9 @@
 The bot neither answers nor learns: the message is not sent to Rasa. It goes into the
 transcript the staff member reads. While the ticket waits, the user hears their place in the
 queue; while a staff member holds it, the gateway answers nothing (the staff member will).
+
+A call-back ticket is different: nobody was at the console, a staff member will phone the user,
+and the chat stays with the bot meanwhile (staff replies in the chat still reach the user).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def handover_view(status: str, position: Optional[int]) -> dict:
 async def handover_turn(staff: Staff, sender: str, text: str, language: str) -> Optional[tuple[list[dict], dict]]:
     """(messages, handover) when a person has the conversation; None when the bot has it."""
     ticket = await staff.tickets.open_for(sender)
-    if ticket is None:
+    if ticket is None or ticket.is_callback:
         return None
     await staff.transcripts.add(sender, [("user", text)])
     if ticket.status != "queued":

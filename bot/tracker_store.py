@@ -9,10 +9,12 @@ turns on this machine). This store
   may need later is not Rasa's to keep;
 - writes without the read-merge step: the Redis lock store already serialises the turns of one
   conversation across Rasa processes, and the HTTP API that could write beside it is off.
-- keeps case details out of the stored transcript once the conversation no longer needs them:
-  a user message that contains a case reference or a date is stored as ``[case details]``, and
-  the values of the case lookup's slots are dropped once the lookup has forgotten them
-  (actions/case_status.py). The action server has already read them in the turn they arrived.
+- keeps personal details out of the stored transcript once the conversation no longer needs
+  them: a user message that contains a case reference, a date or a phone number is stored as
+  ``[personal details]``, so is the bot's question that repeats a call-back number, and the
+  values of the case lookup's and the call-back's slots are dropped once they have been
+  forgotten (actions/case_status.py, actions/callback.py). The action server has already read
+  them in the turn they arrived.
 Configured in bot/endpoints.yml as ``type: bot.tracker_store.BoundedRedisTrackerStore``.
 """
 from __future__ import annotations
@@ -25,20 +27,27 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.cases.redaction import REDACTED_TEXT, holds_case_details
+from actions.cases.redaction import REDACTED_TEXT, holds_personal_details
 
 DEFAULT_MAX_EVENTS = 200
-CASE_SLOTS = ("case_reference", "date_of_birth")
+PERSONAL_SLOTS = ("case_reference", "date_of_birth", "callback_phone")
+# Replies that repeat what the user gave (the number to call back, asking for consent).
+PERSONAL_REPLIES = frozenset({"utter_ask_callback_consent"})
+PERSONAL_VALUE = "number"
 
 
 def redact(events: List[dict], current_slots: dict) -> List[dict]:
-    """Events as stored: case details out of user texts, forgotten case slot values dropped."""
+    """Events as stored: personal details out of texts, forgotten personal slot values dropped."""
     for event in events:
-        if event.get("event") == "user" and holds_case_details(event.get("text")):
+        kind = event.get("event")
+        if kind == "user" and holds_personal_details(event.get("text")):
             event["text"] = REDACTED_TEXT
             if isinstance(event.get("parse_data"), dict):
                 event["parse_data"]["text"] = REDACTED_TEXT
-        elif event.get("event") == "slot" and event.get("name") in CASE_SLOTS and current_slots.get(event["name"]) is None:
+        elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") in PERSONAL_REPLIES:
+            event["text"] = REDACTED_TEXT
+            event["metadata"].pop(PERSONAL_VALUE, None)  # the value the reply was filled with
+        elif kind == "slot" and event.get("name") in PERSONAL_SLOTS and current_slots.get(event["name"]) is None:
             event["value"] = None
     return events
 
@@ -62,7 +71,7 @@ class BoundedRedisTrackerStore(RedisTrackerStore):
     def serialise_tracker(self, tracker: DialogueStateTracker) -> Text:
         events = latest_session(list(tracker.events), self.max_events)
         stored = Dialogue(tracker.sender_id, events).as_dict()
-        stored["events"] = redact(stored["events"], {name: tracker.get_slot(name) for name in CASE_SLOTS})
+        stored["events"] = redact(stored["events"], {name: tracker.get_slot(name) for name in PERSONAL_SLOTS})
         return json.dumps(stored)
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:

@@ -59,8 +59,12 @@ def found(reply: dict) -> bool:
 def test_five_failures_lock_the_conversation(gateway: httpx.Client, pool_cases: list[str]) -> None:
     reference, chat = pool_cases[0], conversation()
     assert found(look_up(gateway, conversation(), reference, BIRTH))
-    for n in range(6):
-        assert not found(look_up(gateway, chat, f"IOM-NL-2098-{n:06d}", BIRTH))
+    replies = [look_up(gateway, chat, f"IOM-NL-2098-{n:06d}", BIRTH) for n in range(6)]
+    assert not any(found(reply) for reply in replies)
+    help_text = render(load_specs()["utter_case_lookup_help"], "en").text
+    assert [help_text in [m["text"] for m in reply["messages"]] for reply in replies] == [False] * 4 + [True] * 2, \
+        "from the fifth failure on, the conversation is locked and a person is offered"
+    assert replies[4]["messages"][-1]["text"] == render(load_specs()["utter_ask_callback_wanted"], "en").text
     refused = look_up(gateway, chat, reference, BIRTH)
     assert not found(refused) and refused["phone_line"] == "general"
     assert found(look_up(gateway, conversation(), reference, BIRTH)), "the reference itself is not locked"

@@ -12,6 +12,7 @@ from scripts.catalogs import TRANSLATED, extract
 from tests.catalog_checks import problems
 from wegwijs.languages import SHIPPED, native_name
 from wegwijs.paths import GENERATED_DOMAIN_FILE, LOCALES_DIR
+from wegwijs.responses import load_specs, render
 
 
 def read(path: Path) -> Catalog:
@@ -63,3 +64,16 @@ def test_generated_domain_is_current() -> None:
 
 def test_language_names_come_from_cldr_in_their_own_script() -> None:
     assert [native_name(code) for code in SHIPPED] == ["Nederlands", "English", "العربية", "دری"]
+
+
+# WhatsApp's interactive limits (Cloud API): reply buttons at most 3 with titles of at most 20
+# characters; list rows at most 10 with titles of at most 24.
+@pytest.mark.parametrize("language", SHIPPED)
+def test_buttons_fit_whatsapp_in_every_language(language: str) -> None:
+    too_long = []
+    for key, spec in load_specs().items():
+        buttons = render(spec, language).buttons
+        limit = 20 if len(buttons) <= 3 else 24
+        assert len(buttons) <= 10, key
+        too_long += [(key, b["title"]) for b in buttons if len(b["title"]) > limit]
+    assert too_long == []

@@ -60,11 +60,14 @@ def test_conversation_texts_are_not_training_examples() -> None:
 
 def expected_texts(first: str, turn: dict, language: str, before: dt.datetime) -> list[list[str]]:
     """The reply's text, then what action_phone_line adds: each line of the turn (``phones``, else
-    ``phone_line``) as given where the user is (``where``, else unknown), with its hours."""
+    ``phone_line``) as given where the user is (``where``, else unknown), with its hours; then the
+    replies named in ``then`` (the call-back offer after a request for a person)."""
     lines = turn.get("phones", [turn["phone_line"]] if turn.get("phone_line") else [])
     where = turn.get("where", "unknown")
     after = dt.datetime.now(dt.timezone.utc)
-    return [[first] + [text for line in lines for text in phone_texts(line, where, language, now)] for now in (before, after)]
+    then = [render(load_specs()[key], language).text for key in turn.get("then", [])]
+    return [[first] + [text for line in lines for text in phone_texts(line, where, language, now)] + then
+            for now in (before, after)]
 
 
 @pytest.mark.parametrize("language, conversation", cases())

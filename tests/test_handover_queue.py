@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from wegwijs.handover.tickets import TicketQueue
+from wegwijs.handover.tickets import Callback, TicketQueue
 from tests.conftest import RedisServer
 
 
@@ -118,3 +118,41 @@ def test_an_unknown_reason_is_refused(redis_server: RedisServer) -> None:
 
     with pytest.raises(ValueError, match="unknown hand-over reason"):
         run(scenario())
+
+
+def test_a_call_back_keeps_its_number_until_closed(redis_server: RedisServer) -> None:
+    async def scenario():
+        redis, queue = queue_for(redis_server)
+        callback = Callback(phone="+93701234567", time="morning", consented=1.0)
+        ticket = await queue.open("c1", "whatsapp", "fa-AF", "voluntary_return", "normal", "user_request", callback)
+        stored = await queue.get(ticket.id)
+        await queue.close(ticket.id)
+        closed = await queue.get(ticket.id)
+        await redis.close()
+        return stored, closed
+
+    stored, closed = run(scenario())
+    assert stored.is_callback and (stored.callback_phone, stored.callback_time) == ("+93701234567", "morning")
+    assert closed.status == "closed" and closed.callback_phone == "" and closed.callback_time == "morning"
+
+
+def test_a_call_back_needs_a_known_time_and_an_international_number() -> None:
+    with pytest.raises(ValueError):
+        Callback(phone="+93701234567", time="midnight", consented=1.0)
+    with pytest.raises(ValueError):
+        Callback(phone="0701234567", time="any", consented=1.0)
+
+
+def test_escalating_moves_a_queued_ticket_ahead_of_normal_ones(redis_server: RedisServer) -> None:
+    async def scenario():
+        redis, queue = queue_for(redis_server)
+        first = await queue.open("c1", "api", "nl", "contact", "normal", "user_request")
+        later = await queue.open("c2", "api", "en", "contact", "normal", "user_request")
+        await queue.escalate(later.id)
+        order = [t.id for t in await queue.queued()]
+        escalated = await queue.get(later.id)
+        await redis.close()
+        return order, escalated, first.id
+
+    order, escalated, first = run(scenario())
+    assert order == [escalated.id, first] and escalated.priority == "urgent"

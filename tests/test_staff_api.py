@@ -159,3 +159,20 @@ def audit_entries(stack: Stack) -> list[dict]:
         await redis.close()
         return entries
     return asyncio.run(read())
+
+
+def test_an_empty_or_over_long_reply_is_refused_and_nothing_is_sent(stack: Stack, gateway: httpx.Client) -> None:
+    agent = StaffClient(gateway, create_account(stack, "agent"))
+    assert agent.login().status_code == 200
+    try:
+        (ticket,) = open_tickets(stack, [("nl", "normal", "user_request")])
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/claim").status_code == 200
+        for text in ("", "x" * 2001):
+            refused = agent.call("POST", f"/staff/api/tickets/{ticket}/reply", json_body={"text": text})
+            assert refused.status_code == 422 and refused.json()["error"], text[:10]
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/reply", json_body={"text": 42}).status_code == 422
+        assert agent.call("GET", f"/staff/api/tickets/{ticket}").json()["transcript"] == [], "nothing was sent"
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/reply", json_body={"text": "x" * 2000}).status_code == 200
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/close").status_code == 200
+    finally:
+        agent.call("POST", "/staff/api/logout")

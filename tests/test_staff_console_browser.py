@@ -55,7 +55,8 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
         page.click("#queue li:last-child button")
         page.wait_for_selector("#transcript li.user", timeout=10_000)
         texts = page.locator("#transcript li").all_text_contents()
-        assert PAYLOAD in texts, "the user's HTML is shown as text"
+        assert f"User: {PAYLOAD}" in texts, "the user's HTML is shown as text, labelled with who said it"
+        assert texts[0].startswith("User: ") and texts[1].startswith("Bot: ")
         assert page.locator("#transcript img, #transcript script, #transcript a").count() == 0
 
         greeting = render(load_specs()["staff_canned_greeting"], "en").text

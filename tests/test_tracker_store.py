@@ -5,7 +5,7 @@ import asyncio
 from pathlib import Path
 
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_store import BoundedRedisTrackerStore, latest_session
@@ -78,3 +78,29 @@ def redis_text(redis: RedisServer, key: str) -> str:
     import redis as redis_client
 
     return redis_client.Redis(port=redis.port).get(key).decode("utf-8")
+
+
+def test_a_call_back_number_is_kept_only_while_the_form_needs_it(tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path)
+    try:
+        store = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=redis.port, key_prefix="t")
+        during = session(["hello"]) + [
+            UserUttered("نمبرم ۰۷۰۱۲۳۴۵۶۷ است", {"name": "nlu_fallback", "confidence": 1.0}),
+            SlotSet("callback_phone", "+93701234567"), ActionExecuted("action_ask_callback_consent"),
+            BotUttered("We keep the number +93 70 123 4567 with your request",
+                       metadata={"utter_action": "utter_ask_callback_consent", "number": "+93 70 123 4567"}),
+            ActionExecuted("action_listen"),
+        ]
+        asyncio.run(store.save(DialogueStateTracker.from_events("c4", during, DOMAIN.slots)))
+        stored = redis_text(redis, "t:tracker:c4")
+        assert "۱۲۳" not in stored.encode().decode("unicode_escape") and "123 4567" not in stored
+        assert asyncio.run(store.retrieve("c4")).get_slot("callback_phone") == "+93701234567", "still needed"
+
+        after = during + [UserUttered("yes", {"name": "affirm", "confidence": 1.0}),
+                          ActionExecuted("action_callback_request"), SlotSet("callback_phone", None)]
+        asyncio.run(store.save(DialogueStateTracker.from_events("c4", after, DOMAIN.slots)))
+        stored = redis_text(redis, "t:tracker:c4")
+        assert "701234567" not in stored and "4567" not in stored
+        assert '"yes"' in stored, "other messages are kept"
+    finally:
+        redis.stop()

@@ -23,7 +23,7 @@ LRM = "\u200e"
 LEFT_TO_RIGHT_VALUES = ("country_code",)
 # Filled per message by Rasa from what an action passes (``utter_message(date=...)``), so a
 # rendered text keeps them as ``{date}``.
-RUNTIME_PLACEHOLDERS = ("date", "place", "time", "day", "position")
+RUNTIME_PLACEHOLDERS = ("date", "place", "time", "day", "position", "number")
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,41 @@
-"""Whether a text holds case details (a case reference or a date), and its stored stand-in.
+"""Whether a text holds personal details (a case reference, a date, a phone number), and its
+stored stand-in.
 
 Used wherever user texts are kept: the tracker store (bot/tracker_store.py) and the gateway's
-transcripts for staff (api/transcripts.py). A date alone counts: it may be a date of birth."""
+transcripts for staff (api/transcripts.py). A date alone counts: it may be a date of birth. A
+phone number counts in any form a person would type it (national, +country code, 00 prefix,
+Arabic-Indic or Persian digits): it may be the number given for a call-back."""
 from __future__ import annotations
 
+import re
 from typing import Optional
+
+import phonenumbers
 
 from actions.cases.dates import parse_date
 from actions.cases.references import find_reference
+from wegwijs.normalize import to_ascii_digits
 
-REDACTED_TEXT = "[case details]"
+REDACTED_TEXT = "[personal details]"
+# A number is read the way someone in the Netherlands would dial it, unless it has a prefix.
+HOME_REGION = "NL"
 
 
-def holds_case_details(text: Optional[str]) -> bool:
-    return bool(text) and (find_reference(text) is not None or parse_date(text) is not None)
+INTERNATIONAL_PREFIX = re.compile(r"(?<![\d+])00 ?(?=[1-9])")
+
+
+def phone_numbers_in(text: str, region: Optional[str] = HOME_REGION,
+                     leniency=phonenumbers.Leniency.POSSIBLE) -> list[phonenumbers.PhoneNumber]:
+    """Phone numbers in the text; without a ``region`` only those with a country code count."""
+    dialled = INTERNATIONAL_PREFIX.sub("+", to_ascii_digits(text))
+    return [match.number for match in phonenumbers.PhoneNumberMatcher(dialled, region, leniency)]
+
+
+def holds_personal_details(text: Optional[str]) -> bool:
+    return bool(text) and (
+        find_reference(text) is not None or parse_date(text) is not None or bool(phone_numbers_in(text))
+    )
 
 
 def redacted(text: str) -> str:
-    return REDACTED_TEXT if holds_case_details(text) else text
+    return REDACTED_TEXT if holds_personal_details(text) else text

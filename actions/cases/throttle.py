@@ -35,13 +35,17 @@ PREFIX = "wegwijs:lookup"
 
 class Throttle(Protocol):
     async def locked(self, conversation: str, reference: str) -> bool: ...
+    async def conversation_locked(self, conversation: str) -> bool: ...
     async def fail(self, conversation: str, reference: str) -> None: ...
 
 
+def _digest(secret: bytes, value: str) -> str:
+    return hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
 def _keys(secret: bytes, conversation: str, reference: str) -> list[tuple[Rule, str]]:
-    def digest(value: str) -> str:
-        return hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-    return [(CONVERSATION, digest(f"conversation:{conversation}")), (REFERENCE, digest(f"reference:{reference}"))]
+    return [(CONVERSATION, _digest(secret, f"conversation:{conversation}")),
+            (REFERENCE, _digest(secret, f"reference:{reference}"))]
 
 
 # One round trip per rule that records a failure and locks at the threshold: every failure costs
@@ -67,6 +71,12 @@ class RedisThrottle:
         keys = [f"{PREFIX}:lock:{rule.scope}:{key}" for rule, key in _keys(self._secret, conversation, reference)]
         return any(await self._redis.mget(keys))
 
+    async def conversation_locked(self, conversation: str) -> bool:
+        """Whether this conversation's own failures have locked its lookups. It depends on nothing
+        but what this conversation tried, so saying so tells nobody which references exist."""
+        key = _digest(self._secret, f"conversation:{conversation}")
+        return bool(await self._redis.exists(f"{PREFIX}:lock:{CONVERSATION.scope}:{key}"))
+
     async def fail(self, conversation: str, reference: str) -> None:
         now = time.time()
         for rule, key in _keys(self._secret, conversation, reference):
@@ -88,6 +98,9 @@ class MemoryThrottle:
     async def locked(self, conversation: str, reference: str) -> bool:
         now = self._clock()
         return any(self._locks.get(key, 0) > now for _, key in _keys(self._secret, conversation, reference))
+
+    async def conversation_locked(self, conversation: str) -> bool:
+        return self._locks.get(_digest(self._secret, f"conversation:{conversation}"), 0) > self._clock()
 
     async def fail(self, conversation: str, reference: str) -> None:
         now = self._clock()

@@ -23,7 +23,8 @@ router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 SENDER_PREFIX = "api:"
 UNAVAILABLE = "gateway_service_unavailable"
-QUEUED = "utter_handover_queued"
+# Replies after which the conversation has a queued ticket: the turn reports its hand-over.
+QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
 
 
 @router.post(
@@ -90,7 +91,7 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
             await staff.transcripts.add(sender, [("user", said)] + [("bot", r.text) for r in replies])
         except RedisError as error:
             logger.warning("transcript not kept: %s", type(error).__name__)
-        if any(reply.response == QUEUED for reply in replies):
+        if any(reply.response in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
     # Built as a plain dict: every field is already known to be valid, and skipping pydantic's
     # second validation of the response saves time on every turn. The OpenAPI page still

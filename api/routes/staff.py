@@ -65,10 +65,16 @@ async def current_session(request: Request, staff: StaffDep) -> StaffSession:
 SessionDep = Annotated[StaffSession, Depends(current_session)]
 
 
-def ticket_view(ticket: Ticket, position: Optional[int]) -> dict:
+def ticket_view(ticket: Ticket, position: Optional[int], with_phone: bool = False) -> dict:
+    """A ticket as the console sees it. The call-back number only in the (audited) detail view."""
+    callback = None
+    if ticket.is_callback:
+        callback = {"time": ticket.callback_time}
+        if with_phone:
+            callback["phone"] = ticket.callback_phone or None
     return {"id": ticket.id, "language": ticket.language, "topic": ticket.topic, "priority": ticket.priority,
             "reason": ticket.reason, "created": ticket.created, "status": ticket.status, "holder": ticket.holder,
-            "channel": ticket.channel, "position": position}
+            "channel": ticket.channel, "position": position, "callback": callback}
 
 
 def may_act(session: StaffSession, ticket: Ticket) -> bool:
@@ -129,7 +135,7 @@ async def ticket_detail(ticket_id: str, session: SessionDep, staff: StaffDep) ->
     await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
     canned = [{"key": key, "text": render(spec, found.language).text}
               for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
-    view = ticket_view(found, await staff.tickets.position(found.id))
+    view = ticket_view(found, await staff.tickets.position(found.id), with_phone=True)
     view.update(transcript=await staff.transcripts.read(found.conversation), canned=canned,
                 direction="rtl" if found.language in RIGHT_TO_LEFT else "ltr")
     return JSONResponse(view, headers={"Cache-Control": "no-store"})
@@ -168,7 +174,8 @@ async def close(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONRes
     await staff.audit.write(staff=session.username, action="close", ticket=ticket_id, outcome="ok" if done else "refused")
     if not done:
         raise HTTPException(409, "the ticket is closed already")
-    back = render(load_specs()[BACK], ticket.language).text
-    await staff.outbox.send(ticket.conversation, back, "bot")
-    await staff.transcripts.add(ticket.conversation, [("bot", back)])
+    if not ticket.is_callback:  # a call-back's chat stayed with the bot all along
+        back = render(load_specs()[BACK], ticket.language).text
+        await staff.outbox.send(ticket.conversation, back, "bot")
+        await staff.transcripts.add(ticket.conversation, [("bot", back)])
     return JSONResponse({"id": ticket_id, "status": "closed"})

@@ -2,7 +2,8 @@
 
 The staff API marks a member present on every authenticated request (the console polls the
 queue every few seconds) and removes them at logout; a member unseen for two minutes is gone.
-The action server asks before it queues anyone: nobody present means the phone line instead.
+The action server asks before it queues anyone: nobody present means the phone line and the
+offer of a call-back instead (actions/callback.py).
 """
 from __future__ import annotations
 

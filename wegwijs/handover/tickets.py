@@ -7,6 +7,10 @@ members click at once exactly one of them gets the ticket. Everything lives in R
 survive a restart of every other process (and of Redis itself, with its append-only file).
 
 Ticket ids are 128 random bits, URL-safe: they can appear in URLs without telling anything.
+
+A call-back ticket (nobody was at the console; the user agreed to be called) also holds the
+number to call, the preferred time and when the user agreed. Closing the ticket deletes the
+number: it was kept for this request only.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ REASONS = ("user_request", "repeated_fallback", "safety", "case_locked")
 RANK = {"urgent": 0, "normal": 1}
 RANK_SPAN = 10 ** 14
 CLOSED_TTL_SECONDS = 30 * 24 * 3600
+CALLBACK_TIMES = ("morning", "afternoon", "any")
 
 CLAIM = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
@@ -44,11 +49,24 @@ redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]
 """
 
+# Make a ticket urgent (a safety message after a call-back request); re-sorted if still queued.
+ESCALATE = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'priority', 'urgent') end
+  return 0
+end
+local created = tonumber(redis.call('HGET', KEYS[1], 'created'))
+redis.call('HSET', KEYS[1], 'priority', 'urgent')
+redis.call('ZADD', KEYS[2], math.floor(created * 1000), ARGV[1])
+return 1
+"""
+
 CLOSE = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'closed' then return 0 end
 if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'holder') ~= ARGV[2] then return -1 end
 redis.call('HSET', KEYS[1], 'status', 'closed', 'closed', ARGV[3])
+redis.call('HDEL', KEYS[1], 'callback_phone')
 redis.call('ZREM', KEYS[2], ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
@@ -68,6 +86,13 @@ class Ticket:
     created: float
     status: Status
     holder: str = ""
+    callback_phone: str = ""  # E.164; only on a call-back ticket, deleted at closing
+    callback_time: str = ""  # one of CALLBACK_TIMES
+    callback_consented: str = ""  # when the user agreed to their number being kept (epoch seconds)
+
+    @property
+    def is_callback(self) -> bool:
+        return bool(self.callback_time)
 
     @classmethod
     def from_hash(cls, raw: dict) -> "Ticket":
@@ -76,6 +101,17 @@ class Ticket:
         known = {k: v for k, v in values.items() if k in names}
         known["created"] = float(known["created"])
         return cls(**known)
+
+
+@dataclass(frozen=True)
+class Callback:
+    phone: str  # E.164
+    time: str  # one of CALLBACK_TIMES
+    consented: float  # epoch seconds
+
+    def __post_init__(self) -> None:
+        if self.time not in CALLBACK_TIMES or not self.phone.startswith("+"):
+            raise ValueError("a call-back needs an E.164 number and one of CALLBACK_TIMES")
 
 
 def ticket_key(ticket_id: str) -> str:
@@ -96,9 +132,10 @@ class TicketQueue:
         self._claim = redis.register_script(CLAIM)
         self._open = redis.register_script(OPEN)
         self._close = redis.register_script(CLOSE)
+        self._escalate = redis.register_script(ESCALATE)
 
     async def open(self, conversation: str, channel: str, language: str, topic: str,
-                   priority: Priority, reason: str) -> Ticket:
+                   priority: Priority, reason: str, callback: Optional["Callback"] = None) -> Ticket:
         """Queue the conversation, or return its ticket if it already has an open one."""
         if reason not in REASONS:
             raise ValueError(f"unknown hand-over reason {reason!r}")
@@ -107,6 +144,9 @@ class TicketQueue:
         mapping = {"id": ticket_id, "conversation": conversation, "channel": channel, "language": language,
                    "topic": topic, "priority": priority, "reason": reason, "created": repr(created),
                    "status": "queued", "holder": ""}
+        if callback is not None:
+            mapping.update({"callback_phone": callback.phone, "callback_time": callback.time,
+                            "callback_consented": repr(callback.consented)})
         flat = [item for pair in mapping.items() for item in pair]
         open_id = await self._open(
             keys=[conversation_key(conversation), ticket_key(ticket_id), QUEUE],
@@ -144,6 +184,10 @@ class TicketQueue:
         """True for exactly one of any number of concurrent claims of a queued ticket."""
         won = await self._claim(keys=[ticket_key(ticket_id), QUEUE], args=[holder, repr(time.time()), ticket_id])
         return bool(won)
+
+    async def escalate(self, ticket_id: str) -> None:
+        """Make the ticket urgent: a queued one moves ahead of every normal ticket."""
+        await self._escalate(keys=[ticket_key(ticket_id), QUEUE], args=[ticket_id])
 
     async def close(self, ticket_id: str, holder: Optional[str] = None) -> bool:
         """Close a queued or active ticket (only its holder may, when ``holder`` is given)."""

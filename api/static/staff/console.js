@@ -23,6 +23,37 @@ function item(text, className) {
   return li;
 }
 
+const SPEAKERS = {user: "User", bot: "Bot", staff: "Staff"};
+const CALLBACK_TIMES = {morning: "morning", afternoon: "afternoon", any: "any time"};
+
+function transcriptEntry(entry) {
+  const li = item("", entry.who);
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = `${SPEAKERS[entry.who] || entry.who}: `;
+  const words = document.createElement("span");
+  words.textContent = entry.text;
+  words.dir = "auto";
+  li.append(who, words);
+  return li;
+}
+
+function callbackDetails(callback) {
+  const box = document.getElementById("callback");
+  box.replaceChildren();
+  box.hidden = !callback;
+  if (!callback) return;
+  box.append(`Call back (${CALLBACK_TIMES[callback.time] || callback.time}, Netherlands time): `);
+  if (callback.phone && /^\+[0-9]{6,15}$/.test(callback.phone)) {
+    const link = document.createElement("a");
+    link.href = "tel:" + callback.phone;
+    link.textContent = callback.phone;
+    box.append(link);
+  } else {
+    box.append("the number was deleted when the ticket closed");
+  }
+}
+
 function say(text) {
   document.getElementById("status").textContent = text;
 }
@@ -33,7 +64,8 @@ async function refreshQueue() {
   const list = document.getElementById("queue");
   list.replaceChildren();
   for (const ticket of (await answer.json()).tickets) {
-    const li = item(`${ticket.priority === "urgent" ? "URGENT " : ""}${ticket.language} · ${ticket.topic} · ${ticket.reason} `,
+    const callback = ticket.callback ? ` · call back, ${CALLBACK_TIMES[ticket.callback.time] || ticket.callback.time}` : "";
+    const li = item(`${ticket.priority === "urgent" ? "URGENT " : ""}${ticket.language} · ${ticket.topic} · ${ticket.reason}${callback} `,
       ticket.priority);
     const claim = document.createElement("button");
     claim.type = "button";
@@ -66,7 +98,8 @@ async function refreshTicket() {
     `${ticket.language} · ${ticket.topic} · ${ticket.channel} · ${ticket.status}`;
   const transcript = document.getElementById("transcript");
   transcript.dir = ticket.direction;
-  transcript.replaceChildren(...ticket.transcript.map((entry) => item(entry.text, entry.who)));
+  transcript.replaceChildren(...ticket.transcript.map(transcriptEntry));
+  callbackDetails(ticket.callback);
   const canned = document.getElementById("canned");
   canned.dir = ticket.direction;
   canned.replaceChildren(...ticket.canned.map((reply) => {
@@ -100,6 +133,7 @@ document.getElementById("close").addEventListener("click", async () => {
   document.getElementById("reply-form").hidden = true;
   document.getElementById("transcript").replaceChildren();
   document.getElementById("canned").replaceChildren();
+  callbackDetails(null);
 });
 
 document.getElementById("logout").addEventListener("click", async () => {
