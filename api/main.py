@@ -10,10 +10,11 @@ from fastapi import FastAPI
 
 from api import errors
 from api.body_limit import BodyLimitMiddleware
+from api.conversation_ids import ConversationIds
 from api.conversation_store import open_store
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
-from api.routes import events, health, messages, staff, staff_pages
+from api.routes import conversations, events, health, messages, staff, staff_pages
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
 from api.settings import Settings
@@ -34,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds),
         detector=build_detector(),
         http=httpx.AsyncClient(timeout=2),
+        ids=ConversationIds(settings.conversation_secret),
         staff=open_staff(settings.redis_url),
     )
     app.state.services = services
@@ -54,6 +56,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(messages.router)
+    app.include_router(conversations.router)
     app.include_router(events.router)
     app.include_router(health.router)
     app.include_router(staff.router)

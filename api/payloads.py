@@ -35,9 +35,12 @@ def chosen_language(payload: Optional[str]) -> Optional[str]:
 
 
 def intent_message(intent_payload: str, language: str) -> str:
-    """``/return_info`` -> ``/return_info{"language": "ar"}``."""
-    intent = intent_payload.split("{", 1)[0]
-    return intent + json.dumps({"language": language})
+    """``/return_info`` -> ``/return_info{"language": "ar"}``; a payload's own entities (only ever
+    an offered one's: ``/callback_time{"callback_time": "morning"}``) are kept beside it."""
+    intent, _, entities = intent_payload.partition("{")
+    values = json.loads("{" + entities) if entities else {}
+    values["language"] = language
+    return intent + json.dumps(values)
 
 
 def language_chosen_message(language: str) -> str:

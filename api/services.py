@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import httpx
 from fastapi import Depends, Request
 
+from api.conversation_ids import ConversationIds
 from api.conversation_store import MemoryConversationStore, RedisConversationStore
 from api.language.detector import LanguageDetector
 from api.rasa_client import RasaClient
@@ -21,6 +22,7 @@ class Services:
     rasa: RasaClient
     detector: LanguageDetector
     http: httpx.AsyncClient  # health probes of the other processes
+    ids: ConversationIds  # mints and checks web conversation ids
     staff: Optional[Staff] = None  # None without Redis: no staff side
 
     async def close(self) -> None:

@@ -17,18 +17,23 @@ class Settings:
     actions_url: str
     redis_url: Optional[str]
     rasa_timeout_seconds: float
+    conversation_secret: bytes
 
     @classmethod
     def from_env(cls) -> "Settings":
         token = os.environ.get("WEGWIJS_RASA_TOKEN", "")
         if len(token) < 16:
             raise ConfigurationError("WEGWIJS_RASA_TOKEN must be a secret of at least 16 characters")
+        conversation_secret = os.environ.get("WEGWIJS_CONVERSATION_SECRET", "")
+        if len(conversation_secret) < 16:
+            raise ConfigurationError("WEGWIJS_CONVERSATION_SECRET must be a secret of at least 16 characters")
         return cls(
             rasa_url=os.environ.get("WEGWIJS_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=token,
             actions_url=os.environ.get("WEGWIJS_ACTIONS_URL", "http://127.0.0.1:5055/webhook").rstrip("/"),
             redis_url=os.environ.get("REDIS_URL") or None,
             rasa_timeout_seconds=float(os.environ.get("WEGWIJS_RASA_TIMEOUT", "30")),
+            conversation_secret=conversation_secret.encode("utf-8"),
         )
 
     def __repr__(self) -> str:  # never print the token

@@ -1,14 +1,15 @@
 """What was said in a conversation, for the staff member who takes it over.
 
-A capped Redis list per conversation: the user's texts (with case details replaced, as in the
-tracker store) and the replies, from the bot or from staff. Kept 30 days, like the gateway's
-conversation state; never logged.
+A capped Redis list per conversation: the user's texts (with personal details replaced, as in
+the tracker store) and the replies, from the bot (with their buttons and links) or from staff.
+Kept 30 days, like the gateway's conversation state; never logged. The web chat restores its
+history from the same list (api/routes/conversations.py).
 """
 from __future__ import annotations
 
 import json
 import time
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Union
 
 from redis.asyncio import Redis
 
@@ -18,16 +19,23 @@ PREFIX = "wegwijs:gw:transcript:"
 KEEP_ENTRIES = 200
 TTL_SECONDS = 30 * 24 * 3600
 Who = Literal["user", "bot", "staff"]
+# (who, text) or (who, text, {"buttons": [...], "links": [...]})
+Entry = Union[tuple[Who, str], tuple[Who, str, dict]]
 
 
 class Transcripts:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def add(self, conversation: str, entries: Iterable[tuple[Who, str]]) -> None:
+    async def add(self, conversation: str, entries: Iterable[Entry]) -> None:
         now = time.time()
-        items = [json.dumps({"who": who, "text": redacted(text) if who == "user" else text, "at": now}, ensure_ascii=False)
-                 for who, text in entries if text]
+        items = []
+        for who, text, *extra in entries:
+            if not text:
+                continue
+            item = {"who": who, "text": redacted(text) if who == "user" else text, "at": now}
+            item.update({k: v for k, v in (extra[0] if extra else {}).items() if k in ("buttons", "links") and v})
+            items.append(json.dumps(item, ensure_ascii=False))
         if not items:
             return
         key = PREFIX + conversation

@@ -2,7 +2,8 @@
 
 The shared token between the gateway and Rasa, the key that hashes case references in the
 lookup throttle (actions/cases/throttle.py) and the key that hashes staff login names in the
-login throttle (api/staff/accounts.py) live here. Nothing secret is ever
+login throttle (api/staff/accounts.py) and the key that signs web conversation ids
+(api/conversation_ids.py) live here. Nothing secret is ever
 committed: .env.local is in .gitignore.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import secrets
 from wegwijs.paths import ROOT
 
 LOCAL_FILE = ROOT / ".env.local"
-GENERATED = ("WEGWIJS_RASA_TOKEN", "WEGWIJS_LOOKUP_SECRET", "WEGWIJS_STAFF_SECRET")
+GENERATED = ("WEGWIJS_RASA_TOKEN", "WEGWIJS_LOOKUP_SECRET", "WEGWIJS_STAFF_SECRET", "WEGWIJS_CONVERSATION_SECRET")
 
 
 def load_local_secrets() -> dict[str, str]:

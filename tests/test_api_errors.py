@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from wegwijs.responses import load_specs, render
+from tests.conftest import new_conversation
 
 URL = "/api/v1/messages"
 
@@ -76,7 +77,7 @@ def test_wrong_method_and_unknown_route_are_json_4xx(gateway: httpx.Client) -> N
 
 
 def test_conversations_do_not_share_state(gateway: httpx.Client) -> None:
-    first, second = "iso-" + "a" * 8, "iso-" + "b" * 8
+    first, second = new_conversation(gateway), new_conversation(gateway)
     assert gateway.post(URL, json={"conversation_id": first, "text": "can we continue in Arabic please"}).json()["language"] == "ar"
     other = gateway.post(URL, json={"conversation_id": second, "text": "hallo, ik wil graag iets vragen over terugkeer"}).json()
     assert other["language"] == "nl"

@@ -5,7 +5,6 @@ waits in the queue, the number kept nowhere else, and the bot goes on answering.
 from __future__ import annotations
 
 import json
-import os
 from typing import Iterator
 
 import httpx
@@ -17,6 +16,7 @@ from tests.test_handover import say, text_of
 from tests.test_staff_api import StaffClient, audit_entries, create_account
 from wegwijs.handover.presence import ONLINE
 from wegwijs.handover.tickets import conversation_key, ticket_key
+from tests.conftest import new_conversation
 
 DARI_ASK_PERSON = "میشه لطفا با یک کارمند صحبت کنم"
 DARI_NUMBER = "نمبرم +۹۳ ۷۰ ۱۲۳ ۴۵۶۷ است"  # +93 70 123 4567 in Persian digits
@@ -33,8 +33,8 @@ def store(stack: Stack) -> Iterator[redis.Redis]:
     client.close()
 
 
-def chat() -> str:
-    return "cb-" + os.urandom(5).hex()
+def chat(gateway: httpx.Client) -> str:
+    return new_conversation(gateway)
 
 
 def texts(answer: dict) -> list[str]:
@@ -55,7 +55,7 @@ def offer(gateway: httpx.Client, conversation: str, text: str, language: str) ->
 
 
 def test_a_dari_user_leaves_a_number_and_staff_see_it(stack: Stack, gateway: httpx.Client, store: redis.Redis) -> None:
-    conversation = chat()
+    conversation = chat(gateway)
     first = offer(gateway, conversation, DARI_ASK_PERSON, "fa-AF")
     assert texts(first)[0] == text_of("utter_human_unavailable", "fa-AF")
     assert first["handover"] is None and ticket_of(store, conversation) == {}, "nothing is queued before consent"
@@ -106,11 +106,13 @@ def test_a_dari_user_leaves_a_number_and_staff_see_it(stack: Stack, gateway: htt
 
 
 def test_no_consent_keeps_nothing(gateway: httpx.Client, store: redis.Redis) -> None:
-    conversation = chat()
+    conversation = chat(gateway)
     offer(gateway, conversation, "i need to talk to a real person", "en")
     say(gateway, conversation, "yes please")
     say(gateway, conversation, "06 12345678")
-    consent = say(gateway, conversation, "Any time")
+    pressed = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": "Any time",
+                                                     "payload": '/callback_time{"callback_time": "any"}'})
+    consent = pressed.json()  # the button's payload, not its title, carries the choice
     assert texts(consent) == [text_of("utter_ask_callback_consent", "en", number="+31 6 12345678", time="Any time")]
     refused = say(gateway, conversation, "no, I don't agree")
     assert texts(refused)[0] == text_of("utter_callback_not_kept", "en") and len(texts(refused)) > 1, "the phone line follows"
@@ -118,16 +120,16 @@ def test_no_consent_keeps_nothing(gateway: httpx.Client, store: redis.Redis) -> 
 
 
 def test_declining_stopping_or_moving_on_keeps_nothing(gateway: httpx.Client, store: redis.Redis) -> None:
-    declined = chat()
+    declined = chat(gateway)
     offer(gateway, declined, "ik wil graag met een medewerker praten", "nl")
     assert texts(say(gateway, declined, "nee dank u")) == [text_of("utter_callback_declined", "nl")]
 
-    stopped = chat()
+    stopped = chat(gateway)
     offer(gateway, stopped, "ik wil graag met een medewerker praten", "nl")
     say(gateway, stopped, "ja graag")
     assert texts(say(gateway, stopped, "stop")) == [text_of("utter_callback_stopped", "nl")]
 
-    moved_on = chat()
+    moved_on = chat(gateway)
     offer(gateway, moved_on, "ik wil graag met een medewerker praten", "nl")
     answer = say(gateway, moved_on, "hoe werkt de DNA test voor gezinshereniging")
     assert answer["topic"] == "family_reunification"
@@ -138,7 +140,7 @@ def test_declining_stopping_or_moving_on_keeps_nothing(gateway: httpx.Client, st
 
 
 def test_a_number_that_cannot_be_read_is_asked_again(gateway: httpx.Client) -> None:
-    conversation = chat()
+    conversation = chat(gateway)
     offer(gateway, conversation, "أريد التحدث مع موظف من فضلك", "ar")
     say(gateway, conversation, "نعم")
     assert texts(say(gateway, conversation, "رقمي هو ١٢")) == [
@@ -147,7 +149,7 @@ def test_a_number_that_cannot_be_read_is_asked_again(gateway: httpx.Client) -> N
 
 
 def test_someone_abroad_gives_the_country_code(gateway: httpx.Client) -> None:
-    conversation = chat()
+    conversation = chat(gateway)
     say(gateway, conversation, "I am in Kabul at the moment")
     offer(gateway, conversation, "i need to talk to a real person", "en")
     say(gateway, conversation, "yes")
@@ -159,7 +161,7 @@ def test_someone_abroad_gives_the_country_code(gateway: httpx.Client) -> None:
 
 
 def test_an_unsafe_user_gets_112_first_and_an_urgent_call_back(gateway: httpx.Client, store: redis.Redis) -> None:
-    conversation = chat()
+    conversation = chat(gateway)
     answer = offer(gateway, conversation, "my husband hits me and says he will kill me", "en")
     assert answer["topic"] == "safety" and texts(answer)[0] == text_of("utter_safety", "en")
     for reply in ("Yes, call me back", "+31 6 23456789", "Morning", "Yes, I agree"):

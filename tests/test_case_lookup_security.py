@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from scripts.stack import Stack
+from tests.conftest import new_conversation
 from wegwijs.responses import load_specs, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,8 @@ def pool_cases(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> list[s
     return list(POOL)
 
 
-def conversation() -> str:
+def sender() -> str:
+    """A sender id for requests straight to the action server."""
     return "sec-" + os.urandom(6).hex()
 
 
@@ -57,8 +59,8 @@ def found(reply: dict) -> bool:
 
 
 def test_five_failures_lock_the_conversation(gateway: httpx.Client, pool_cases: list[str]) -> None:
-    reference, chat = pool_cases[0], conversation()
-    assert found(look_up(gateway, conversation(), reference, BIRTH))
+    reference, chat = pool_cases[0], new_conversation(gateway)
+    assert found(look_up(gateway, new_conversation(gateway), reference, BIRTH))
     replies = [look_up(gateway, chat, f"IOM-NL-2098-{n:06d}", BIRTH) for n in range(6)]
     assert not any(found(reply) for reply in replies)
     help_text = render(load_specs()["utter_case_lookup_help"], "en").text
@@ -67,25 +69,25 @@ def test_five_failures_lock_the_conversation(gateway: httpx.Client, pool_cases: 
     assert replies[4]["messages"][-1]["text"] == render(load_specs()["utter_ask_callback_wanted"], "en").text
     refused = look_up(gateway, chat, reference, BIRTH)
     assert not found(refused) and refused["phone_line"] == "general"
-    assert found(look_up(gateway, conversation(), reference, BIRTH)), "the reference itself is not locked"
+    assert found(look_up(gateway, new_conversation(gateway), reference, BIRTH)), "the reference itself is not locked"
 
 
 def test_failures_spread_over_conversations_lock_the_reference(gateway: httpx.Client, pool_cases: list[str]) -> None:
     reference = pool_cases[1]
     for _ in range(5):
-        assert not found(look_up(gateway, conversation(), reference, "1970-01-02"))
-    assert not found(look_up(gateway, conversation(), reference, BIRTH)), "a locked reference refuses the right date"
-    assert found(look_up(gateway, conversation(), pool_cases[2], BIRTH)), "other references are not locked"
+        assert not found(look_up(gateway, new_conversation(gateway), reference, "1970-01-02"))
+    assert not found(look_up(gateway, new_conversation(gateway), reference, BIRTH)), "a locked reference refuses the right date"
+    assert found(look_up(gateway, new_conversation(gateway), pool_cases[2], BIRTH)), "other references are not locked"
 
 
 def test_unknown_wrong_and_locked_give_identical_replies(gateway: httpx.Client, pool_cases: list[str]) -> None:
     locked = pool_cases[3]
     for _ in range(5):
-        look_up(gateway, conversation(), locked, "1970-01-02")
+        look_up(gateway, new_conversation(gateway), locked, "1970-01-02")
     for language_hint in ("nl", "ar"):
         replies = []
         for reference, birth in ((f"IOM-NL-2097-000001", BIRTH), (pool_cases[4], "1970-01-03"), (locked, BIRTH)):
-            chat = conversation()
+            chat = new_conversation(gateway)
             body = {"conversation_id": chat, "text": f"{reference} {birth}", "language": language_hint}
             answer = gateway.post("/api/v1/messages", json=body)
             # Everything but the conversation's own id, byte for byte as sent.
@@ -122,7 +124,7 @@ def test_failures_take_the_same_time(stack: Stack, pool_cases: list[str]) -> Non
     wrong_pool = pool_cases[10:]  # 70 references x at most 3 wrong dates each: none of them locks
     with httpx.Client(timeout=30) as client:
         for _ in range(5):
-            client.post(url, json=action_request(conversation(), locked, "1970-01-02"))
+            client.post(url, json=action_request(sender(), locked, "1970-01-02"))
         timings: dict[str, list[float]] = {"unknown": [], "wrong": [], "locked": []}
         bodies: dict[str, set] = {kind: set() for kind in timings}
         for n in range(TRIES + 10):
@@ -133,7 +135,7 @@ def test_failures_take_the_same_time(stack: Stack, pool_cases: list[str]) -> Non
             }
             kinds = list(attempts) if n % 2 else list(reversed(attempts))  # alternate the order
             for kind in kinds:
-                request = action_request(conversation(), *attempts[kind])
+                request = action_request(sender(), *attempts[kind])
                 started = time.perf_counter()
                 answer = client.post(url, json=request)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -150,7 +152,7 @@ def test_a_case_with_a_phone_number_needs_that_number_on_whatsapp(stack: Stack) 
     url = f"http://127.0.0.1:{stack.ports.actions}/webhook"
 
     def stage_shown(channel: str, phone: str | None) -> bool:
-        request = action_request(conversation(), "IOM-NL-2026-000215", "1978-03-21")  # demo case with a phone
+        request = action_request(sender(), "IOM-NL-2026-000215", "1978-03-21")  # demo case with a phone
         request["tracker"]["latest_message"]["metadata"] = {"channel": channel, "sender_phone": phone}
         responses = httpx.post(url, json=request, timeout=30).json()["responses"]
         return responses[0]["response"] == "utter_case_voluntary_return_counselling"

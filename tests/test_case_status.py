@@ -5,7 +5,6 @@ programme's phone line with its opening hours."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ from actions.cases.dates import format_for
 from tests.phone_texts import possible_phone_texts
 from wegwijs.languages import SHIPPED
 from wegwijs.responses import load_specs, render
+from tests.conftest import new_conversation
 
 DEMO = {
     "IOM-NL-2026-000042": ("family_reunification", "dna_sample_scheduled", dt.date(1990, 5, 14), dt.date(2026, 12, 10), "Addis Ababa", "reunification"),
@@ -58,7 +58,7 @@ def say(gateway: httpx.Client, conversation: str, text: str) -> dict:
 @pytest.mark.parametrize("reference", list(DEMO))
 def test_case_status_conversation(gateway: httpx.Client, language: str, reference: str) -> None:
     programme, stage, birth, next_date, place, line = DEMO[reference]
-    conversation = f"case-{language}-{os.urandom(4).hex()}"
+    conversation = new_conversation(gateway)
 
     asked = say(gateway, conversation, ASK[language])
     assert [m["text"] for m in asked["messages"]] == [expected_text("utter_ask_case_reference", language)]
@@ -80,13 +80,13 @@ def test_case_status_conversation(gateway: httpx.Client, language: str, referenc
 
 
 def test_both_details_in_the_first_message(gateway: httpx.Client) -> None:
-    answer = say(gateway, "case-both-" + os.urandom(4).hex(), "IOM-NL-2026-000107 geboren 02-11-1985, waar is mijn dossier")
+    answer = say(gateway, new_conversation(gateway), "IOM-NL-2026-000107 geboren 02-11-1985, waar is mijn dossier")
     assert answer["messages"][0]["text"] == expected_text("utter_case_voluntary_return_travel_booked", "nl")
     assert "3 december 2026" in answer["messages"][1]["text"]
 
 
 def test_a_value_can_be_corrected_before_the_lookup(gateway: httpx.Client) -> None:
-    conversation = "case-fix-" + os.urandom(4).hex()
+    conversation = new_conversation(gateway)
     say(gateway, conversation, "where is my case")
     say(gateway, conversation, "IOM-NL-2026-000999")
     corrected = say(gateway, conversation, "sorry, wrong number: IOM-NL-2025-000913")
@@ -96,7 +96,7 @@ def test_a_value_can_be_corrected_before_the_lookup(gateway: httpx.Client) -> No
 
 
 def test_the_form_explains_what_it_needs_and_can_be_stopped(gateway: httpx.Client) -> None:
-    conversation = "case-stop-" + os.urandom(4).hex()
+    conversation = new_conversation(gateway)
     say(gateway, conversation, "where is my case")
     hint = say(gateway, conversation, "123456")
     assert [m["text"] for m in hint["messages"]][0] == expected_text("utter_case_reference_not_understood", "en")
@@ -109,7 +109,7 @@ def test_the_form_explains_what_it_needs_and_can_be_stopped(gateway: httpx.Clien
 
 
 def test_a_safety_message_during_the_form_gets_the_safety_answer(gateway: httpx.Client) -> None:
-    conversation = "case-safe-" + os.urandom(4).hex()
+    conversation = new_conversation(gateway)
     say(gateway, conversation, "where is my case")
     answer = say(gateway, conversation, "my husband is beating me, I am in danger")
     assert answer["topic"] == "safety"

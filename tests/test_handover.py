@@ -5,7 +5,6 @@ Dari again. And: a safety message jumps ahead of earlier tickets."""
 from __future__ import annotations
 
 import json
-import os
 import queue
 import threading
 import time
@@ -18,6 +17,7 @@ from scripts.stack import Stack
 from tests.test_staff_api import StaffClient, audit_entries, create_account
 from wegwijs.digits import to_locale_digits
 from wegwijs.responses import load_specs, render
+from tests.conftest import new_conversation
 
 DARI_ASK_PERSON = "لطفا مرا با یک نفر از کارمندان IOM وصل کنید"
 DARI_FOLLOW_UP = "تشکر، سوال من درباره تکت طیاره است"
@@ -70,7 +70,7 @@ def text_of(key: str, language: str, **values: str) -> str:
 
 
 def test_a_dari_conversation_goes_to_an_agent_and_back(stack: Stack, gateway: httpx.Client, agent: StaffClient) -> None:
-    conversation = "ho-" + os.urandom(5).hex()
+    conversation = new_conversation(gateway)
     live = LiveMessages(stack.gateway_url, conversation)
     try:
         queued = say(gateway, conversation, DARI_ASK_PERSON)
@@ -117,9 +117,9 @@ def test_a_dari_conversation_goes_to_an_agent_and_back(stack: Stack, gateway: ht
 
 
 def test_a_safety_message_jumps_ahead_of_earlier_tickets(gateway: httpx.Client, agent: StaffClient) -> None:
-    first = "ho-" + os.urandom(5).hex()
+    first = new_conversation(gateway)
     assert say(gateway, first, "i would like to talk to a human from IOM please")["handover"]["status"] == "queued"
-    unsafe = "ho-" + os.urandom(5).hex()
+    unsafe = new_conversation(gateway)
     answer = say(gateway, unsafe, "my husband hits me and says he will kill me")
     assert answer["topic"] == "safety"
     assert answer["messages"][0]["text"] == text_of("utter_safety", "en"), "112 comes first"

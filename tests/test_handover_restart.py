@@ -2,7 +2,6 @@
 sessions, transcripts and the outbox live in Redis. (The queue's own test restarts Redis.)"""
 from __future__ import annotations
 
-import os
 
 import httpx
 
@@ -10,6 +9,7 @@ from scripts.stack import Stack, free_port
 from tests.test_handover import LiveMessages, say
 from tests.test_health import start_gateway
 from tests.test_staff_api import StaffClient, create_account
+from tests.conftest import new_conversation
 
 
 def test_a_gateway_restart_mid_handover_loses_nothing(stack: Stack) -> None:
@@ -17,7 +17,7 @@ def test_a_gateway_restart_mid_handover_loses_nothing(stack: Stack) -> None:
     port = free_port()
     first = start_gateway(env, port)
     url = f"http://127.0.0.1:{port}"
-    conversation = "rs-" + os.urandom(5).hex()
+    conversation = new_conversation(url)
     with httpx.Client(base_url=url, timeout=30) as gateway:
         agent = StaffClient(gateway, create_account(stack, "agent"))
         assert agent.login().status_code == 200

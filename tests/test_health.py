@@ -17,6 +17,7 @@ import pytest
 from scripts.stack import Stack, free_port, port_open
 from tests.conftest import RedisServer
 from wegwijs.responses import load_specs, render
+from tests.conftest import new_conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +61,7 @@ def test_redis_down_is_named_and_messages_get_503(stack: Stack, own_redis: Redis
         health = httpx.get(f"{url}/health", timeout=10)
         assert health.status_code == 503
         assert health.json()["down"] == ["redis"]
-        answer = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": "r1", "text": "hello"}, timeout=20)
+        answer = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": new_conversation(url), "text": "hello"}, timeout=20)
         assert answer.status_code == 503
         assert "error" in answer.json()
     finally:
@@ -77,7 +78,7 @@ def test_rasa_down_gets_an_apology_with_the_phone_line_in_the_users_language(sta
         url = f"http://127.0.0.1:{port}"
         health = httpx.get(f"{url}/health", timeout=10)
         assert health.status_code == 503 and health.json()["down"] == ["rasa"]
-        answer = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": "d1", "text": "میخواهم به وطنم برگردم، چطور کمک میکنید؟"}, timeout=20)
+        answer = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": new_conversation(url), "text": "میخواهم به وطنم برگردم، چطور کمک میکنید؟"}, timeout=20)
         assert answer.status_code == 503
         body = answer.json()
         assert body["language"] == "fa-AF"

@@ -7,10 +7,11 @@ import os
 import httpx
 
 from scripts.stack import Stack
+from tests.conftest import new_conversation
 
 
 def test_the_chat_api_gives_a_tel_link_with_the_number(gateway: httpx.Client) -> None:
-    answer = gateway.post("/api/v1/messages", json={"conversation_id": "tel-" + os.urandom(4).hex(),
+    answer = gateway.post("/api/v1/messages", json={"conversation_id": new_conversation(gateway),
                                                     "text": "I want to go back to my country with IOM"}).json()
     assert answer["phone_line"] == "return"
     links = [m["links"] for m in answer["messages"]]

@@ -7,11 +7,12 @@ import httpx
 
 from scripts.stack import Stack
 from tests.conftest import DEMO_CASE_DETAILS
+from tests.conftest import new_conversation
 
 
 def test_message_text_and_ids_stay_out_of_logs(stack: Stack, gateway: httpx.Client) -> None:
     marker = "zq" + os.urandom(5).hex()
-    conversation = "priv-" + os.urandom(5).hex()
+    conversation = new_conversation(gateway)
     texts = [f"my name is {marker} and I want to go back to my country", f"{marker} {marker}", "/" + marker]
     for text in texts:
         assert gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": text}).status_code == 200
@@ -29,7 +30,7 @@ def demo_details_in(text: str) -> list[str]:
 def test_case_details_stay_out_of_logs_and_the_stored_transcript(stack: Stack, gateway: httpx.Client) -> None:
     import redis
 
-    conversation = "priv-case-" + os.urandom(5).hex()
+    conversation = new_conversation(gateway)
     for text in ("where is my case", "IOM-NL-2026-000042", "14-05-1990"):
         assert gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": text}).status_code == 200
     for log in stack.run_dir.glob("*.log"):

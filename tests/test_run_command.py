@@ -16,6 +16,7 @@ import httpx
 
 from scripts.stack import Ports
 from scripts.train import model_path
+from tests.conftest import new_conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +61,7 @@ def test_runs_without_redis_and_term_stops_everything(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{ports.gateway}"
         health = httpx.get(f"{url}/health").json()
         assert health["checks"]["redis"].startswith("not configured")
-        reply = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": "m1", "text": "أريد العودة إلى بلدي، كيف تساعدونني؟"}, timeout=30).json()
+        reply = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": new_conversation(url), "text": "أريد العودة إلى بلدي، كيف تساعدونني؟"}, timeout=30).json()
         assert (reply["language"], reply["topic"]) == ("ar", "voluntary_return")
         started = children_of(runner.pid)
         assert len(started) == 3  # action server, Rasa, gateway: no redis-server

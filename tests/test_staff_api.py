@@ -21,6 +21,8 @@ from scripts.stack import Stack
 
 PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/messages", "/health", "/staff/api/login",
           "/api/v1/conversations/{conversation_id}/events", "/staff/login",
+          # the web chat: a signed conversation id (not a staff session) guards these
+          "/api/v1/conversations", "/api/v1/conversations/{conversation_id}", "/api/v1/ui/{language}",
           "/staff/static"}  # the console's script and style: no data in them
 # Pages answer an anonymous browser with a redirect to the login page instead of a 401.
 PAGES = {"/staff"}

@@ -14,7 +14,7 @@ from typing import AsyncIterator
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 
-from api.routes.messages import SENDER_PREFIX
+from api.routes.messages import SENDER_PREFIX, UNKNOWN_CONVERSATION
 from api.services import ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -26,6 +26,8 @@ WAIT_MS = 3000
 async def events(request: Request, services: ServicesDep,
                  conversation_id: str = Path(..., pattern=r"^[A-Za-z0-9_:-]{1,64}$")) -> StreamingResponse:
     """Messages to this conversation outside its own turns (staff replies), as text/event-stream."""
+    if not services.ids.valid(conversation_id):
+        raise HTTPException(404, UNKNOWN_CONVERSATION)
     if services.staff is None:
         raise HTTPException(503, "live messages need Redis (REDIS_URL)")
     outbox = services.staff.outbox

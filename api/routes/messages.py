@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 SENDER_PREFIX = "api:"
+UNKNOWN_CONVERSATION = "unknown conversation: start one with POST /api/v1/conversations"
 UNAVAILABLE = "gateway_service_unavailable"
 # Replies after which the conversation has a queued ticket: the turn reports its hand-over.
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
@@ -30,7 +31,8 @@ QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_cal
 @router.post(
     "/messages",
     response_model=MessageOut,
-    responses={422: {"model": ErrorOut}, 503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
+    responses={404: {"model": ErrorOut, "description": "The conversation id was not minted by this gateway."},
+               422: {"model": ErrorOut}, 503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
 )
 async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
     """Send what the user typed (or the payload of a button they pressed) and get the replies.
@@ -41,6 +43,8 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
     waits in the staff queue (with its position) or a staff member has it. While it does, the
     assistant is silent: staff replies arrive on `/api/v1/conversations/{id}/events`.
     """
+    if not services.ids.valid(body.conversation_id):
+        raise HTTPException(404, UNKNOWN_CONVERSATION)
     if body.payload is not None and not is_offered(body.payload):
         return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
     state = await services.store.get(body.conversation_id)
@@ -88,7 +92,8 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
     handover = None
     if staff is not None:
         try:  # the transcript is for staff; failing to keep it must not cost the user the reply
-            await staff.transcripts.add(sender, [("user", said)] + [("bot", r.text) for r in replies])
+            await staff.transcripts.add(sender, [("user", said)] + [
+                ("bot", r.text, {"buttons": r.buttons, "links": r.links}) for r in replies])
         except RedisError as error:
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply.response in QUEUED for reply in replies):

@@ -1,0 +1,95 @@
+"""Web conversations: minted by the gateway, restored from the server, and the widget's own words.
+
+``POST /api/v1/conversations`` mints a signed conversation id (api/conversation_ids.py); the
+browser keeps it. ``GET /api/v1/conversations/{id}`` gives back its language and history, so a
+reload or a reconnect loses nothing; an id this gateway did not mint gets 404, like one that
+does not exist. ``GET /api/v1/ui/{language}`` gives the web chat's own texts from the catalogs.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, HTTPException
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, StrictStr, validator
+from redis.exceptions import RedisError
+
+from api.conversation_store import ConversationState
+from api.handover_turn import handover_view
+from api.routes.messages import SENDER_PREFIX, UNKNOWN_CONVERSATION
+from api.schemas import ErrorOut
+from api.services import ServicesDep
+from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED, native_name
+from wegwijs.responses import load_specs, render
+
+router = APIRouter(prefix="/api/v1", tags=["chat"])
+WIDGET_PREFIX = "gateway_widget_"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class NewConversation(BaseModel):
+    language: Optional[StrictStr] = None
+
+    class Config:
+        extra = "forbid"
+
+    @validator("language")
+    def shipped(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and value not in SHIPPED:
+            raise ValueError(f"must be one of {', '.join(SHIPPED)}")
+        return value
+
+
+def direction(language: Optional[str]) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
+@router.post("/conversations", status_code=201, responses={422: {"model": ErrorOut}})
+async def start(services: ServicesDep, body: Optional[NewConversation] = None) -> JSONResponse:
+    """A new web conversation: keep its id; every other conversation route needs it."""
+    conversation_id = services.ids.mint()
+    language = body.language if body else None
+    if language:
+        await services.store.save(conversation_id, ConversationState(language, explicit=True))
+    return JSONResponse(status_code=201, content={"conversation_id": conversation_id, "language": language},
+                        headers=NO_STORE)
+
+
+@router.get("/conversations/{conversation_id}", responses={404: {"model": ErrorOut}})
+async def history(services: ServicesDep,
+                  conversation_id: str = PathParam(..., max_length=64)) -> JSONResponse:
+    """The conversation's language and what was said (the user's personal details replaced)."""
+    if not services.ids.valid(conversation_id):
+        raise HTTPException(404, UNKNOWN_CONVERSATION)
+    state = await services.store.get(conversation_id)
+    messages: list[dict] = []
+    handover = None
+    staff = services.staff
+    if staff is not None:
+        sender = SENDER_PREFIX + conversation_id
+        try:
+            entries = await staff.transcripts.read(sender)
+            ticket = await staff.tickets.open_for(sender)
+        except RedisError:
+            raise HTTPException(503, "the history is not available right now, please try again")
+        messages = [{"who": e["who"], "text": e["text"], "buttons": e.get("buttons", []), "links": e.get("links", [])}
+                    for e in entries]
+        if ticket is not None and not ticket.is_callback:
+            handover = handover_view(ticket.status, await staff.tickets.position(ticket.id))
+    return JSONResponse({"conversation_id": conversation_id, "language": state.language,
+                         "direction": direction(state.language), "messages": messages, "handover": handover},
+                        headers=NO_STORE)
+
+
+@router.get("/ui/{language}", responses={422: {"model": ErrorOut}})
+async def ui_texts(language: str = PathParam(..., max_length=16)) -> JSONResponse:
+    """The web chat's own words in ``language``, and the languages it offers (names in their own
+    script, with their writing direction)."""
+    if language not in SHIPPED:
+        raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
+    texts = {key[len(WIDGET_PREFIX):]: render(spec, language).text
+             for key, spec in load_specs().items() if key.startswith(WIDGET_PREFIX)}
+    languages = [{"code": code, "name": native_name(code), "direction": direction(code)} for code in SHIPPED]
+    return JSONResponse({"language": language, "direction": direction(language), "name": native_name(language),
+                         "texts": texts, "languages": languages}, headers={"Cache-Control": "max-age=300"})
