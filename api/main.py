@@ -1,4 +1,7 @@
-"""The gateway: Wegwijs' only public face. ``uvicorn api.main:app``."""
+"""The gateway: Wegwijs' only public face. ``uvicorn api.main:app``.
+
+``app`` is the FastAPI application (``fastapi_app``) behind the socket.io endpoint ``/socket.io/``
+(api/socketio_channel.py), which speaks Rasa's socket.io protocol to existing web chat widgets."""
 from __future__ import annotations
 
 import logging
@@ -14,11 +17,13 @@ from api.conversation_ids import ConversationIds
 from api.conversation_store import open_store
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
-from api.routes import conversations, events, health, messages, staff, staff_pages
+from api.routes import chat_pages, conversations, events, health, messages, staff, staff_pages, whatsapp
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
+from api.socketio_channel import SocketIOChannel
 from api.settings import Settings
 from api.staff.service import open_staff
+from api.whatsapp.setup import start_whatsapp
 
 logger = logging.getLogger("wegwijs.gateway")
 
@@ -39,9 +44,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         staff=open_staff(settings.redis_url),
     )
     app.state.services = services
+    socketio_channel.services = services
+    running_whatsapp = await start_whatsapp(services)
     try:
         yield
     finally:
+        if running_whatsapp:
+            await running_whatsapp.stop()
         await services.close()
 
 
@@ -59,10 +68,15 @@ def create_app() -> FastAPI:
     app.include_router(conversations.router)
     app.include_router(events.router)
     app.include_router(health.router)
+    app.include_router(whatsapp.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")
+    app.include_router(chat_pages.router)
+    app.mount("/chat", chat_pages.static, name="chat-static")
     return app
 
 
-app = create_app()
+socketio_channel = SocketIOChannel()
+fastapi_app = create_app()
+app = socketio_channel.asgi_app(fastapi_app)

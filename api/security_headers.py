@@ -1,6 +1,7 @@
 """Security headers on the gateway's pages: a Content-Security-Policy without inline script,
-no framing, no MIME sniffing, no referrer. Applied to the staff console (and its assets); the
-OpenAPI page keeps FastAPI's own, which needs inline script."""
+no framing, no MIME sniffing, no referrer. Applied to the staff console, the web chat page at
+``/`` and the chat widget's files under /chat; the OpenAPI page keeps FastAPI's own, which needs
+inline script."""
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,7 +14,8 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-PAGE_PREFIXES = ("/staff",)
+PAGE_PREFIXES = ("/staff", "/chat")
+PAGE_PATHS = frozenset({"/"})  # "/" exactly: as a prefix it would match every path
 
 
 class SecurityHeadersMiddleware:
@@ -21,7 +23,7 @@ class SecurityHeadersMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PAGE_PREFIXES):
+        if scope["type"] != "http" or not (scope["path"] in PAGE_PATHS or scope["path"].startswith(PAGE_PREFIXES)):
             await self.app(scope, receive, send)
             return
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import httpx
 from fastapi import Depends, Request
@@ -24,6 +24,7 @@ class Services:
     http: httpx.AsyncClient  # health probes of the other processes
     ids: ConversationIds  # mints and checks web conversation ids
     staff: Optional[Staff] = None  # None without Redis: no staff side
+    whatsapp: Optional[Any] = None  # api.whatsapp.channel.WhatsAppChannel; None when not configured
 
     async def close(self) -> None:
         if self.staff:

@@ -87,6 +87,7 @@ class Stack:
     quiet: bool = False
     cases_csv: Optional[Path] = DEMO_CASES
     opening_hours: Optional[Path] = None  # None: WEGWIJS_OPENING_HOURS_FILE or bot/opening_hours.yml
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the WhatsApp channel's settings
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     # -- configuration -------------------------------------------------------------------
@@ -104,6 +105,7 @@ class Stack:
         )
         if self.opening_hours:
             env["WEGWIJS_OPENING_HOURS_FILE"] = str(self.opening_hours)
+        env.update(self.extra_env)
         if self.redis_url:
             parsed = urlparse(self.redis_url)
             env.update(

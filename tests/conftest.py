@@ -16,9 +16,14 @@ import pytest
 from scripts.stack import Ports, Stack, free_port, port_open
 from scripts.train import model_path
 # IOM's real opening hours are not known (bot/opening_hours.yml); the stack under test uses these.
+from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import OPENING_HOURS
 
 ROOT = Path(__file__).resolve().parent.parent
+# The WhatsApp channel of the stack under test (the secrets are the tests' own, not real ones).
+WHATSAPP_VERIFY_TOKEN = "verify-token-for-tests"
+WHATSAPP_APP_SECRET = "app-secret-for-tests"
+WHATSAPP_TEMPLATE = "wegwijs_staff_reply"
 # The demo cases' references and dates of birth (data/cases/demo.csv): no log may ever hold them.
 DEMO_CASE_DETAILS = ("IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-000913", "2026000042", "2026000107",
                      "2025000913", "1990-05-14", "1985-11-02", "2001-01-30", "14-05-1990", "02-11-1985", "30-01-2001")
@@ -66,14 +71,28 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def graph_api() -> Iterator[FakeGraphAPI]:
+    """The WhatsApp Graph API stand-in on 127.0.0.1 that the stack's gateway sends to."""
+    with FakeGraphAPI() as server:
+        yield server
+
+
+def whatsapp_env(graph: FakeGraphAPI) -> dict[str, str]:
+    return {"WEGWIJS_WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN, "WEGWIJS_WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
+            "WEGWIJS_WHATSAPP_TOKEN": graph.token, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
+            "WEGWIJS_WHATSAPP_API_BASE": graph.base_url or "", "WEGWIJS_WHATSAPP_API_VERSION": graph.version,
+            "WEGWIJS_WHATSAPP_TEMPLATE": WHATSAPP_TEMPLATE}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, graph_api: FakeGraphAPI) -> Iterator[Stack]:
     model = model_path()
     if not model.exists():
         pytest.fail(f"{model.name} is missing: run the tests with `make test`, which trains it")
     redis = RedisServer(tmp_path_factory.mktemp("redis"))
     ports = Ports.free()
     running = Stack(ports=ports, redis_url=redis.url, model=model, run_dir=tmp_path_factory.mktemp("stack"), quiet=True,
-                    opening_hours=OPENING_HOURS)
+                    opening_hours=OPENING_HOURS, extra_env=whatsapp_env(graph_api))
     try:
         running.start()
         yield running

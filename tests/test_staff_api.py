@@ -13,7 +13,7 @@ import httpx
 from redis.asyncio import Redis
 
 from wegwijs.handover.tickets import TicketQueue
-from api.main import app
+from api.main import fastapi_app as app
 from api.staff.audit import AuditLog
 from api.routes.staff_pages import PAGES as PAGE_FILES
 from api.staff.sessions import COOKIE
@@ -23,6 +23,8 @@ PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/
           "/api/v1/conversations/{conversation_id}/events", "/staff/login",
           # the web chat: a signed conversation id (not a staff session) guards these
           "/api/v1/conversations", "/api/v1/conversations/{conversation_id}", "/api/v1/ui/{language}",
+          "/", "/chat",  # the web chat's page, script and style: no data in them
+          "/webhooks/whatsapp",  # Meta's: the verify token and the body's signature guard it
           "/staff/static"}  # the console's script and style: no data in them
 # Pages answer an anonymous browser with a redirect to the login page instead of a 401.
 PAGES = {"/staff"}

@@ -3,7 +3,6 @@ see a queued user, claim, read the transcript, reply with a canned text, and clo
 HTML, script and javascript: text stays inert. Writes docs/staff-console.png."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import httpx
 import pytest
 
 from scripts.stack import Stack
+from tests.conftest import new_conversation
 from tests.test_handover import LiveMessages, say
 from tests.test_staff_api import PASSWORD, create_account
 from wegwijs.responses import load_specs, render
@@ -45,7 +45,7 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
     page.wait_for_url(f"{stack.gateway_url}/staff")
     page.wait_for_selector(f"#who:has-text('{username}')")
 
-    conversation = "pw-" + os.urandom(5).hex()
+    conversation = new_conversation(gateway)
     live = LiveMessages(stack.gateway_url, conversation)
     try:
         assert say(gateway, conversation, "can i please speak with a person from IOM")["handover"]["status"] == "queued"

@@ -17,6 +17,8 @@ from api.schemas import MAX_TEXT_LENGTH
 from api.services import ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
+from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
+from api.whatsapp.channel import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
 from wegwijs.handover.tickets import Ticket
 from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED
 from wegwijs.responses import load_specs, render
@@ -142,15 +144,33 @@ async def ticket_detail(ticket_id: str, session: SessionDep, staff: StaffDep) ->
 
 
 @router.post("/tickets/{ticket_id}/reply")
-async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: StaffDep) -> JSONResponse:
-    """Send a reply to the user, in their channel, now. Only the ticket's holder may."""
+async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: StaffDep,
+                services: ServicesDep) -> JSONResponse:
+    """Send a reply to the user, in their channel, now. Only the ticket's holder may.
+
+    On WhatsApp, outside the 24-hour customer-service window a free-form message is not allowed:
+    the configured template message goes instead (``"whatsapp": "template"``), or, with none
+    configured, the reply is refused with 409 and the console says so."""
     found = await ticket_for(staff, ticket_id, session)
     if found.status != "active" or found.holder != session.username:
         raise HTTPException(409, "claim the ticket before replying")
-    await staff.outbox.send(found.conversation, body.text, "staff")
-    await staff.transcripts.add(found.conversation, [("staff", body.text)])
-    await staff.audit.write(staff=session.username, action="reply", ticket=ticket_id, outcome="ok")
-    return JSONResponse({"sent": True})
+    outcome = None
+    kept = body.text
+    if found.channel == "whatsapp" and services.whatsapp is not None:
+        outcome = await services.whatsapp.send_staff_text(whatsapp_number(found.conversation), body.text)
+        if outcome == OUTSIDE_WINDOW:
+            raise HTTPException(409, "outside WhatsApp's 24-hour window and no template message is configured: "
+                                     "call the user instead")
+        if outcome == SENT_TEMPLATE:
+            kept = f"[WhatsApp template {services.whatsapp.config.template}; the reply itself could not be sent]"
+    await staff.outbox.send(found.conversation, kept, "staff")
+    await staff.transcripts.add(found.conversation, [("staff", kept)])
+    await staff.audit.write(staff=session.username, action="reply", ticket=ticket_id, outcome=outcome or "ok")
+    return JSONResponse({"sent": True, "whatsapp": outcome})
+
+
+def whatsapp_number(conversation: str) -> str:
+    return conversation[len(WHATSAPP_SENDER_PREFIX):]
 
 
 @router.post("/tickets/{ticket_id}/claim")
@@ -165,7 +185,7 @@ async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONRes
 
 
 @router.post("/tickets/{ticket_id}/close")
-async def close(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
+async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: ServicesDep) -> JSONResponse:
     ticket = await ticket_for(staff, ticket_id, session)
     if ticket.status == "queued" and session.role != "supervisor":
         raise HTTPException(403, "claim the ticket before closing it")
@@ -178,4 +198,6 @@ async def close(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONRes
         back = render(load_specs()[BACK], ticket.language).text
         await staff.outbox.send(ticket.conversation, back, "bot")
         await staff.transcripts.add(ticket.conversation, [("bot", back)])
+        if ticket.channel == "whatsapp" and services.whatsapp is not None:
+            await services.whatsapp.send_if_window(whatsapp_number(ticket.conversation), back)
     return JSONResponse({"id": ticket_id, "status": "closed"})

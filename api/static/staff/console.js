@@ -119,7 +119,10 @@ document.getElementById("reply-form").addEventListener("submit", async (event) =
   const answer = await api("POST", `/staff/api/tickets/${encodeURIComponent(state.ticket)}/reply`, {text: box.value});
   if (answer.ok) {
     box.value = "";
-    say("Sent.");
+    const sent = await answer.json();
+    say(sent.whatsapp === "template"
+      ? "Outside WhatsApp's 24-hour window: the template message was sent instead of your reply."
+      : "Sent.");
     await refreshTicket();
   } else {
     say((await answer.json()).error || "Not sent.");

@@ -1,0 +1,116 @@
+"""Rasa's socket.io channel protocol, spoken by the gateway, so existing Rasa web chat widgets
+(rasa-webchat and the like) connect to it unchanged: ``session_request`` -> ``session_confirm``,
+``user_uttered`` -> ``bot_uttered`` (``{"text"}``, with ``quick_replies`` for buttons).
+
+What differs from Rasa's own channel, on purpose: the session id is one the gateway minted and
+signed (api/conversation_ids.py). A client that asks for a session with an id it was not given
+(or an altered one) is confirmed a new id instead, so it can neither read nor write someone
+else's conversation; and a message is taken for the session this connection was confirmed,
+never for a ``session_id`` the client puts in the message. Turns go through the same
+api/turns.py as the chat API; staff replies during a hand-over are pushed as ``bot_uttered``.
+
+Cross-origin browsers are refused unless ``WEGWIJS_SOCKETIO_ORIGINS`` lists their origins
+(comma-separated); same-origin pages always work.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any, Optional
+
+import socketio
+
+from api.body_limit import MAX_BODY_BYTES
+from api.payloads import is_offered
+from api.routes.messages import SENDER_PREFIX
+from api.services import Services
+from api.turns import take_turn
+from wegwijs.languages import SHIPPED
+
+logger = logging.getLogger(__name__)
+USER_EVENT, BOT_EVENT = "user_uttered", "bot_uttered"
+MAX_TEXT = 2000
+RELAY_WAIT_MS = 3000
+
+
+def allowed_origins() -> Optional[list[str]]:
+    listed = [o.strip() for o in os.environ.get("WEGWIJS_SOCKETIO_ORIGINS", "").split(",") if o.strip()]
+    return listed or None  # None: same origin only
+
+
+def bot_uttered(message: dict) -> dict:
+    out: dict[str, Any] = {"text": message.get("text", "")}
+    if message.get("buttons"):
+        out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                                for b in message["buttons"]]
+    return out
+
+
+class SocketIOChannel:
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=allowed_origins(), logger=False,
+                                        engineio_logger=False, max_http_buffer_size=MAX_BODY_BYTES)
+        self.services: Optional[Services] = None
+        self._relays: dict[str, asyncio.Task] = {}
+        self.sio.on("session_request", self.session_request)
+        self.sio.on(USER_EVENT, self.user_uttered)
+        self.sio.on("disconnect", self.disconnect)
+
+    def asgi_app(self, other_app: Any) -> socketio.ASGIApp:
+        return socketio.ASGIApp(self.sio, other_asgi_app=other_app, socketio_path="socket.io")
+
+    async def session_request(self, sid: str, data: Any) -> None:
+        services = self.services
+        if services is None:
+            return
+        asked = data.get("session_id") if isinstance(data, dict) else None
+        session = asked if services.ids.valid(asked) else services.ids.mint()
+        await self.sio.save_session(sid, {"conversation": session})
+        await self.sio.enter_room(sid, session)
+        await self.sio.emit("session_confirm", session, room=sid)
+        self._start_relay(sid, session)
+
+    async def user_uttered(self, sid: str, data: Any) -> None:
+        services = self.services
+        if services is None or not isinstance(data, dict):
+            return
+        session = (await self.sio.get_session(sid)).get("conversation")
+        message = data.get("message")
+        if not session or not isinstance(message, str) or not message.strip() or len(message) > MAX_TEXT:
+            return  # no confirmed session, or nothing readable: Rasa's channel ignores these too
+        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        hint = custom.get("language") if custom.get("language") in SHIPPED else None
+        payload = message if is_offered(message) else None
+        text = None if payload else message
+        turn = await take_turn(services, session, SENDER_PREFIX + session, text, payload, hint, {"channel": "socketio"})
+        for reply in turn.messages:
+            await self.sio.emit(BOT_EVENT, bot_uttered(reply), room=sid)
+
+    async def disconnect(self, sid: str) -> None:
+        relay = self._relays.pop(sid, None)
+        if relay:
+            relay.cancel()
+
+    def _start_relay(self, sid: str, session: str) -> None:
+        """Staff replies (and the bot's return) to this connection, as they are sent."""
+        old = self._relays.pop(sid, None)
+        if old:
+            old.cancel()
+        if self.services is not None and self.services.staff is not None:
+            self._relays[sid] = asyncio.create_task(self._relay(sid, session))
+
+    async def _relay(self, sid: str, session: str) -> None:
+        outbox = self.services.staff.outbox  # type: ignore[union-attr]
+        sender = SENDER_PREFIX + session
+        after = await outbox.latest_id(sender) or "0-0"
+        while True:
+            try:
+                for entry_id, fields in await outbox.wait(sender, after, RELAY_WAIT_MS):
+                    after = entry_id
+                    await self.sio.emit(BOT_EVENT, {"text": fields.get("text", "")}, room=sid)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - Redis hiccup: try again shortly
+                logger.warning("socket.io relay: %s", type(error).__name__)
+                await asyncio.sleep(1)

@@ -1,0 +1,89 @@
+"""One user turn, whatever the channel: settle the language, let staff have it during a
+hand-over, else ask Rasa, keep the transcript. The web chat's route and the WhatsApp worker
+both take turns here, so both channels behave the same.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+from redis.exceptions import RedisError
+
+from api.conversation_store import ConversationState
+from api.handover_turn import TOPIC as HANDOVER_TOPIC
+from api.handover_turn import handover_turn, queued_view
+from api.language.resolve import resolve
+from api.payloads import chosen_language, intent_message, language_chosen_message
+from api.rasa_client import RasaUnavailable
+from api.services import Services
+from api.topics import topic_and_line
+from wegwijs.responses import load_specs, render
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE = "gateway_service_unavailable"
+# Replies after which the conversation has a queued ticket: the turn reports its hand-over.
+QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
+
+
+@dataclass(frozen=True)
+class Turn:
+    language: str
+    topic: str
+    phone_line: Optional[str]
+    messages: list[dict]  # {"text", "buttons", "links"}
+    handover: Optional[dict]
+    unavailable: bool = False  # Rasa could not answer: the messages apologise and give the line
+
+
+async def take_turn(services: Services, key: str, sender: str, text: Optional[str], payload: Optional[str],
+                    hint: Optional[str], metadata: dict) -> Turn:
+    """``key``: the conversation in the gateway's store; ``sender``: its id at Rasa and in the
+    hand-over queue; ``payload``: an offered button payload; ``metadata``: for the actions
+    (channel, sender_phone)."""
+    state = await services.store.get(key)
+    # A button's title is the bot's own wording: it tells the language only when nothing else does.
+    detect_text = "" if payload and state.language else text or ""
+    settled = resolve(services.detector, detect_text, remembered=state.language, remembered_explicit=state.explicit,
+                      hint=hint, chosen=chosen_language(payload))
+    new_state = ConversationState(settled.language, settled.explicit)
+    if new_state != state:
+        await services.store.save(key, new_state)
+
+    if settled.switched:
+        message = language_chosen_message(settled.language)
+    elif payload:
+        message = intent_message(payload, settled.language)
+    else:
+        # A leading '/' would make Rasa read the text as an intent with entities.
+        message = (text or "").strip().lstrip("/").strip()
+
+    said = text or payload or ""
+    staff = services.staff
+    if staff is not None and not settled.switched:
+        with_staff = await handover_turn(staff, sender, said, settled.language)
+        if with_staff is not None:
+            messages, handover = with_staff
+            return Turn(settled.language, HANDOVER_TOPIC, None, messages, handover)
+
+    try:
+        replies = await services.rasa.send(sender, message, {**metadata, "language": settled.language})
+    except RasaUnavailable as error:
+        logger.error("assistant unavailable: %s", error)
+        spec = load_specs()[UNAVAILABLE]
+        rendered = render(spec, settled.language)
+        return Turn(settled.language, spec.topic, spec.phone_line,
+                    [{"text": rendered.text, "buttons": rendered.buttons, "links": []}], None, unavailable=True)
+
+    topic, line = topic_and_line(reply.response for reply in replies)
+    handover = None
+    if staff is not None:
+        try:  # the transcript is for staff; failing to keep it must not cost the user the reply
+            await staff.transcripts.add(sender, [("user", said)] + [
+                ("bot", r.text, {"buttons": r.buttons, "links": r.links}) for r in replies])
+        except RedisError as error:
+            logger.warning("transcript not kept: %s", type(error).__name__)
+        if any(reply.response in QUEUED for reply in replies):
+            handover = await queued_view(staff, sender)
+    messages = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
+    return Turn(settled.language, topic, line, messages, handover)

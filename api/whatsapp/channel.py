@@ -1,0 +1,154 @@
+"""The WhatsApp channel: reading a stored message, taking the user's turn, answering through the
+Graph API, and what is remembered per WhatsApp user.
+
+Per user (the sender's number, ``wa_id``) Redis keeps: the conversation's language (the gateway's
+conversation store, key ``whatsapp:<wa_id>``, as for the web chat), when they last wrote (the
+24-hour customer-service window), and, after a reply sent as numbered text, which payload each
+number stands for. Rasa sees the sender as ``whatsapp:<wa_id>`` with metadata ``channel``
+``whatsapp`` and ``sender_phone``: the phone line action formats numbers from its country code.
+
+A reply the Graph API finally refuses (after the client's retries) is recorded in the
+``wegwijs:wa:failed`` stream with the message, so it can be sent again; it is never only logged.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Optional
+
+from redis.asyncio import Redis
+
+from api.payloads import is_offered
+from api.services import Services
+from api.turns import take_turn
+from api.whatsapp.config import WhatsAppConfig
+from api.whatsapp.graph import GraphClient
+from api.whatsapp.inbox import PREFIX, Inbox
+from api.whatsapp.shaping import shape, template_message, text_message
+from wegwijs.languages import DEFAULT_LANGUAGE
+from wegwijs.normalize import to_ascii_digits
+from wegwijs.responses import load_specs, render
+
+logger = logging.getLogger(__name__)
+SENDER_PREFIX = "whatsapp:"
+WINDOW_SECONDS = 24 * 3600
+FAILED = PREFIX + "failed"
+KEEP_FAILED = 10_000
+NUMBERED_TTL_SECONDS = 24 * 3600
+UNSUPPORTED = "gateway_whatsapp_unsupported"
+# What a staff reply became on WhatsApp (reported to the console).
+SENT_TEXT, SENT_TEMPLATE, OUTSIDE_WINDOW = "text", "template", "outside_window"
+
+
+def last_inbound_key(wa_id: str) -> str:
+    return f"{PREFIX}last_inbound:{wa_id}"
+
+
+def numbered_key(wa_id: str) -> str:
+    return f"{PREFIX}numbered:{wa_id}"
+
+
+def read_message(message: dict) -> tuple[Optional[str], Optional[str]]:
+    """(text, payload) of a stored message; (None, None) for a type the assistant cannot read."""
+    kind = message.get("type")
+    if kind == "text":
+        body = (message.get("text") or {}).get("body")
+        return (body, None) if isinstance(body, str) and body.strip() else (None, None)
+    if kind == "interactive":
+        interactive = message.get("interactive") or {}
+        reply = interactive.get(interactive.get("type") or "") or {}
+        if interactive.get("type") in ("button_reply", "list_reply") and isinstance(reply.get("id"), str):
+            return str(reply.get("title") or ""), reply["id"]
+    if kind == "button":  # a template's quick-reply button
+        text = (message.get("button") or {}).get("text")
+        return (text, None) if isinstance(text, str) and text.strip() else (None, None)
+    return None, None
+
+
+class WhatsAppChannel:
+    def __init__(self, services: Services, config: WhatsAppConfig, redis: Redis, graph: GraphClient) -> None:
+        self.services = services
+        self.config = config
+        self.redis = redis
+        self.graph = graph
+        self.inbox = Inbox(redis)
+
+    # -- one stored entry ------------------------------------------------------------------
+    async def handle(self, fields: dict[str, str]) -> None:
+        if fields.get("kind") == "send":
+            await self._send(fields["to"], json.loads(fields["body"]))
+        elif fields.get("kind") == "message":
+            await self.take_turn(json.loads(fields["body"]))
+
+    async def take_turn(self, message: dict) -> None:
+        wa_id = str(message["from"])
+        sender = SENDER_PREFIX + wa_id
+        await self.redis.set(last_inbound_key(wa_id), repr(time.time()), ex=WINDOW_SECONDS * 8)
+        text, payload = read_message(message)
+        if text is None and payload is None:
+            state = await self.services.store.get(sender)
+            language = state.language or DEFAULT_LANGUAGE
+            await self.deliver(wa_id, [{"text": render(load_specs()[UNSUPPORTED], language).text, "buttons": []}], language)
+            return
+        if payload is None and text is not None:
+            payload = await self._numbered_choice(wa_id, text)
+        if payload is not None and not is_offered(payload):
+            payload = None  # not one of ours: read the title as text
+        turn = await take_turn(self.services, sender, sender, text or None, payload, None,
+                               {"channel": "whatsapp", "sender_phone": wa_id})
+        await self.deliver(wa_id, turn.messages, turn.language)
+
+    async def _numbered_choice(self, wa_id: str, text: str) -> Optional[str]:
+        typed = to_ascii_digits(text.strip().rstrip("."))
+        if not typed.isdigit():
+            return None
+        payload = await self.redis.hget(numbered_key(wa_id), typed)
+        return payload.decode() if isinstance(payload, bytes) else payload
+
+    # -- answering ---------------------------------------------------------------------------
+    async def deliver(self, wa_id: str, messages: list[dict], language: str) -> None:
+        """Each reply shaped for WhatsApp (text, buttons, list or numbered text) and sent in order."""
+        for reply in messages:
+            shaped = shape(reply, language)
+            if shaped.numbered:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.delete(numbered_key(wa_id))
+                    pipe.hset(numbered_key(wa_id), mapping=shaped.numbered)
+                    pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
+                    await pipe.execute()
+            for part in shaped.messages:
+                await self._send(wa_id, part)
+
+    async def _send(self, wa_id: str, message: dict) -> None:
+        result = await self.graph.send(wa_id, message)
+        if result.ok:
+            return
+        logger.warning("WhatsApp message not delivered: status %s, error code %s, %s attempts",
+                       result.status, result.error_code, result.attempts)
+        await self.redis.xadd(FAILED, {"to": wa_id, "body": json.dumps(message, ensure_ascii=False),
+                                       "status": str(result.status or ""), "error_code": str(result.error_code or ""),
+                                       "at": repr(time.time())}, maxlen=KEEP_FAILED, approximate=True)
+
+    # -- messages outside the user's turn (staff) ------------------------------------------------
+    async def within_window(self, wa_id: str) -> bool:
+        last = await self.redis.get(last_inbound_key(wa_id))
+        return last is not None and time.time() - float(last) < WINDOW_SECONDS
+
+    async def send_if_window(self, wa_id: str, text: str) -> bool:
+        """A text outside the user's turn (the bot is back) when WhatsApp still allows one."""
+        if not await self.within_window(wa_id):
+            return False
+        await self.inbox.send_later(wa_id, text_message(text))
+        return True
+
+    async def send_staff_text(self, wa_id: str, text: str) -> str:
+        """Queue a staff member's text behind the user's own messages. Outside the 24-hour window
+        a free-form message is not allowed: the configured template goes instead, or nothing."""
+        if await self.within_window(wa_id):
+            await self.inbox.send_later(wa_id, text_message(text))
+            return SENT_TEXT
+        if self.config.template:
+            await self.inbox.send_later(wa_id, template_message(self.config.template, self.config.template_language))
+            return SENT_TEMPLATE
+        return OUTSIDE_WINDOW

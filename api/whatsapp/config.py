@@ -1,0 +1,54 @@
+"""WhatsApp Cloud API settings, from the environment (or .env.local). Without the four required
+ones the WhatsApp channel is off: its webhook answers 503 and no worker runs.
+
+    WEGWIJS_WHATSAPP_VERIFY_TOKEN     the token Meta echoes when it verifies the webhook
+    WEGWIJS_WHATSAPP_APP_SECRET       the app secret: X-Hub-Signature-256 is an HMAC with it
+    WEGWIJS_WHATSAPP_TOKEN            the access token for the Graph API
+    WEGWIJS_WHATSAPP_PHONE_NUMBER_ID  the business number's id
+    WEGWIJS_WHATSAPP_API_BASE         default https://graph.facebook.com
+    WEGWIJS_WHATSAPP_API_VERSION      default v21.0
+    WEGWIJS_WHATSAPP_TEMPLATE         an approved template sent instead of a staff reply outside
+                                      the 24-hour customer-service window (none: such a reply is
+                                      refused and the console says why)
+    WEGWIJS_WHATSAPP_TEMPLATE_LANGUAGE  its language code, default en
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+PREFIX = "WEGWIJS_WHATSAPP_"
+
+
+@dataclass(frozen=True)
+class WhatsAppConfig:
+    verify_token: str
+    app_secret: bytes
+    token: str
+    phone_number_id: str
+    api_base: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+    template: Optional[str] = None
+    template_language: str = "en"
+
+    @classmethod
+    def from_env(cls) -> Optional["WhatsAppConfig"]:
+        env = {name: os.environ.get(PREFIX + name, "") for name in
+               ("VERIFY_TOKEN", "APP_SECRET", "TOKEN", "PHONE_NUMBER_ID", "API_BASE", "API_VERSION",
+                "TEMPLATE", "TEMPLATE_LANGUAGE")}
+        if not all(env[name] for name in ("VERIFY_TOKEN", "APP_SECRET", "TOKEN", "PHONE_NUMBER_ID")):
+            return None
+        return cls(
+            verify_token=env["VERIFY_TOKEN"],
+            app_secret=env["APP_SECRET"].encode("utf-8"),
+            token=env["TOKEN"],
+            phone_number_id=env["PHONE_NUMBER_ID"],
+            api_base=(env["API_BASE"] or cls.api_base).rstrip("/"),
+            api_version=env["API_VERSION"] or cls.api_version,
+            template=env["TEMPLATE"] or None,
+            template_language=env["TEMPLATE_LANGUAGE"] or cls.template_language,
+        )
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"WhatsAppConfig(phone_number_id={self.phone_number_id!r}, api_base={self.api_base!r})"

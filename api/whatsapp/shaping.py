@@ -1,0 +1,246 @@
+"""One bot reply, as the gateway has it, turned into WhatsApp Cloud API message bodies.
+
+``shape(reply, language)`` returns the type-specific parts of Graph API message bodies
+(``{"type": "text", "text": {...}}``, ``{"type": "interactive", ...}``); the Graph client adds
+``messaging_product``, ``recipient_type`` and ``to``. The choice follows the number of options:
+
+- none: text;
+- 1 to 3: reply buttons;
+- 4 to 10: a list, opened with ``gateway_whatsapp_choose`` in the user's language;
+- more than 10, or anything that would break one of Meta's limits (titles, ids, body, the list's
+  button label, duplicates): numbered text, with ``Shaped.numbered`` telling the caller which
+  payload a typed digit stands for. The numbers stay ASCII in Arabic-script languages too.
+
+Lengths are measured in UTF-16 code units. Meta gives its limits in "characters" without saying
+how it counts them; UTF-16 units are never fewer than code points, so a body that fits here fits
+whichever way Meta counts (an emoji counts as two).
+
+``shape`` never raises: odd input gives fewer messages (or none), never an exception.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+log = logging.getLogger(__name__)
+
+# Meta's documented limits (docs/rasa-and-whatsapp-notes.md, "WhatsApp Business Cloud API").
+TEXT_BODY_MAX = 4096
+INTERACTIVE_BODY_MAX = 1024
+REPLY_BUTTONS_MAX = 3
+BUTTON_TITLE_MAX = 20
+BUTTON_ID_MAX = 256
+LIST_ROWS_MAX = 10
+ROW_TITLE_MAX = 24
+ROW_ID_MAX = 200
+LIST_BUTTON_MAX = 20
+
+CHOOSE_KEY = "gateway_whatsapp_choose"
+NUMBERED_KEY = "gateway_whatsapp_numbered"
+# Used only when the catalogs cannot give the text (a language without a catalog, a broken
+# responses.yml): English, as bot/responses.yml has it.
+FALLBACK_TEXTS = {CHOOSE_KEY: "Choose", NUMBERED_KEY: "Reply with the number of your choice:"}
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Shaped:
+    messages: list[dict] = field(default_factory=list)
+    numbered: dict[str, str] = field(default_factory=dict)
+
+
+def units(text: str) -> int:
+    """The length of ``text`` in UTF-16 code units (the conservative reading of "characters")."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def text_message(body: str) -> dict:
+    return {"type": "text", "text": {"body": body, "preview_url": False}}
+
+
+def template_message(name: str, language_code: str) -> dict:
+    return {"type": "template", "template": {"name": name, "language": {"code": language_code}}}
+
+
+def gateway_text(key: str, language: str) -> str:
+    """A gateway text of bot/responses.yml in ``language``; English if that is not possible."""
+    try:
+        from wegwijs.responses import load_specs, render
+
+        text = render(load_specs()[key], language).text.strip()
+        if text:
+            return text
+    except Exception:  # noqa: BLE001 - shaping must never fail a reply over a missing catalog
+        log.warning("gateway text %s unavailable in %s; using English", key, language)
+    return FALLBACK_TEXTS[key]
+
+
+def split_text(text: str, limit: int = TEXT_BODY_MAX) -> list[str]:
+    """``text`` in pieces of at most ``limit`` UTF-16 units, cut at a paragraph break, else a line
+    break, else a space; only a run without any whitespace is cut in the middle."""
+    text = text.strip()
+    pieces: list[str] = []
+    while units(text) > limit:
+        fits = _prefix_fitting(text, limit)
+        # The character just after the window may itself be the whitespace to cut at.
+        window = text[: fits + 1]
+        cut = _best_break(window, fits)
+        piece, rest = text[:cut].rstrip(), text[cut:].lstrip()
+        if not piece:  # only whitespace before the break: cut hard instead
+            piece, rest = text[:fits], text[fits:].lstrip()
+        pieces.append(piece)
+        text = rest
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def _prefix_fitting(text: str, limit: int) -> int:
+    """How many code points of ``text`` fit in ``limit`` UTF-16 units (at least one)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return max(index, 1)
+    return len(text)
+
+
+def _best_break(window: str, fits: int) -> int:
+    # A paragraph or line break is worth a shorter piece, but not a tiny one.
+    for separator in ("\n\n", "\n"):
+        at = window.rfind(separator, 0, fits + 1)
+        if at > fits // 2:
+            return at
+    spaces = [match.start() for match in re.finditer(r"\s", window)]
+    spaces = [at for at in spaces if 0 < at <= fits]
+    return spaces[-1] if spaces else fits
+
+
+def _one_line(value: Any) -> str:
+    return _WHITESPACE.sub(" ", value).strip() if isinstance(value, str) else ""
+
+
+def _options(reply: dict) -> list[tuple[str, str]]:
+    """(title, payload) of the reply's usable buttons, exact repeats dropped."""
+    buttons = reply.get("buttons")
+    if not isinstance(buttons, (list, tuple)):
+        return []
+    options: list[tuple[str, str]] = []
+    for button in buttons:
+        if not isinstance(button, dict):
+            continue
+        title = _one_line(button.get("title"))
+        payload = button.get("payload")
+        if not title or not isinstance(payload, str) or not payload.strip():
+            continue
+        if (title, payload) not in options:
+            options.append((title, payload))
+    return options
+
+
+def _reply_buttons(body: str, options: list[tuple[str, str]]) -> Optional[dict]:
+    titles = [title for title, _ in options]
+    ids = [payload for _, payload in options]
+    if (
+        len(options) > REPLY_BUTTONS_MAX
+        or units(body) > INTERACTIVE_BODY_MAX
+        or any(units(title) > BUTTON_TITLE_MAX for title in titles)
+        or any(units(payload) > BUTTON_ID_MAX for payload in ids)
+        or len(set(titles)) != len(titles)
+        or len(set(ids)) != len(ids)
+    ):
+        return None
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": body},
+            "action": {
+                "buttons": [{"type": "reply", "reply": {"id": payload, "title": title}} for title, payload in options]
+            },
+        },
+    }
+
+
+def _list(body: str, options: list[tuple[str, str]], language: str) -> Optional[dict]:
+    label = gateway_text(CHOOSE_KEY, language)
+    ids = [payload for _, payload in options]
+    if (
+        len(options) > LIST_ROWS_MAX
+        or units(body) > INTERACTIVE_BODY_MAX
+        or not 0 < units(label) <= LIST_BUTTON_MAX
+        or any(units(title) > ROW_TITLE_MAX for title, _ in options)
+        or any(units(payload) > ROW_ID_MAX for payload in ids)
+        or len(set(ids)) != len(ids)
+    ):
+        return None
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": body},
+            "action": {
+                "button": label,
+                "sections": [{"rows": [{"id": payload, "title": title} for title, payload in options]}],
+            },
+        },
+    }
+
+
+def _numbered(text: str, options: list[tuple[str, str]], language: str) -> Shaped:
+    # ASCII digits in every language: users of Arabic script type either kind, and the gateway
+    # converts Arabic-Indic and Persian digits to ASCII before reading them.
+    lines = [gateway_text(NUMBERED_KEY, language)]
+    lines += [f"{number}. {title}" for number, (title, _) in enumerate(options, start=1)]
+    block = "\n".join(lines)
+    numbered = {str(number): payload for number, (_, payload) in enumerate(options, start=1)}
+    if not text:
+        bodies = split_text(block)
+    elif units(text) + 2 + units(block) <= TEXT_BODY_MAX:
+        bodies = [f"{text}\n\n{block}"]
+    else:
+        bodies = split_text(text)
+        if units(bodies[-1]) + 2 + units(block) <= TEXT_BODY_MAX:
+            bodies[-1] = f"{bodies[-1]}\n\n{block}"
+        else:
+            bodies += split_text(block)
+    return Shaped(messages=[text_message(body) for body in bodies], numbered=numbered)
+
+
+def shape(reply: dict, language: str) -> Shaped:
+    """The WhatsApp messages for one bot reply ``{"text", "buttons": [{"title", "payload"}],
+    "links"}`` in ``language``. Links are not sent: WhatsApp makes numbers and addresses in the
+    text tappable itself."""
+    try:
+        return _shape(reply, language)
+    except Exception:  # noqa: BLE001 - a reply must never break the channel
+        log.exception("could not shape a reply; sending its text only")
+        try:
+            text = reply.get("text") if isinstance(reply, dict) else None
+            text = text.strip() if isinstance(text, str) else ""
+            return Shaped(messages=[text_message(body) for body in split_text(text)])
+        except Exception:  # noqa: BLE001
+            return Shaped()
+
+
+def _shape(reply: dict, language: str) -> Shaped:
+    if not isinstance(reply, dict):
+        return Shaped()
+    language = language if isinstance(language, str) else ""
+    raw_text = reply.get("text")
+    text = raw_text.strip() if isinstance(raw_text, str) else ""
+    options = _options(reply)
+    if not options:
+        return Shaped(messages=[text_message(body) for body in split_text(text)])
+    # WhatsApp wants a body above buttons and lists: a reply of buttons alone gets "Choose".
+    body = text or gateway_text(CHOOSE_KEY, language)
+    if len(options) <= REPLY_BUTTONS_MAX:
+        message = _reply_buttons(body, options) or _list(body, options, language)
+    else:
+        message = _list(body, options, language)
+    if message is not None:
+        return Shaped(messages=[message])
+    return _numbered(text, options, language)

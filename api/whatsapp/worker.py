@@ -1,0 +1,115 @@
+"""The WhatsApp workers: one task per inbox partition, in the gateway process.
+
+Each task takes a lease on its partition (a Redis key with a TTL it keeps renewing), so with
+several gateway processes still only one reads a partition and each user's messages are handled
+in order. It first handles what it had read but not finished before a restart (its pending
+entries), then new ones, one at a time: take the turn, send the replies, acknowledge. An entry
+that fails unexpectedly is acknowledged after its failure is logged (by type only) and
+recorded, so one bad message cannot block the user's next ones.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+from typing import Optional
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from api.whatsapp.channel import FAILED, KEEP_FAILED, WhatsAppChannel
+from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
+
+GROUP = "workers"
+LEASE_SECONDS = 30
+BLOCK_MS = 2000
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+logger = logging.getLogger(__name__)
+
+
+def lease_key(partition: int) -> str:
+    return f"{PREFIX}lease:{partition}"
+
+
+class WhatsAppWorkers:
+    def __init__(self, channel: WhatsAppChannel, redis: Redis, partitions: int = PARTITIONS) -> None:
+        self.channel = channel
+        self.redis = redis
+        self.partitions = partitions
+        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self._renew = redis.register_script(RENEW)
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        for partition in range(self.partitions):
+            try:
+                await self.redis.xgroup_create(partition_key(partition), GROUP, id="0", mkstream=True)
+            except ResponseError as error:
+                if "BUSYGROUP" not in str(error):
+                    raise
+        self._tasks = [asyncio.create_task(self._run(p), name=f"whatsapp-{p}") for p in range(self.partitions)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for partition in range(self.partitions):  # let another process take over at once
+            try:
+                if await self.redis.get(lease_key(partition)) == self.consumer.encode():
+                    await self.redis.delete(lease_key(partition))
+            except RedisError:
+                pass
+
+    async def _run(self, partition: int) -> None:
+        while True:
+            try:
+                if await self.redis.set(lease_key(partition), self.consumer, nx=True, ex=LEASE_SECONDS) \
+                        or await self._renew(keys=[lease_key(partition)], args=[self.consumer, LEASE_SECONDS * 1000]):
+                    await self._consume(partition)
+                else:
+                    await asyncio.sleep(LEASE_SECONDS / 3)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                logger.warning("WhatsApp worker %s: %s; retrying", partition, type(error).__name__)
+                await asyncio.sleep(1)
+
+    async def _consume(self, partition: int) -> None:
+        """Work on the partition while the lease holds: pending entries first, then new ones."""
+        start_id: Optional[str] = "0"
+        renewed = time.monotonic()
+        while True:
+            if time.monotonic() - renewed > LEASE_SECONDS / 3:
+                if not await self._renew(keys=[lease_key(partition)], args=[self.consumer, LEASE_SECONDS * 1000]):
+                    return  # lost the lease
+                renewed = time.monotonic()
+            answer = await self.redis.xreadgroup(GROUP, self.consumer, {partition_key(partition): start_id or ">"},
+                                                 count=10, block=None if start_id else BLOCK_MS)
+            entries = [entry for _, stream_entries in answer for entry in stream_entries]
+            if start_id and not entries:
+                start_id = None  # the pending entries are done: now new ones
+                continue
+            for entry_id, raw in entries:
+                if start_id:
+                    start_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                await self._handle(partition, entry_id, {k.decode(): v.decode() for k, v in raw.items()})
+
+    async def _handle(self, partition: int, entry_id, fields: dict[str, str]) -> None:
+        try:
+            await self.channel.handle(fields)
+        except asyncio.CancelledError:
+            raise
+        except (RedisError, OSError):
+            raise  # not this entry's fault: it stays pending and is handled again
+        except Exception as error:  # noqa: BLE001 - one bad entry must not stop the partition
+            logger.error("WhatsApp entry not handled: %s", type(error).__name__)
+            await self.redis.xadd(FAILED, {"entry": json.dumps(fields, ensure_ascii=False), "error": type(error).__name__,
+                                           "at": repr(time.time())}, maxlen=KEEP_FAILED, approximate=True)
+        await self.redis.xack(partition_key(partition), GROUP, entry_id)

@@ -1,0 +1,256 @@
+"""The WhatsApp channel through the gateway against the running stack (real Redis, model, action
+server) and the Graph API stand-in on 127.0.0.1 (tests/fake_graph_api.py), which checks every
+outgoing request against the documented shape and limits. Deliveries use the shapes of Meta's
+sample payloads (text, button reply, list reply, status)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
+import httpx
+import pytest
+import redis
+
+from api.whatsapp.channel import FAILED, last_inbound_key
+from api.whatsapp.inbox import STATUSES
+from api.whatsapp.signature import signature_for
+from scripts.stack import Stack
+from tests.conftest import WHATSAPP_APP_SECRET, WHATSAPP_TEMPLATE, WHATSAPP_VERIFY_TOKEN
+from tests.fake_graph_api import FakeGraphAPI
+from tests.phone_texts import phone_texts
+from tests.test_handover import text_of
+from tests.test_staff_api import StaffClient, create_account
+from wegwijs.handover.presence import ONLINE
+
+URL = "/webhooks/whatsapp"
+DARI_RETURN = "سلام، میخواهم به افغانستان برگردم. IOM چه کمکی میکند؟"
+
+
+def number(country: str) -> str:
+    """A fresh WhatsApp id (the number without +): Afghan mobile "93", Dutch mobile "31"."""
+    prefix = {"93": "9370", "31": "316"}[country]
+    return prefix + "".join(secrets.choice("0123456789") for _ in range(8 if country == "31" else 7))
+
+
+def delivery(wa_id: str, message: dict) -> dict:
+    """Meta's sample shape of a messages webhook delivery."""
+    return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": "Test User"}, "wa_id": wa_id}],
+        "messages": [{"from": wa_id, "id": "wamid." + secrets.token_urlsafe(24), "timestamp": str(int(time.time())), **message}],
+    }}]}]}
+
+
+def text(body: str) -> dict:
+    return {"type": "text", "text": {"body": body}}
+
+
+def button_reply(reply_id: str, title: str) -> dict:
+    return {"type": "interactive", "context": {"from": "15550783881", "id": "wamid.previous"},
+            "interactive": {"type": "button_reply", "button_reply": {"id": reply_id, "title": title}}}
+
+
+def list_reply(reply_id: str, title: str) -> dict:
+    return {"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": reply_id, "title": title,
+                                                                                       "description": ""}}}
+
+
+def post(gateway: httpx.Client, body: dict, secret: str = WHATSAPP_APP_SECRET) -> httpx.Response:
+    raw = json.dumps(body).encode()
+    return gateway.post(URL, content=raw, headers={"Content-Type": "application/json",
+                                                   "X-Hub-Signature-256": signature_for(secret.encode(), raw)})
+
+
+def body_text(message: dict) -> str:
+    if message["type"] == "text":
+        return message["text"]["body"]
+    if message["type"] == "interactive":
+        return message["interactive"]["body"]["text"]
+    return f"[template {message['template']['name']}]"
+
+
+def sent_to(graph: FakeGraphAPI, wa_id: str) -> list[dict]:
+    return [m for m in graph.sent if m["to"] == wa_id]
+
+
+def wait_for(graph: FakeGraphAPI, wa_id: str, count: int, timeout: float = 20) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while len(sent_to(graph, wa_id)) < count:
+        assert time.monotonic() < deadline, f"{len(sent_to(graph, wa_id))} of {count} messages reached the Graph API"
+        time.sleep(0.05)
+    return sent_to(graph, wa_id)
+
+
+@pytest.fixture
+def store(stack: Stack) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    yield client
+    client.close()
+
+
+def test_meta_verifies_the_webhook_with_the_token(gateway: httpx.Client) -> None:
+    query = {"hub.mode": "subscribe", "hub.verify_token": WHATSAPP_VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    answer = gateway.get(URL, params=query)
+    assert (answer.status_code, answer.text) == (200, "1158201444")
+    assert gateway.get(URL, params={**query, "hub.verify_token": "wrong"}).status_code == 403
+    assert gateway.get(URL, params={**query, "hub.mode": "unsubscribe"}).status_code == 403
+
+
+def test_a_forged_or_missing_signature_is_refused_and_nothing_is_processed(gateway: httpx.Client, graph_api: FakeGraphAPI) -> None:
+    wa_id = number("31")
+    body = delivery(wa_id, text("hallo, ik wil terug naar mijn land"))
+    raw = json.dumps(body).encode()
+    for headers in ({}, {"X-Hub-Signature-256": signature_for(b"not the app secret", raw)},
+                    {"X-Hub-Signature-256": "sha256=" + "0" * 64}, {"X-Hub-Signature-256": signature_for(WHATSAPP_APP_SECRET.encode(), raw + b" ")}):
+        answer = gateway.post(URL, content=raw, headers={"Content-Type": "application/json", **headers})
+        assert answer.status_code == 401 and answer.json()["error"]
+    time.sleep(1.5)
+    assert sent_to(graph_api, wa_id) == [], "a refused delivery is not processed"
+    assert post(gateway, body).status_code == 200, "the same body, signed, is taken"
+    wait_for(graph_api, wa_id, 1)
+    raw = b"{not json"
+    signed = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(WHATSAPP_APP_SECRET.encode(), raw)}
+    assert gateway.post(URL, content=raw, headers=signed).status_code == 400
+
+
+def test_a_dari_text_from_an_afghan_number_is_answered_in_dari_with_plus_31(
+        gateway: httpx.Client, graph_api: FakeGraphAPI) -> None:
+    wa_id = number("93")
+    before = dt.datetime.now(dt.timezone.utc)
+    answer = post(gateway, delivery(wa_id, text(DARI_RETURN)))
+    assert answer.status_code == 200 and answer.json() == {"stored": 1, "duplicates": 0, "statuses": 0}
+    expected = [text_of("utter_return_info", "fa-AF")] + phone_texts("return", "abroad", "fa-AF", before)
+    replies = wait_for(graph_api, wa_id, len(expected))
+    assert [body_text(m) for m in replies] in (expected, [text_of("utter_return_info", "fa-AF")]
+                                               + phone_texts("return", "abroad", "fa-AF", dt.datetime.now(dt.timezone.utc)))
+    assert all(m["messaging_product"] == "whatsapp" for m in replies)
+
+
+def test_a_dutch_number_gets_the_national_number(gateway: httpx.Client, graph_api: FakeGraphAPI) -> None:
+    wa_id = number("31")
+    before = dt.datetime.now(dt.timezone.utc)
+    post(gateway, delivery(wa_id, text("Ik wil graag vrijwillig terugkeren naar mijn land, hoe helpt IOM?")))
+    replies = wait_for(graph_api, wa_id, 2)
+    assert body_text(replies[1]) == phone_texts("return", "netherlands", "nl", before)[0]
+
+
+def test_buttons_go_out_as_interactive_messages_and_their_replies_come_back(
+        gateway: httpx.Client, graph_api: FakeGraphAPI) -> None:
+    wa_id = number("31")
+    post(gateway, delivery(wa_id, text("hello, good morning")))
+    (greeting,) = wait_for(graph_api, wa_id, 1)
+    assert greeting["type"] == "interactive" and greeting["interactive"]["type"] == "list", "five topics: a list"
+    rows = greeting["interactive"]["action"]["sections"][0]["rows"]
+    assert [r["title"] for r in rows][:2] == ["Voluntary return", "Family reunification"]
+
+    post(gateway, delivery(wa_id, list_reply(rows[4]["id"], rows[4]["title"])))  # Contact IOM
+    contact = wait_for(graph_api, wa_id, 2)[1]
+    assert body_text(contact) == text_of("utter_contact_info", "en")
+
+    graph_api.reset()
+    post(gateway, delivery(wa_id, text("I need to talk to a real person")))  # nobody at the console: the offer
+    offer = wait_for(graph_api, wa_id, 4)[-1]
+    assert offer["interactive"]["type"] == "button"
+    assert [b["reply"]["title"] for b in offer["interactive"]["action"]["buttons"]] == ["Yes, call me back", "No, thank you"]
+    post(gateway, delivery(wa_id, button_reply("/deny", "No, thank you")))
+    assert body_text(wait_for(graph_api, wa_id, 5)[-1]) == text_of("utter_callback_declined", "en")
+    assert graph_api.violations == []
+
+
+def test_what_the_assistant_cannot_read_gets_a_polite_reply_in_the_users_language(
+        gateway: httpx.Client, graph_api: FakeGraphAPI) -> None:
+    wa_id = number("93")
+    post(gateway, delivery(wa_id, text(DARI_RETURN)))
+    count = len(wait_for(graph_api, wa_id, 2))
+    for other in ({"type": "image", "image": {"id": "1234", "mime_type": "image/jpeg", "sha256": "x"}},
+                  {"type": "audio", "audio": {"id": "5678", "mime_type": "audio/ogg", "voice": True}},
+                  {"type": "location", "location": {"latitude": 52.08, "longitude": 4.31}}):
+        post(gateway, delivery(wa_id, other))
+        count += 1
+        assert body_text(wait_for(graph_api, wa_id, count)[-1]) == text_of("gateway_whatsapp_unsupported", "fa-AF")
+
+
+def test_status_callbacks_are_recorded(gateway: httpx.Client, store: redis.Redis) -> None:
+    wamid = "wamid." + secrets.token_urlsafe(20)
+    body = {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+        "statuses": [
+            {"id": wamid, "recipient_id": "31612345678", "status": "delivered", "timestamp": "1750263773",
+             "conversation": {"id": "c1", "origin": {"type": "service"}},
+             "pricing": {"billable": False, "pricing_model": "PMP", "category": "service"}},
+            {"id": wamid, "recipient_id": "31612345678", "status": "failed", "timestamp": "1750263774",
+             "errors": [{"code": 131047, "title": "Re-engagement message"}]},
+        ]}}]}]}
+    assert post(gateway, body).json() == {"stored": 0, "duplicates": 0, "statuses": 2}
+    recorded = [fields for _, fields in store.xrevrange(STATUSES, count=50) if fields["id"] == wamid]
+    assert sorted((f["status"], f["error_code"]) for f in recorded) == [("delivered", ""), ("failed", "131047")]
+    assert not any("31612345678" in value for f in recorded for value in f.values()), "no recipient number kept"
+
+
+def test_a_delivery_sent_twice_or_five_times_at_once_is_answered_once(
+        stack: Stack, gateway: httpx.Client, graph_api: FakeGraphAPI) -> None:
+    wa_id = number("31")
+    body = delivery(wa_id, text("hallo, goedemiddag"))
+    assert post(gateway, body).json()["stored"] == 1
+    assert post(gateway, body).json() == {"stored": 0, "duplicates": 1, "statuses": 0}
+    wait_for(graph_api, wa_id, 1)
+
+    again = delivery(wa_id, text("dank u wel voor de hulp"))
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client, ThreadPoolExecutor(5) as pool:
+        stored = list(pool.map(lambda _: post(client, again).json()["stored"], range(5)))
+    assert sorted(stored) == [0, 0, 0, 0, 1]
+    wait_for(graph_api, wa_id, 2)
+    time.sleep(1.5)
+    assert len(sent_to(graph_api, wa_id)) == 2, "one reply per message, however often it was delivered"
+
+
+def test_a_rate_limited_send_is_retried_and_a_refused_one_is_recorded(
+        gateway: httpx.Client, graph_api: FakeGraphAPI, store: redis.Redis) -> None:
+    wa_id = number("31")
+    graph_api.fail_next(429, times=2, code=130429)
+    post(gateway, delivery(wa_id, text("hallo daar")))
+    assert body_text(wait_for(graph_api, wa_id, 1)[0]) == text_of("utter_greet", "nl")
+
+    graph_api.fail_next(400, times=1, code=131026)  # "message undeliverable": not retried
+    post(gateway, delivery(wa_id, text("dank je wel")))
+    deadline = time.monotonic() + 20
+    while not [f for _, f in store.xrevrange(FAILED, count=20) if f.get("to") == wa_id]:
+        assert time.monotonic() < deadline, "the refused message was not recorded"
+        time.sleep(0.1)
+    (failed,) = [f for _, f in store.xrevrange(FAILED, count=20) if f.get("to") == wa_id]
+    assert (failed["status"], failed["error_code"]) == ("400", "131026")
+    assert json.loads(failed["body"])["text"]["body"] == text_of("utter_thank", "nl"), "the message is kept to send again"
+
+
+def test_staff_replies_go_out_on_whatsapp_and_a_template_outside_the_window(
+        stack: Stack, gateway: httpx.Client, graph_api: FakeGraphAPI, store: redis.Redis) -> None:
+    agent = StaffClient(gateway, create_account(stack, "agent"))
+    assert agent.login().status_code == 200
+    try:
+        wa_id = number("93")
+        post(gateway, delivery(wa_id, text("لطفا مرا با یک نفر از کارمندان IOM وصل کنید")))
+        assert body_text(wait_for(graph_api, wa_id, 1)[0]).startswith(text_of("utter_handover_queued", "fa-AF", position="X")[:20])
+        tickets = agent.call("GET", "/staff/api/queue?language=fa-AF").json()["tickets"]
+        (ticket,) = [t for t in tickets if t["channel"] == "whatsapp"][-1:]
+        assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/claim").status_code == 200
+        reply = agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": "سلام، چطور کمک کنم؟"})
+        assert reply.json() == {"sent": True, "whatsapp": "text"}
+        assert body_text(wait_for(graph_api, wa_id, 2)[1]) == "سلام، چطور کمک کنم؟"
+
+        store.set(last_inbound_key(wa_id), repr(time.time() - 25 * 3600))  # the user last wrote 25 hours ago
+        late = agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": "آیا هنوز آنجا هستید؟"})
+        assert late.json() == {"sent": True, "whatsapp": "template"}
+        template = wait_for(graph_api, wa_id, 3)[2]
+        assert template["type"] == "template" and template["template"]["name"] == WHATSAPP_TEMPLATE
+        assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/close").status_code == 200
+        time.sleep(1)
+        assert len(sent_to(graph_api, wa_id)) == 3, "no free-form 'the bot is back' outside the window"
+        assert graph_api.violations == []
+    finally:
+        agent.call("POST", "/staff/api/logout")
+        redis.Redis.from_url(stack.redis_url).delete(ONLINE)
