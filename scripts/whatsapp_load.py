@@ -112,6 +112,24 @@ async def burst(gateway_url: str, app_secret: bytes, users: list[str], per_user:
     return results
 
 
+def serve_stand_ins(rasa_url: str, rasa_delay: float) -> None:
+    """Run the Graph API stand-in and the slow Rasa proxy until stdin closes; their addresses
+    first, as one JSON line. A process of their own, so that their threads do not share the
+    measuring client's interpreter (and its lock) and inflate what it measures."""
+    import sys
+
+    from tests.fake_graph_api import FakeGraphAPI
+
+    graph, proxy = FakeGraphAPI(), SlowProxy(rasa_url, rasa_delay)
+    try:
+        print(json.dumps({"graph": graph.start(), "rasa": proxy.start(), "token": graph.token,
+                          "phone_number_id": graph.phone_number_id, "version": graph.version}), flush=True)
+        sys.stdin.read()
+    finally:
+        proxy.stop()
+        graph.stop()
+
+
 def measure_acks(environment: dict[str, str], rasa_url: str, redis_url: str, rasa_delay: float,
                  users: int = 20, per_user: int = 10) -> list[float]:
     """Acknowledgement milliseconds of a burst against a gateway of its own (its WhatsApp channel
@@ -121,17 +139,19 @@ def measure_acks(environment: dict[str, str], rasa_url: str, redis_url: str, ras
     from pathlib import Path
 
     from scripts.stack import free_port, port_open
-    from tests.fake_graph_api import FakeGraphAPI
     from wegwijs.paths import ROOT
 
     secret = secrets.token_urlsafe(24)
-    graph, proxy = FakeGraphAPI(), SlowProxy(rasa_url, rasa_delay)
+    stand_ins = subprocess.Popen([sys.executable, "-m", "scripts.whatsapp_load", rasa_url, str(rasa_delay)], cwd=ROOT,
+                                 env={**environment, "PYTHONPATH": str(ROOT)}, stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     process = None
     try:
-        env = {**environment, "REDIS_URL": redis_url, "WEGWIJS_RASA_URL": proxy.start(),
+        where = json.loads(stand_ins.stdout.readline())
+        env = {**environment, "REDIS_URL": redis_url, "WEGWIJS_RASA_URL": where["rasa"],
                "WEGWIJS_WHATSAPP_VERIFY_TOKEN": secrets.token_urlsafe(12), "WEGWIJS_WHATSAPP_APP_SECRET": secret,
-               "WEGWIJS_WHATSAPP_TOKEN": graph.token, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
-               "WEGWIJS_WHATSAPP_API_BASE": graph.start(), "WEGWIJS_WHATSAPP_API_VERSION": graph.version}
+               "WEGWIJS_WHATSAPP_TOKEN": where["token"], "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": where["phone_number_id"],
+               "WEGWIJS_WHATSAPP_API_BASE": where["graph"], "WEGWIJS_WHATSAPP_API_VERSION": where["version"]}
         port = free_port()
         process = subprocess.Popen([str(Path(sys.executable).parent / "uvicorn"), "api.main:app", "--host", "127.0.0.1",
                                     "--port", str(port), "--no-access-log"], cwd=ROOT, env=env,
@@ -146,8 +166,19 @@ def measure_acks(environment: dict[str, str], rasa_url: str, redis_url: str, ras
             raise RuntimeError("a delivery was not acknowledged with 200")
         return [ms for _, ms in results]
     finally:
-        if process:
-            process.terminate()
-            process.wait(timeout=20)
-        proxy.stop()
-        graph.stop()
+        for child in filter(None, (process, stand_ins)):
+            if child is stand_ins:
+                stand_ins.stdin.close()  # type: ignore[union-attr]
+            else:
+                child.terminate()
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve_stand_ins(sys.argv[1], float(sys.argv[2]))

@@ -3,7 +3,6 @@ a temporary folder, so the machine's Redis and a running `make run` are never to
 action server, Rasa with the trained model, and the gateway."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -122,3 +121,19 @@ def new_conversation(gateway: httpx.Client | str) -> str:
 def conversation_id(gateway: httpx.Client) -> str:
     """A fresh conversation per test, so no test sees another's state."""
     return new_conversation(gateway)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium, driven by Playwright (the console's and the web chat's tests)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is not installed (apt-get install chromium): the browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()

@@ -86,7 +86,7 @@ def test_unknown_wrong_and_locked_give_identical_replies(gateway: httpx.Client, 
         look_up(gateway, new_conversation(gateway), locked, "1970-01-02")
     for language_hint in ("nl", "ar"):
         replies = []
-        for reference, birth in ((f"IOM-NL-2097-000001", BIRTH), (pool_cases[4], "1970-01-03"), (locked, BIRTH)):
+        for reference, birth in (("IOM-NL-2097-000001", BIRTH), (pool_cases[4], "1970-01-03"), (locked, BIRTH)):
             chat = new_conversation(gateway)
             body = {"conversation_id": chat, "text": f"{reference} {birth}", "language": language_hint}
             answer = gateway.post("/api/v1/messages", json=body)

@@ -3,11 +3,9 @@ see a queued user, claim, read the transcript, reply with a canned text, and clo
 HTML, script and javascript: text stays inert. Writes docs/staff-console.png."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import httpx
-import pytest
 
 from scripts.stack import Stack
 from tests.conftest import new_conversation
@@ -15,21 +13,8 @@ from tests.test_handover import LiveMessages, say
 from tests.test_staff_api import PASSWORD, create_account
 from wegwijs.responses import load_specs, render
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "staff-console.png"
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">x</a>'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed (apt-get install chromium): the console test needs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx.Client, browser) -> None:

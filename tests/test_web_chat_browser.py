@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -24,23 +23,10 @@ from wegwijs.responses import load_specs, render
 ROOT = Path(__file__).resolve().parent.parent
 CHAT_FILES = ROOT / "api" / "static" / "chat"
 DOCS = ROOT / "docs"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 VIEWPORT = {"width": 360, "height": 740}
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><a href="javascript:window.__xss=3">x</a>'
 DUTCH_QUESTION = "ik wil graag terug naar mijn land, kan dat?"
 REPLY_TIMEOUT = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed (apt-get install chromium): the web chat test needs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

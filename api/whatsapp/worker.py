@@ -26,6 +26,7 @@ from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 GROUP = "workers"
 LEASE_SECONDS = 30
 BLOCK_MS = 2000
+STOP_SECONDS = 5
 RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -59,13 +60,17 @@ class WhatsAppWorkers:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for partition in range(self.partitions):  # let another process take over at once
-            try:
-                if await self.redis.get(lease_key(partition)) == self.consumer.encode():
-                    await self.redis.delete(lease_key(partition))
-            except RedisError:
-                pass
+        if self._tasks:  # an entry cut off here stays pending: the next worker handles it again
+            await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
+        try:  # let another process take over at once
+            await asyncio.wait_for(self._release_leases(), STOP_SECONDS)
+        except (RedisError, OSError, asyncio.TimeoutError):
+            pass  # the leases run out by themselves
+
+    async def _release_leases(self) -> None:
+        for partition in range(self.partitions):
+            if await self.redis.get(lease_key(partition)) == self.consumer.encode():
+                await self.redis.delete(lease_key(partition))
 
     async def _run(self, partition: int) -> None:
         while True:
