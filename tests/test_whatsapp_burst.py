@@ -55,3 +55,53 @@ def test_a_burst_is_acknowledged_at_once_and_handled_in_order_per_user(stack: St
         proxy.stop()
         graph.stop()
         own_redis.stop()
+
+
+def test_a_gateway_killed_mid_burst_loses_no_message(stack: Stack, tmp_path: Path) -> None:
+    """SIGKILL while messages wait and one is being handled: the next gateway takes the partition
+    over when the lease runs out and handles every message, the unfinished one again (at least
+    once), in order."""
+    import signal
+
+    own_redis = RedisServer(tmp_path)
+    proxy = SlowProxy(f"http://127.0.0.1:{stack.ports.rasa}", 1.0)
+    graph = FakeGraphAPI()
+    first = second = None
+    try:
+        graph.start()
+        env = {**stack.environment(), **whatsapp_env(graph), "REDIS_URL": own_redis.url, "WEGWIJS_RASA_URL": proxy.start()}
+        port = free_port()
+        first = start_gateway(env, port)
+        (wa_id,) = burst_users(1)
+        results = asyncio.run(burst(f"http://127.0.0.1:{port}", WHATSAPP_APP_SECRET.encode(), [wa_id], 6))
+        assert [status for status, _ in results] == [200] * 6
+        store = redis.Redis.from_url(own_redis.url, decode_responses=True)
+        transcript = f"wegwijs:gw:transcript:whatsapp:{wa_id}"
+
+        def said() -> list[str]:
+            texts = [json.loads(e)["text"] for e in store.lrange(transcript, 0, -1)]
+            return [t for t in texts if t.startswith("hallo ")]
+
+        deadline = time.monotonic() + 60
+        while not said():
+            assert time.monotonic() < deadline, "nothing was handled"
+            time.sleep(0.1)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert len(said()) < 6, "killed while messages were still waiting"
+        second = start_gateway(env, port)
+        deadline = time.monotonic() + 120
+        while len(set(said())) < 6:
+            assert time.monotonic() < deadline, f"after the restart only {sorted(set(said()))} were handled"
+            time.sleep(0.2)
+        texts = said()
+        handled = [t for n, t in enumerate(texts) if n == 0 or texts[n - 1] != t]  # a repeat: handled again
+        assert handled == [f"hallo {n}" for n in range(1, 7)]
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+        proxy.stop()
+        graph.stop()
+        own_redis.stop()

@@ -2,8 +2,10 @@
 
 Each task takes a lease on its partition (a Redis key with a TTL it keeps renewing), so with
 several gateway processes still only one reads a partition and each user's messages are handled
-in order. It first handles what it had read but not finished before a restart (its pending
-entries), then new ones, one at a time: take the turn, send the replies, acknowledge. An entry
+in order. The stream consumer is named after the partition, not the process, so whoever holds
+the lease next (this process after a restart, or another one) first handles what was read but
+not finished (the pending entries), then new ones, one at a time: take the turn, send the
+replies, acknowledge. An entry
 that fails unexpectedly is acknowledged after its failure is logged (by type only) and
 recorded, so one bad message cannot block the user's next ones.
 """
@@ -39,12 +41,16 @@ def lease_key(partition: int) -> str:
     return f"{PREFIX}lease:{partition}"
 
 
+def consumer_of(partition: int) -> str:
+    return f"partition-{partition}"
+
+
 class WhatsAppWorkers:
     def __init__(self, channel: WhatsAppChannel, redis: Redis, partitions: int = PARTITIONS) -> None:
         self.channel = channel
         self.redis = redis
         self.partitions = partitions
-        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.holder = f"{socket.gethostname()}-{os.getpid()}"  # the lease's value
         self._renew = redis.register_script(RENEW)
         self._tasks: list[asyncio.Task] = []
 
@@ -69,14 +75,14 @@ class WhatsAppWorkers:
 
     async def _release_leases(self) -> None:
         for partition in range(self.partitions):
-            if await self.redis.get(lease_key(partition)) == self.consumer.encode():
+            if await self.redis.get(lease_key(partition)) == self.holder.encode():
                 await self.redis.delete(lease_key(partition))
 
     async def _run(self, partition: int) -> None:
         while True:
             try:
-                if await self.redis.set(lease_key(partition), self.consumer, nx=True, ex=LEASE_SECONDS) \
-                        or await self._renew(keys=[lease_key(partition)], args=[self.consumer, LEASE_SECONDS * 1000]):
+                if await self.redis.set(lease_key(partition), self.holder, nx=True, ex=LEASE_SECONDS) \
+                        or await self._renew(keys=[lease_key(partition)], args=[self.holder, LEASE_SECONDS * 1000]):
                     await self._consume(partition)
                 else:
                     await asyncio.sleep(LEASE_SECONDS / 3)
@@ -92,10 +98,10 @@ class WhatsAppWorkers:
         renewed = time.monotonic()
         while True:
             if time.monotonic() - renewed > LEASE_SECONDS / 3:
-                if not await self._renew(keys=[lease_key(partition)], args=[self.consumer, LEASE_SECONDS * 1000]):
+                if not await self._renew(keys=[lease_key(partition)], args=[self.holder, LEASE_SECONDS * 1000]):
                     return  # lost the lease
                 renewed = time.monotonic()
-            answer = await self.redis.xreadgroup(GROUP, self.consumer, {partition_key(partition): start_id or ">"},
+            answer = await self.redis.xreadgroup(GROUP, consumer_of(partition), {partition_key(partition): start_id or ">"},
                                                  count=10, block=None if start_id else BLOCK_MS)
             entries = [entry for _, stream_entries in answer for entry in stream_entries]
             if start_id and not entries:
