@@ -79,12 +79,17 @@ def test_every_non_public_route_refuses_anonymous_requests(gateway: httpx.Client
     assert "/staff/api/queue" in checked and "/staff" in checked and len(checked) >= 8
 
 
-def test_pages_carry_a_csp_without_inline_script(gateway: httpx.Client) -> None:
-    for path in ("/staff/login", "/staff/static/console.js", "/staff/static/console.css"):
+def assert_served_with_strict_csp(gateway: httpx.Client, paths: tuple[str, ...]) -> None:
+    """Each path answers 200 with a Content-Security-Policy that allows no inline script."""
+    for path in paths:
         answer = gateway.get(path)
         assert answer.status_code == 200, path
         csp = answer.headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, path
+
+
+def test_pages_carry_a_csp_without_inline_script(gateway: httpx.Client) -> None:
+    assert_served_with_strict_csp(gateway, ("/staff/login", "/staff/static/console.js", "/staff/static/console.css"))
     for page in PAGE_FILES.glob("*.html"):
         scripts = re.findall(r"<script\b[^>]*>", page.read_text(encoding="utf-8"))
         assert scripts and all(" src=" in tag for tag in scripts), f"{page.name}: inline script"

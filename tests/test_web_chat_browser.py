@@ -17,7 +17,7 @@ import pytest
 from api.security_headers import CSP
 from scripts.stack import Stack
 from tests.test_handover import DARI_RETURN_QUESTION, text_of
-from tests.test_staff_api import StaffClient, create_account
+from tests.test_staff_api import StaffClient, assert_served_with_strict_csp, create_account
 from wegwijs.responses import load_specs, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,11 +284,7 @@ def test_one_script_tag_embeds_a_launcher_and_a_panel(stack: Stack, gateway: htt
 
 
 def test_the_page_and_the_widget_files_are_served_with_a_csp(gateway: httpx.Client) -> None:
-    for path in ("/", "/chat/widget.js", "/chat/widget.css"):
-        answer = gateway.get(path)
-        assert answer.status_code == 200, path
-        csp = answer.headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert_served_with_strict_csp(gateway, ("/", "/chat/widget.js", "/chat/widget.css"))
     assert gateway.get("/").headers["cache-control"] == "no-cache"
     assert "content-security-policy" not in gateway.get("/health").headers, "'/' is not a prefix of every path"
     page = (CHAT_FILES / "index.html").read_text(encoding="utf-8")
