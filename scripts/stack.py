@@ -237,7 +237,8 @@ def main() -> int:
         print("Starting Redis, the action server, Rasa and the gateway (about a minute)...", flush=True)
         stack.start()
         print(f"\nWegwijs is running ({stack.startup_seconds:.0f} s to healthy).\n"
-              f"  Chat API:  POST {stack.gateway_url}/api/v1/messages\n"
+              f"  Web chat:  {stack.gateway_url}/ (embed: <script src=\"{stack.gateway_url}/chat/widget.js\" defer>)\n"
+              f"  Chat API:  POST {stack.gateway_url}/api/v1/conversations, then /api/v1/messages\n"
               f"  API docs:  {stack.gateway_url}/docs\n"
               f"  Staff:     {stack.gateway_url}/staff (accounts: python -m api.staff.accounts create NAME --role agent)\n"
               f"  Health:    {stack.gateway_url}/health\n"
