@@ -29,12 +29,11 @@ from redis.exceptions import RedisError
 
 from actions.cases.redaction import HOME_REGION, phone_numbers_in
 from actions.handover import open_ticket
-from actions.phone_line import ABROAD, present_phone_lines, utc_now, whereabouts
+from actions.phone_line import ABROAD, present_phone_lines, sender_number, utc_now, whereabouts
 from wegwijs.catalogs import translator
 from wegwijs.handover.tickets import CALLBACK_TIMES, Callback
-from wegwijs.languages import RIGHT_TO_LEFT
 from wegwijs.normalize import normalize
-from wegwijs.responses import LRM, load_specs
+from wegwijs.responses import keep_left_to_right, load_specs, payload_entities
 
 WANTED, PHONE, TIME, CONSENT = "callback_wanted", "callback_phone", "callback_time", "callback_consent"
 REASON_SLOT = "handover_reason"
@@ -55,8 +54,7 @@ def time_titles(language: Text) -> Dict[Text, Text]:
     gettext = translator(language).gettext
     titles = {}
     for button in load_specs()[TIME_QUESTION].buttons:
-        value = button.payload.split('"callback_time": "', 1)[1].split('"', 1)[0]
-        titles[value] = gettext(button.title)
+        titles[payload_entities(button.payload)[TIME]] = gettext(button.title)
     return titles
 
 
@@ -83,10 +81,8 @@ def dialling_region(tracker: Tracker) -> Optional[Text]:
     metadata = tracker.latest_message.get("metadata") or {}
     if whereabouts(tracker.get_slot("abroad"), metadata) != ABROAD:
         return HOME_REGION
-    sender = str(metadata.get("sender_phone") or "") if metadata.get("channel") == "whatsapp" else ""
-    try:
-        number = phonenumbers.parse(sender if sender.startswith("+") else f"+{sender}", None)
-    except phonenumbers.NumberParseException:
+    number = sender_number(metadata)
+    if number is None:
         return None
     return phonenumbers.region_code_for_number(number) or None
 
@@ -100,7 +96,7 @@ def read_phone(text: Text, region: Optional[Text]) -> Optional[Text]:
 
 def shown_phone(e164: Text, language: Text) -> Text:
     formatted = phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return f"{LRM}{formatted}{LRM}" if language in RIGHT_TO_LEFT else formatted
+    return keep_left_to_right(formatted, language)
 
 
 def moved_on(message: Dict[Text, Any]) -> bool:

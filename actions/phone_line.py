@@ -46,17 +46,24 @@ def lines_for_conversation(events: List[Dict[Text, Any]]) -> List[Text]:
     return [subject.spec.phone_line or contacts().line_for_topic(subject.spec.topic)]
 
 
+def sender_number(metadata: Dict[Text, Any]) -> Optional[phonenumbers.PhoneNumber]:
+    """The WhatsApp sender's number (WhatsApp gives it without the +), if this is WhatsApp."""
+    sender = str(metadata.get("sender_phone") or "") if metadata.get("channel") == "whatsapp" else ""
+    if not sender:
+        return None
+    try:
+        return phonenumbers.parse(sender if sender.startswith("+") else f"+{sender}", None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def whereabouts(abroad_slot: Optional[bool], metadata: Dict[Text, Any]) -> Text:
     if abroad_slot is not None:
         return ABROAD if abroad_slot else NETHERLANDS
-    sender = metadata.get("sender_phone") if metadata.get("channel") == "whatsapp" else None
-    if sender:
-        try:
-            number = phonenumbers.parse(sender if str(sender).startswith("+") else f"+{sender}", None)
-        except phonenumbers.NumberParseException:
-            return UNKNOWN
-        return NETHERLANDS if number.country_code == NETHERLANDS_COUNTRY_CODE else ABROAD
-    return UNKNOWN
+    number = sender_number(metadata)
+    if number is None:
+        return UNKNOWN
+    return NETHERLANDS if number.country_code == NETHERLANDS_COUNTRY_CODE else ABROAD
 
 
 def hours_message(hours: OpeningHours, line: Text, now: dt.datetime, language: Text) -> Optional[Dict[Text, Any]]:

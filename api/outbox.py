@@ -1,7 +1,9 @@
 """Messages to a user outside their own turns: staff replies during a hand-over, and the bot's
 "I am back" when it ends. One Redis stream per conversation; the web chat reads it as
-server-sent events (api/routes/events.py), with Last-Event-ID for reconnects. Channels without a
-live page (WhatsApp, issue 5) will take their messages from here through their connector.
+server-sent events (api/routes/events.py), with Last-Event-ID for reconnects, and socket.io
+clients get them pushed (api/socketio_channel.py). WhatsApp has no live page: the staff routes
+also queue those messages behind the user's own (api/whatsapp/channel.py), where the 24-hour
+window decides between the text and a template.
 """
 from __future__ import annotations
 

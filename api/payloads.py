@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Optional
 
 from wegwijs.languages import SHIPPED
-from wegwijs.responses import language_chosen_payload, load_specs
+from wegwijs.responses import language_chosen_payload, load_specs, payload_entities
 
 LANGUAGE_CHOSEN = "/language_chosen"
 
@@ -37,10 +37,9 @@ def chosen_language(payload: Optional[str]) -> Optional[str]:
 def intent_message(intent_payload: str, language: str) -> str:
     """``/return_info`` -> ``/return_info{"language": "ar"}``; a payload's own entities (only ever
     an offered one's: ``/callback_time{"callback_time": "morning"}``) are kept beside it."""
-    intent, _, entities = intent_payload.partition("{")
-    values = json.loads("{" + entities) if entities else {}
+    values = payload_entities(intent_payload)
     values["language"] = language
-    return intent + json.dumps(values)
+    return intent_payload.split("{", 1)[0] + json.dumps(values)
 
 
 def language_chosen_message(language: str) -> str:

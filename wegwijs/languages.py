@@ -21,6 +21,11 @@ def babel_name(code: str) -> str:
     return code.replace("-", "_")
 
 
+def writing_direction(code: object) -> str:
+    """``rtl`` for Arabic, Dari and Pashto, else ``ltr``: the HTML ``dir`` value."""
+    return "rtl" if code in RIGHT_TO_LEFT else "ltr"
+
+
 def is_shipped(code: object) -> bool:
     return isinstance(code, str) and code in SHIPPED
 

@@ -6,6 +6,7 @@ the result in-process) and the gateway (its own few messages), so both always ag
 """
 from __future__ import annotations
 
+import json
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -78,15 +79,24 @@ def language_chosen_payload(code: str) -> str:
     return '/language_chosen{"language": "%s"}' % code
 
 
+def keep_left_to_right(value: str, language: str) -> str:
+    """A phone number or country code as it goes into a reply: in Arabic-script text, between
+    left-to-right marks, which keep "+31 88 746 4466" in order (without them the plus sign shows
+    at the wrong end)."""
+    return f"{LRM}{value}{LRM}" if language in RIGHT_TO_LEFT else value
+
+
+def payload_entities(payload: str) -> dict:
+    """The entities of a button payload: ``/callback_time{"callback_time": "any"}`` -> its dict."""
+    _, brace, entities = payload.partition("{")
+    return json.loads(brace + entities) if brace else {}
+
+
 def render(spec: ResponseSpec, language: str) -> Rendered:
     """The reply in ``language``, placeholders filled."""
     gettext = translator(language).gettext
-    values = contacts().placeholders()
-    if language in RIGHT_TO_LEFT:
-        # Left-to-right marks keep "+31 88 746 4466" in order inside Arabic-script text; without
-        # them a phone shows the plus sign at the wrong end.
-        values = {name: f"{LRM}{value}{LRM}" if name in LEFT_TO_RIGHT_VALUES or name.startswith("phone_") else value
-                  for name, value in values.items()}
+    values = {name: keep_left_to_right(value, language) if name in LEFT_TO_RIGHT_VALUES or name.startswith("phone_")
+              else value for name, value in contacts().placeholders().items()}
     values["language_name"] = native_name(language)
     values.update({name: "{%s}" % name for name in RUNTIME_PLACEHOLDERS})
     text = gettext(spec.text).format(**values)

@@ -20,7 +20,7 @@ from api.handover_turn import handover_view
 from api.routes.messages import SENDER_PREFIX, UNKNOWN_CONVERSATION
 from api.schemas import ErrorOut
 from api.services import ServicesDep
-from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED, native_name
+from wegwijs.languages import SHIPPED, native_name, writing_direction
 from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -39,10 +39,6 @@ class NewConversation(BaseModel):
         if value is not None and value not in SHIPPED:
             raise ValueError(f"must be one of {', '.join(SHIPPED)}")
         return value
-
-
-def direction(language: Optional[str]) -> str:
-    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
 
 @router.post("/conversations", status_code=201, responses={422: {"model": ErrorOut}})
@@ -78,7 +74,7 @@ async def history(services: ServicesDep,
         if ticket is not None and not ticket.is_callback:
             handover = handover_view(ticket.status, await staff.tickets.position(ticket.id))
     return JSONResponse({"conversation_id": conversation_id, "language": state.language,
-                         "direction": direction(state.language), "messages": messages, "handover": handover},
+                         "direction": writing_direction(state.language), "messages": messages, "handover": handover},
                         headers=NO_STORE)
 
 
@@ -90,6 +86,6 @@ async def ui_texts(language: str = PathParam(..., max_length=16)) -> JSONRespons
         raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
     texts = {key[len(WIDGET_PREFIX):]: render(spec, language).text
              for key, spec in load_specs().items() if key.startswith(WIDGET_PREFIX)}
-    languages = [{"code": code, "name": native_name(code), "direction": direction(code)} for code in SHIPPED]
-    return JSONResponse({"language": language, "direction": direction(language), "name": native_name(language),
+    languages = [{"code": code, "name": native_name(code), "direction": writing_direction(code)} for code in SHIPPED]
+    return JSONResponse({"language": language, "direction": writing_direction(language), "name": native_name(language),
                          "texts": texts, "languages": languages}, headers={"Cache-Control": "max-age=300"})

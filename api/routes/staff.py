@@ -20,7 +20,7 @@ from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header,
 from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
 from api.whatsapp.channel import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
 from wegwijs.handover.tickets import Ticket
-from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED
+from wegwijs.languages import SHIPPED, writing_direction
 from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
@@ -139,7 +139,7 @@ async def ticket_detail(ticket_id: str, session: SessionDep, staff: StaffDep) ->
               for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
     view = ticket_view(found, await staff.tickets.position(found.id), with_phone=True)
     view.update(transcript=await staff.transcripts.read(found.conversation), canned=canned,
-                direction="rtl" if found.language in RIGHT_TO_LEFT else "ltr")
+                direction=writing_direction(found.language))
     return JSONResponse(view, headers={"Cache-Control": "no-store"})
 
 
