@@ -23,6 +23,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 FALLBACK = "nlu_fallback"
+# Set on a message this component sent to the fallback: no "did you mean" for keyboard mashing.
+UNFAMILIAR = "unfamiliar"
 FILE = "trigrams.json"
 
 
@@ -81,4 +83,5 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
                 fallback = {INTENT_NAME_KEY: FALLBACK, PREDICTED_CONFIDENCE_KEY: 1.0}
                 message.set(INTENT, fallback, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [fallback] + ranking, add_to_output=True)
+                message.set(UNFAMILIAR, True, add_to_output=True)
         return messages
