@@ -10,8 +10,8 @@ after a safety message or a locked case lookup the rules have given it already) 
 a call-back (``callback_form``, actions/callback.py), which ends in a call-back ticket that stays
 queued until a staff member handles it. Without Redis nothing can be queued: the phone line only.
 
-``action_fallback`` answers an unclear message with ``utter_fallback`` and, when the message
-before was unclear too, hands over with reason ``repeated_fallback``.
+``action_fallback`` (actions/fallback.py) hands over with reason ``repeated_fallback`` when the
+message before was unclear too.
 
 ``action_case_lookup_help`` follows a case lookup: when this conversation's failed lookups have
 locked it (actions/cases/throttle.py), it says a staff member can help and hands over with
@@ -19,7 +19,7 @@ reason ``case_locked``. The lock depends only on what this conversation tried, s
 reply itself stays the same for an unknown reference, a wrong date and a locked reference.
 
 Domain needs: responses ``utter_handover_queued`` ({position}), ``utter_human_unavailable``,
-``utter_fallback``, ``utter_callback_already_queued``, ``utter_case_lookup_help``; slot
+``utter_callback_already_queued``, ``utter_case_lookup_help``; slot
 ``handover_reason``; form ``callback_form``.
 """
 from __future__ import annotations
@@ -133,20 +133,6 @@ class ActionHandover(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         reason = reason_for((tracker.latest_message.get("intent") or {}).get("name"))
         return await hand_over(dispatcher, tracker, reason, line_given=reason in URGENT_REASONS)
-
-
-class ActionFallback(Action):
-    """An unclear message: ask again; the second unclear message in a row also brings a person."""
-
-    def name(self) -> Text:
-        return "action_fallback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_fallback")
-        if previous_intent(tracker.events) == FALLBACK_INTENT:
-            return await hand_over(dispatcher, tracker, "repeated_fallback")
-        return []
 
 
 class ActionCaseLookupHelp(Action):

@@ -1,7 +1,8 @@
 """Button payloads the gateway accepts, and how it passes them to Rasa.
 
-Only payloads the assistant itself offers are accepted: a client cannot make up intents or
-entities. Each one reaches Rasa with the turn's language as an entity, because messages that
+Only payloads the assistant itself offers are accepted (the buttons of bot/responses.yml's
+button sets, which replies and actions draw from, and the language choices): a client cannot
+make up intents or entities. Each one reaches Rasa with the turn's language as an entity, because messages that
 start with '/' skip the NLU pipeline where the language would otherwise be set.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from wegwijs.languages import SHIPPED
-from wegwijs.responses import language_chosen_payload, load_specs, payload_entities
+from wegwijs.responses import button_sets, language_chosen_payload, payload_entities
 
 LANGUAGE_CHOSEN = "/language_chosen"
 
@@ -20,7 +21,7 @@ LANGUAGE_CHOSEN = "/language_chosen"
 def offered_payloads() -> dict[str, Optional[str]]:
     """payload -> the language it chooses (None for topic buttons)."""
     payloads: dict[str, Optional[str]] = {
-        button.payload: None for spec in load_specs().values() for button in spec.buttons
+        button.payload: None for buttons in button_sets().values() for button in buttons
     }
     payloads.update({language_chosen_payload(code): code for code in SHIPPED})
     return payloads

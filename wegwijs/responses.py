@@ -57,10 +57,7 @@ def placeholders_in(text: str) -> set[str]:
 @lru_cache(maxsize=1)
 def load_specs() -> dict[str, ResponseSpec]:
     raw = yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
-    sets = {
-        name: tuple(Button(b["title"], b["payload"]) for b in buttons)
-        for name, buttons in raw["button_sets"].items()
-    }
+    sets = button_sets()
     specs = {}
     for key, item in raw["responses"].items():
         set_name = item.get("buttons")
@@ -73,6 +70,22 @@ def load_specs() -> dict[str, ResponseSpec]:
             language_buttons=set_name == LANGUAGE_BUTTONS,
         )
     return specs
+
+
+@lru_cache(maxsize=1)
+def button_sets() -> dict[str, tuple[Button, ...]]:
+    """The named button sets of bot/responses.yml (English titles)."""
+    raw = yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
+    return {name: tuple(Button(b["title"], b["payload"]) for b in buttons) for name, buttons in raw["button_sets"].items()}
+
+
+def intent_buttons(intents: list[str], language: str, set_name: str = "subjects") -> list[dict[str, str]]:
+    """Buttons that send these intents, titled from ``set_name`` in ``language``; intents
+    without a button there are skipped."""
+    gettext = translator(language).gettext
+    by_payload = {button.payload: button for button in button_sets()[set_name]}
+    chosen = [by_payload[f"/{intent}"] for intent in intents if f"/{intent}" in by_payload]
+    return [{"title": gettext(button.title), "payload": button.payload} for button in chosen]
 
 
 def language_chosen_payload(code: str) -> str:
