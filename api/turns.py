@@ -18,10 +18,12 @@ from api.payloads import chosen_language, intent_message, language_chosen_messag
 from api.rasa_client import RasaUnavailable
 from api.services import Services
 from api.topics import topic_and_line
-from wegwijs.responses import load_specs, render
+from wegwijs.languages import native_name
+from wegwijs.responses import language_chosen_payload, load_specs, render
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "gateway_service_unavailable"
+LANGUAGE_FOLLOWED = "gateway_language_followed"
 # Replies after which the conversation has a queued ticket: the turn reports its hand-over.
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
 
@@ -86,4 +88,13 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
         if any(reply.response in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
     messages = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
+    if settled.followed_from:
+        messages.append(language_followed_message(settled.language, settled.followed_from))
     return Turn(settled.language, topic, line, messages, handover)
+
+
+def language_followed_message(language: str, earlier: str) -> dict:
+    """Said in the message's language, with one button back to the language chosen before."""
+    rendered = render(load_specs()[LANGUAGE_FOLLOWED], language)
+    back = {"title": native_name(earlier), "payload": language_chosen_payload(earlier)}
+    return {"text": rendered.text, "buttons": [back], "links": []}

@@ -79,13 +79,26 @@ def test_nonsense_does_not_move_a_settled_language(detector) -> None:
         assert resolve(detector, text, remembered="nl", remembered_explicit=False).language == "nl"
 
 
-def test_an_explicit_choice_wins_until_the_user_chooses_again(detector) -> None:
-    english = "I want to go back to my country, how does it work?"
-    assert resolve(detector, english, remembered="ar", remembered_explicit=True).language == "ar"
+def test_an_explicit_choice_wins_over_short_messages_until_the_user_chooses_again(detector) -> None:
+    for short in ["I want to go home", "ok thank you", "hallo"]:
+        settled = resolve(detector, short, remembered="ar", remembered_explicit=True)
+        assert (settled.language, settled.explicit, settled.followed_from) == ("ar", True, None)
     switched = resolve(detector, "can we continue in English", remembered="ar", remembered_explicit=True)
     assert (switched.language, switched.explicit, switched.switched) == ("en", True, True)
     chosen = resolve(detector, "", remembered="ar", remembered_explicit=True, chosen="nl")
     assert (chosen.language, chosen.switched) == ("nl", True)
+
+
+def test_a_long_confident_message_in_another_language_is_followed(detector) -> None:
+    """A family member sharing the phone: the answer follows the message, a button goes back."""
+    dari = "سلام من برادرش استم، میخواهم بپرسم که برای برگشت به افغانستان چه کار باید کنیم"
+    settled = resolve(detector, dari, remembered="ar", remembered_explicit=True)
+    assert (settled.language, settled.explicit, settled.followed_from) == ("fa-AF", False, "ar")
+    english = "I want to go back to my country, how does it work?"
+    settled = resolve(detector, english, remembered="ar", remembered_explicit=True)
+    assert (settled.language, settled.followed_from) == ("en", "ar")
+    # the next short message stays in the language followed
+    assert resolve(detector, "thanks", remembered="en", remembered_explicit=False).language == "en"
 
 
 def test_first_message_uses_hint_only_when_detection_is_unsure(detector) -> None:

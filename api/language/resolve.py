@@ -1,16 +1,19 @@
 """Settles the language of one turn.
 
-Order: an explicit choice in this message (language button, "continue in Arabic") > the
-conversation's explicit earlier choice > detection on this message when it is long enough and
-confident > the language remembered for the conversation > the client's hint > detection on a
-short message > Dutch. Short messages ("hi", "سلام") never move a settled language.
+Order: an explicit choice in this message (language button, "continue in Arabic") > a long,
+very confident message in another shipped language (``follows``: a family member sharing the
+phone writes Dari after Arabic was chosen; the answer follows the message, and the gateway adds
+a button back to the earlier choice) > the conversation's explicit earlier choice > detection
+on this message when it is long enough and confident > the language remembered for the
+conversation > the client's hint > detection on a short message > Dutch. Short messages ("hi",
+"سلام") never move a settled language.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-from api.language.detector import LanguageDetector
+from api.language.detector import Detection, LanguageDetector
 from api.language.switch import requested_language
 from wegwijs.languages import DEFAULT_LANGUAGE, is_shipped
 
@@ -18,6 +21,10 @@ MIN_WORDS = 3
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.9
 MIN_FAMILIARITY = 0.6
+# A message that overrides an explicit earlier choice: long, and beyond doubt.
+FOLLOW_MIN_WORDS = 6
+FOLLOW_MIN_CONFIDENCE = 0.99
+FOLLOW_MIN_FAMILIARITY = 0.7
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,18 @@ class Settled:
     language: str
     explicit: bool  # the user chose it; detection no longer moves it
     switched: bool  # the user asked for it in this message
+    followed_from: Optional[str] = None  # the explicit choice a long message in another language overrode
+
+
+def follows(detection: Optional[Detection], remembered: str) -> bool:
+    """A long message written, beyond doubt, in another shipped language than ``remembered``."""
+    return (
+        detection is not None
+        and detection.language != remembered
+        and detection.words >= FOLLOW_MIN_WORDS
+        and detection.confidence >= FOLLOW_MIN_CONFIDENCE
+        and detection.familiarity >= FOLLOW_MIN_FAMILIARITY
+    )
 
 
 def resolve(
@@ -39,9 +58,11 @@ def resolve(
     asked = chosen if is_shipped(chosen) else requested_language(text)
     if asked:
         return Settled(asked, explicit=True, switched=True)
-    if remembered and remembered_explicit:
-        return Settled(remembered, explicit=True, switched=False)
     detection = detector.detect(text)
+    if remembered and remembered_explicit:
+        if follows(detection, remembered):
+            return Settled(detection.language, explicit=False, switched=False, followed_from=remembered)
+        return Settled(remembered, explicit=True, switched=False)
     decisive = (
         detection is not None
         and detection.confidence >= MIN_CONFIDENCE
