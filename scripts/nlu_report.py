@@ -3,11 +3,14 @@
 For every language file data/nlu/<lang>.yml, a fixed 20 % of each intent's examples (at least
 3) is held out; an NLU model is trained with config.yml on the rest of all languages together
 (one multilingual model, as in production); each language's held-out examples are then parsed
-and scored. Nonsense typed in Latin and Arabic script must fall back.
+and scored with the intent the whole pipeline settles on (safety detector and topic decision
+included; a "did you mean" counts as a miss). Nonsense typed in Latin and Arabic script must
+fall back. The report adds the independent test set (scripts/nlu_independent.py, scored with
+the full model) and a confusion-matrix picture per language (docs/nlu-confusion-<lang>.png).
 
     python -m scripts.nlu_report [--config config.yml] [--out docs/nlu-report.md]
 
-Writes the Markdown report and results/nlu-report.json, prints a summary.
+Writes the Markdown report, the pictures and results/nlu-report.json, prints a summary.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from pathlib import Path
 
 import yaml
 
+from scripts.nlu_independent import evaluate as evaluate_independent
+from scripts.nlu_independent import markdown as independent_markdown
 from wegwijs.languages import SHIPPED
 from wegwijs.paths import NLU_DIR, ROOT
 
@@ -32,6 +37,9 @@ HELD_OUT_SHARE = 0.2
 MIN_HELD_OUT = 3
 SEED = 20261128
 FALLBACK = "nlu_fallback"
+SAFETY_INTENT = "safety_emergency"
+# The floor every intent's held-out F1 is held to (docs/nlu-report.md marks those below it).
+MIN_INTENT_F1 = 0.70
 NONSENSE = {
     "latin": ["asdkjh qwe", "qqq wpoe lkjh", "xyzzy plugh", "zzzz", "hjkl hjkl hjkl", "bnmv cxz"],
     "arabic": ["ضصثق فغعهخ", "ضصثقف غعهخح جدشسي", "شسیب لبای", "ظطزر ذدئ", "ثقفغ", "کگپچ ژژژ"],
@@ -124,6 +132,9 @@ async def _score(model: Path, held_out: dict, train_examples: int, training_seco
         report["confusions"] = sorted(
             {f"{t} -> {p}" for t, p in pairs if t != p}, key=lambda c: -sum(1 for t, p in pairs if f"{t} -> {p}" == c)
         )[:8]
+        others = [p for t, p in pairs if t != SAFETY_INTENT]
+        report["safety_false_alarms"] = others.count(SAFETY_INTENT) / len(others) if others else 0.0
+        report["pairs"] = pairs
         languages[language] = report
     nonsense = {}
     for script, texts in NONSENSE.items():
@@ -151,13 +162,49 @@ def markdown(results: dict, config: Path) -> str:
     lines += ["", "Nonsense messages that fall back (`nlu_fallback`):", ""]
     for script, r in results["nonsense"].items():
         lines.append(f"- {script} script: {r['fallback_rate']:.0%} of {len(r['predictions'])}")
-    lines += ["", "## Intent F1 per language", "", "| intent | " + " | ".join(langs) + " |", "| --- |" + " --- |" * len(langs)]
+    lines += ["", "Safety on the held-out split (recall / non-safety messages answered as safety): " + ", ".join(
+        f"{l} {r['per_intent'][SAFETY_INTENT]['recall']:.0%} / {r['safety_false_alarms']:.1%}" for l, r in langs.items()) + "."]
+    lines += ["", f"## Intent F1 per language (floor {MIN_INTENT_F1:.2f}; below it in bold)", "",
+              "| intent | " + " | ".join(langs) + " |", "| --- |" + " --- |" * len(langs)]
     for intent in next(iter(langs.values()))["per_intent"]:
-        lines.append(f"| {intent} | " + " | ".join(f"{langs[l]['per_intent'].get(intent, {}).get('f1', 0):.2f}" for l in langs) + " |")
+        cells = [langs[l]["per_intent"].get(intent, {}).get("f1", 0.0) for l in langs]
+        lines.append(f"| {intent} | " + " | ".join(f"**{f:.2f}**" if f < MIN_INTENT_F1 else f"{f:.2f}" for f in cells) + " |")
     lines += ["", "## Most frequent confusions (truth -> prediction)", ""]
     for language, r in langs.items():
         lines.append(f"- {language}: " + ("; ".join(r["confusions"]) or "none"))
+    lines += ["", "Confusion matrices (rows: the true intent, columns: the prediction, shaded by the share of the row): " +
+              ", ".join(f"[{l}](nlu-confusion-{l}.png)" for l in langs) + "."]
     return "\n".join(lines) + "\n"
+
+
+def confusion_picture(language: str, pairs: list[tuple[str, str]], out: Path) -> None:
+    """A row-normalised confusion matrix of one language's held-out predictions, as a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    truths = sorted({t for t, _ in pairs})
+    labels = truths + sorted({p for _, p in pairs} - set(truths))
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = np.zeros((len(truths), len(labels)))
+    for truth, prediction in pairs:
+        matrix[index[truth], index[prediction]] += 1
+    shares = matrix / matrix.sum(axis=1, keepdims=True)
+    figure, axes = plt.subplots(figsize=(13, 11))
+    axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    axes.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    axes.set_yticks(range(len(truths)), truths, fontsize=7)
+    for (row, column), count in np.ndenumerate(matrix):
+        if count:
+            axes.text(column, row, int(count), ha="center", va="center", fontsize=6,
+                      color="white" if shares[row, column] > 0.5 else "black")
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(f"Held-out intents, {language}: {len(pairs)} examples")
+    figure.tight_layout()
+    figure.savefig(out, dpi=90)
+    plt.close(figure)
 
 
 def main() -> int:
@@ -167,13 +214,21 @@ def main() -> int:
     args = parser.parse_args()
     config = ROOT / args.config
     results = evaluate(config)
+    independent = asyncio.run(evaluate_independent())
+    out = ROOT / args.out
+    for language, r in results["languages"].items():
+        confusion_picture(language, r["pairs"], out.parent / f"nlu-confusion-{language}.png")
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "nlu-report.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    (ROOT / args.out).write_text(markdown(results, config), encoding="utf-8")
+    (ROOT / "results" / "nlu-report.json").write_text(json.dumps({**results, "independent": independent},
+                                                                  ensure_ascii=False, indent=1), encoding="utf-8")
+    out.write_text(markdown(results, config) + "\n" + independent_markdown(independent), encoding="utf-8")
     for language, r in results["languages"].items():
         print(f"{language:6s} accuracy {r['accuracy']:.3f}  macro F1 {r['macro_f1']:.3f}  weighted F1 {r['weighted_f1']:.3f}")
     for script, r in results["nonsense"].items():
         print(f"nonsense ({script}): {r['fallback_rate']:.0%} fall back")
+    for language, r in independent.items():
+        print(f"independent {language:6s} topic {r['topic_accuracy']:.1%}  safety recall {r['safety_recall']:.1%}  "
+              f"false alarms {r['false_alarms']:.1%}  language {r['language_accuracy']:.1%}")
     return 0
 
 

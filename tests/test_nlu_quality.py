@@ -1,25 +1,44 @@
-"""Per-language NLU quality on held-out data is measured on every run, and gated.
+"""Per-language NLU quality is measured on every run, and gated, on two sets.
 
-Trains an NLU-only model on 80 % of each language's examples (scripts/nlu_report.py) and scores
-the rest per language. The floors sit a little under the committed report (docs/nlu-report.md)
-so that a change that makes one language clearly worse fails.
+The held-out split: an NLU-only model is trained on 80 % of each language's examples
+(scripts/nlu_report.py) and scored on the rest, with the intent the whole pipeline settles on.
+The independent set (tests/nlu_independent/, written apart from the training data and never
+used for tuning) is parsed with the full model and scored by topic, safety and reply language
+(scripts/nlu_independent.py). The floors sit a little under the committed report
+(docs/nlu-report.md), so that a change that makes one language clearly worse fails; where they
+are below what issue 10 asks for, the report and the issue say so.
 """
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from scripts.nlu_independent import evaluate as evaluate_independent
 from scripts.nlu_report import evaluate
 from wegwijs.languages import SHIPPED
 from wegwijs.paths import ROOT
 
-MIN_WEIGHTED_F1 = {"nl": 0.80, "en": 0.84, "ar": 0.82, "fa-AF": 0.83}
-MIN_SAFETY_RECALL = 0.8
+MIN_WEIGHTED_F1 = {"nl": 0.85, "en": 0.87, "ar": 0.85, "fa-AF": 0.88}
+MIN_INTENT_F1 = 0.55
+MIN_SAFETY_RECALL = 0.88
+MAX_SAFETY_FALSE_ALARMS = 0.04
 MIN_NONSENSE_FALLBACK = 0.8
+# The independent set (70 messages per language).
+MIN_TOPIC_ACCURACY = {"nl": 0.87, "en": 0.77, "ar": 0.84, "fa-AF": 0.81}
+MIN_INDEPENDENT_SAFETY_RECALL = 0.93
+MAX_INDEPENDENT_FALSE_ALARMS = 0.11
+MIN_REPLY_LANGUAGE = 0.98
 
 
 @pytest.fixture(scope="module")
 def results() -> dict:
     return evaluate(ROOT / "config.yml")
+
+
+@pytest.fixture(scope="module")
+def independent() -> dict:
+    return asyncio.run(evaluate_independent())
 
 
 @pytest.mark.parametrize("language", SHIPPED)
@@ -28,10 +47,33 @@ def test_intent_f1_per_language(results: dict, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", SHIPPED)
+def test_no_intent_falls_below_the_floor(results: dict, language: str) -> None:
+    low = {i: round(r["f1"], 2) for i, r in results["languages"][language]["per_intent"].items() if r["f1"] < MIN_INTENT_F1}
+    assert low == {}
+
+
+@pytest.mark.parametrize("language", SHIPPED)
 def test_safety_messages_are_recognised(results: dict, language: str) -> None:
-    assert results["languages"][language]["per_intent"]["safety_emergency"]["recall"] >= MIN_SAFETY_RECALL
+    report = results["languages"][language]
+    assert report["per_intent"]["safety_emergency"]["recall"] >= MIN_SAFETY_RECALL
+    assert report["safety_false_alarms"] <= MAX_SAFETY_FALSE_ALARMS
 
 
 @pytest.mark.parametrize("script", ["latin", "arabic"])
 def test_nonsense_falls_back_in_every_script(results: dict, script: str) -> None:
     assert results["nonsense"][script]["fallback_rate"] >= MIN_NONSENSE_FALLBACK
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_independent_set_topic_and_language(independent: dict, language: str) -> None:
+    report = independent[language]
+    assert report["messages"] >= 40
+    assert report["topic_accuracy"] >= MIN_TOPIC_ACCURACY[language]
+    assert report["language_accuracy"] >= MIN_REPLY_LANGUAGE
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_independent_set_danger_described_indirectly(independent: dict, language: str) -> None:
+    report = independent[language]
+    assert report["safety_recall"] >= MIN_INDEPENDENT_SAFETY_RECALL
+    assert report["false_alarms"] <= MAX_INDEPENDENT_FALSE_ALARMS

@@ -1,0 +1,59 @@
+"""Real messages through the gateway, per language, against the running stack: danger with a
+second question (112 and the line first, the question as a button after), and a "did you mean"
+followed by a second unclear message (the topic menu and a person: with nobody at the console,
+the phone line and the call-back offer). The YAML conversations (tests/conversations/) cover
+a story before the request, two subjects, the recovery by button and the language that follows
+a long message."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from wegwijs.responses import load_specs, render
+
+SAFETY_WITH_A_QUESTION = {
+    "nl": "Mijn baas houdt mijn paspoort al maanden vast. Kan IOM mij helpen om terug naar huis te gaan?",
+    "en": "My boss has kept my passport for months. Can IOM help me go back home?",
+    "ar": "صاحب العمل ماسك جوازي من شهور. هل تقدر المنظمة تساعدني ارجع بلدي؟",
+    "fa-AF": "صاحب کارم پاسپورتمه چند ماه اس پیش خود نگاه کده. IOM میتانه کمکم کنه که پس برم وطن؟",
+}
+UNSURE = {"nl": "hoe zit het met papieren", "en": "what about the papers", "ar": "طيب والاوراق", "fa-AF": "و اسناد چی؟"}
+NONSENSE = {"nl": "qqq wpoe lkjh", "en": "zzkx qwpl", "ar": "ضصثق فغعهخ", "fa-AF": "شسیب لبای"}
+
+
+def text_of(key: str, language: str) -> str:
+    return render(load_specs()[key], language).text
+
+
+def say(gateway: httpx.Client, conversation_id: str, text: str) -> dict:
+    answer = gateway.post("/api/v1/messages", json={"conversation_id": conversation_id, "text": text})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+@pytest.mark.parametrize("language", list(SAFETY_WITH_A_QUESTION))
+def test_danger_comes_first_and_the_other_question_follows_as_a_button(
+        gateway: httpx.Client, conversation_id: str, language: str) -> None:
+    reply = say(gateway, conversation_id, SAFETY_WITH_A_QUESTION[language])
+    texts = [m["text"] for m in reply["messages"]]
+    assert (reply["language"], reply["topic"], reply["phone_line"]) == (language, "safety", "general")
+    assert texts[0] == text_of("utter_safety", language)
+    offer = texts.index(text_of("utter_also_offer", language))
+    assert [b["payload"] for b in reply["messages"][offer]["buttons"]] == ["/return_info"]
+    assert texts[-1] == text_of("utter_ask_callback_wanted", language)
+    assert 0 < offer < len(texts) - 1
+
+
+@pytest.mark.parametrize("language", list(UNSURE))
+def test_a_second_miss_after_did_you_mean_brings_the_menu_and_a_person(
+        gateway: httpx.Client, conversation_id: str, language: str) -> None:
+    first = say(gateway, conversation_id, UNSURE[language])
+    assert first["messages"][0]["text"] == text_of("utter_did_you_mean", language)
+    assert first["messages"][0]["buttons"][-1]["payload"] == "/something_else"
+    second = say(gateway, conversation_id, NONSENSE[language])
+    texts = [m["text"] for m in second["messages"]]
+    assert second["language"] == language
+    assert texts[0] == text_of("utter_fallback", language)
+    assert second["messages"][0]["buttons"] == render(load_specs()["utter_fallback"], language).buttons
+    assert text_of("utter_human_unavailable", language) in texts
+    assert texts[-1] == text_of("utter_ask_callback_wanted", language)
