@@ -15,9 +15,16 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import DECISION
+from wegwijs.intent_topics import TOPIC_DECISION
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.responses import intent_buttons
+
+
+def offer_also(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    also = (tracker.latest_message.get(TOPIC_DECISION) or {}).get("also")
+    buttons = intent_buttons([also], tracker.get_slot("language") or DEFAULT_LANGUAGE) if also else []
+    if buttons:
+        dispatcher.utter_message(response="utter_also_offer", buttons=buttons)
 
 
 class ActionOfferAlso(Action):
@@ -26,8 +33,5 @@ class ActionOfferAlso(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        also = (tracker.latest_message.get(DECISION) or {}).get("also")
-        buttons = intent_buttons([also], tracker.get_slot("language") or DEFAULT_LANGUAGE) if also else []
-        if buttons:
-            dispatcher.utter_message(response="utter_also_offer", buttons=buttons)
+        offer_also(dispatcher, tracker)
         return []

@@ -18,14 +18,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handover import FALLBACK_INTENT, hand_over, previous_intent
+from wegwijs.intent_topics import TOPIC_DECISION
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.responses import intent_buttons
 
-DECISION = "topic_decision"
-
 
 def suggestions(tracker: Tracker) -> List[Text]:
-    return list((tracker.latest_message.get(DECISION) or {}).get("suggestions") or [])
+    return list((tracker.latest_message.get(TOPIC_DECISION) or {}).get("suggestions") or [])
 
 
 class ActionFallback(Action):

@@ -33,6 +33,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.also_offer import offer_also
 from actions.case_status import throttle
 from actions.conversation_topic import latest_subject
 from actions.phone_line import present_phone_lines, utc_now
@@ -132,6 +133,8 @@ class ActionHandover(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         reason = reason_for((tracker.latest_message.get("intent") or {}).get("name"))
+        if reason not in URGENT_REASONS:  # after a safety message the phone line has offered it
+            offer_also(dispatcher, tracker)
         return await hand_over(dispatcher, tracker, reason, line_given=reason in URGENT_REASONS)
 
 

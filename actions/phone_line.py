@@ -10,7 +10,8 @@ with a note; when we do not know, both. Abroad means the user said so (slot ``ab
 the intents ``location_abroad`` / ``location_netherlands``) or, failing that, they write from a
 WhatsApp number with a country code other than +31. Channels that show links get a ``tel:``
 link beside the text. Then the line's opening hours (bot/opening_hours.yml), if configured:
-open until when, or when it opens next.
+open until when, or when it opens next. Then, if the message also asked about another subject,
+that subject as a button (actions/also_offer.py), so that no second action call is needed.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from babel.dates import format_date, format_time
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.also_offer import offer_also
 from actions.conversation_topic import PHONE_PREFIX, latest_subject
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
@@ -118,4 +120,5 @@ class ActionPhoneLine(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         present_phone_lines(dispatcher, tracker, self.clock())
+        offer_also(dispatcher, tracker)
         return []

@@ -16,6 +16,8 @@ from wegwijs.paths import ROOT
 from wegwijs.responses import load_specs
 
 RULES_FILE = ROOT / "data" / "rules.yml"
+# The key of the topic decision in a message's parse data, which the actions read.
+TOPIC_DECISION = "topic_decision"
 ACTION_TOPICS = {"action_handover": "human_handover", "case_status_form": "case_status"}
 # A request someone can act on: it wins over the background a message also tells.
 ACTIONABLE_TOPICS = frozenset({"voluntary_return", "family_reunification", "case_status", "human_handover"})

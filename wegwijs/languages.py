@@ -42,3 +42,14 @@ def native_name(code: str) -> str:
 def script_of(code: str) -> str:
     """``arabic`` for languages written in Arabic script, else ``latin``."""
     return "arabic" if code in RIGHT_TO_LEFT else "latin"
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """(Latin letters, Arabic-script letters) of a text."""
+    latin = arabic = 0
+    for char in text:
+        if "\u0600" <= char <= "\u06ff" or "\ufb50" <= char <= "\ufeff":
+            arabic += char.isalpha()
+        elif char.isalpha() and char.isascii() or "\u00c0" <= char <= "\u024f":
+            latin += 1
+    return latin, arabic

@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 import yaml
 
 from wegwijs.catalogs import translator
-from wegwijs.languages import SHIPPED, script_of
+from wegwijs.languages import SHIPPED, script_counts, script_of
 from wegwijs.paths import NLU_DIR
 from wegwijs.responses import load_specs
 
@@ -46,17 +46,6 @@ def prepare(text: str) -> str:
     text = _NAMES.sub(" ", unicodedata.normalize("NFKC", text).lower())
     text = _MARKS.sub("", text).replace("\u200c", " ")
     return " ".join(_NON_LETTERS.sub(" ", text).split())
-
-
-def script_counts(text: str) -> tuple[int, int]:
-    """(Latin letters, Arabic-script letters)."""
-    latin = arabic = 0
-    for char in text:
-        if "\u0600" <= char <= "\u06ff" or "\ufb50" <= char <= "\ufeff":
-            arabic += char.isalpha()
-        elif char.isalpha() and char.isascii() or "\u00c0" <= char <= "\u024f":
-            latin += 1
-    return latin, arabic
 
 
 def ngrams(text: str) -> Iterable[str]:

@@ -26,7 +26,7 @@ import spacy
 import yaml
 from spacy.matcher import Matcher
 
-from wegwijs.languages import script_of
+from wegwijs.languages import script_counts, script_of
 from wegwijs.normalize import normalize
 from wegwijs.paths import ROOT
 
@@ -77,6 +77,7 @@ class LanguageCues:
 
     def __init__(self, language: str, concepts: dict[str, list[str]], rules: dict[str, list[list[str]]]) -> None:
         self.language = language
+        self.script = script_of(language)
         self._rules = rules
         self._nlp = spacy.blank(SPACY_LANGUAGE.get(language, "xx"))
         lemmas = language in LEMMA_LOOKUP
@@ -114,7 +115,15 @@ class SafetyCues:
         self._languages = list(languages)
 
     def match(self, text: str) -> list[CueMatch]:
-        return [m for cues in self._languages for m in cues.categories(text)]
+        """Only the lexicons of the scripts the text is written in: a Dutch word list cannot
+        match Arabic letters, and each lexicon costs a tokenisation and a matcher run."""
+        scripts = scripts_in(text)
+        return [m for cues in self._languages if cues.script in scripts for m in cues.categories(text)]
+
+
+def scripts_in(text: str) -> set[str]:
+    latin, arabic = script_counts(text)
+    return {script for script, letters in (("latin", latin), ("arabic", arabic)) if letters}
 
 
 def read_rules(path: Path = RULES_FILE) -> dict[str, list[list[str]]]:

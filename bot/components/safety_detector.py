@@ -3,7 +3,7 @@
 Two detectors run beside the intent classifier, and either one is enough:
 - the cue rules of ``safety_cues`` (spaCy matchers over the safety lexicons), which catch the
   indirect ways people describe exploitation and violence in words the classifier never saw;
-- a binary classifier (logistic regression on ``text_features``, classes balanced)
+- a binary classifier (logistic regression on ``tfidf_featurizer``'s features, classes balanced)
   trained on every example: ``safety_emergency`` against all other intents. Its threshold is
   chosen at training time from cross-validated probabilities on the training data: the lowest
   one at which no more than ``max_false_alarms`` of the other examples score above it. That is
@@ -31,12 +31,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+import scipy.sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import Pipeline
 
 from bot.components.safety_cues import RULES_FILE, SafetyCues, lexicon_files, load_cues
-from bot.components.text_features import make_features, prepare
+from bot.components.tfidf_featurizer import text_vector
 
 SAFETY_INTENT = "safety_emergency"
 OUTPUT = "safety"
@@ -52,9 +52,8 @@ def lexicon_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def make_classifier(c: float) -> Pipeline:
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
-    return Pipeline([("features", make_features()), ("model", model)])
+def make_classifier(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
 
 
 def budget_threshold(probabilities: np.ndarray, positive: np.ndarray, max_false_alarms: float) -> float:
@@ -82,7 +81,7 @@ class SafetyDetector(GraphComponent, IntentClassifier):
                 "confident_other": 0.5, "overrule": 0.9, "lexicons": lexicon_fingerprint()}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: Optional[Pipeline] = None, threshold: float = 1.0) -> None:
+                 classifier: Optional[LogisticRegression] = None, threshold: float = 1.0) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -103,8 +102,8 @@ class SafetyDetector(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, saved["classifier"], saved["threshold"])
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(TEXT)]
-        texts = [prepare(e.get(TEXT)) for e in examples]
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and text_vector(e) is not None]
+        texts = scipy.sparse.vstack([text_vector(e) for e in examples]).tocsr()
         positive = np.array([e.get(INTENT) == SAFETY_INTENT for e in examples])
         classifier = make_classifier(self._config["c"])
         threshold = 0.5
@@ -118,11 +117,12 @@ class SafetyDetector(GraphComponent, IntentClassifier):
         self._classifier, self._threshold = classifier, threshold
         return self._resource
 
-    def assess(self, text: str, other_confidence: float = 0.0) -> Dict[Text, Any]:
-        """``other_confidence``: how sure the intent classifier is of its best intent other than safety."""
+    def assess(self, text: str, vector: Optional[scipy.sparse.spmatrix], other_confidence: float = 0.0) -> Dict[Text, Any]:
+        """``vector``: the message's TF-IDF features; ``other_confidence``: how sure the intent
+        classifier is of its best intent other than safety."""
         probability = 0.0
-        if self._classifier is not None and self._config["use_classifier"]:
-            probability = float(self._classifier.predict_proba([prepare(text)])[0, 1])
+        if self._classifier is not None and self._config["use_classifier"] and vector is not None:
+            probability = float(self._classifier.predict_proba(vector)[0, 1])
         categories = sorted({m.category for m in self._cues.match(text)}) if self._cues else []
         needed = self._config["overrule"] if other_confidence >= self._config["confident_other"] else 0.0
         by_classifier = self._config["use_classifier"] and probability >= max(self._threshold, needed)
@@ -134,7 +134,7 @@ class SafetyDetector(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue
-            message.set(OUTPUT, self.assess(text, other_confidence(message)), add_to_output=True)
+            message.set(OUTPUT, self.assess(text, text_vector(message), other_confidence(message)), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -1,22 +1,22 @@
-"""The intent classifier: logistic regression on TF-IDF character and word n-grams.
+"""The intent classifier: logistic regression on the TF-IDF features of ``tfidf_featurizer``.
 
 Rasa's LogisticRegressionClassifier learns from raw counts with a fixed regularisation (C = 1),
 so a long message with many words pulls harder than a short one, and its weights stay small.
-This one learns from ``text_features`` (length-normalised TF-IDF) with ``c`` from the config and
-balanced classes; on the held-out split it scores 1.5 to 3.5 points of weighted F1 higher in
-every language (docs/architecture.md). It needs no featurizer before it: it reads the text.
+This one learns from length-normalised TF-IDF character and word n-grams with ``c`` from the
+config and balanced classes; on the held-out split it scores 1.5 to 3.5 points of weighted F1
+higher in every language (docs/architecture.md).
 Output as Rasa's classifiers: ``intent`` and ``intent_ranking`` (the ``ranking_length`` best).
 
 A message of several sentences is also classified sentence by sentence (``sentences``: the best
-intent and its confidence for each sentence of at least ``min_sentence_words`` words). People
-who ask two things usually ask them in two sentences; the topic decision offers the other one.
+intent and its confidence for each sentence the featurizer found). People who ask two things
+usually ask them in two sentences; the topic decision offers the other one.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 import joblib
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,29 +26,21 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
 
-from bot.components.text_features import make_features, prepare
+from bot.components.tfidf_featurizer import SENTENCE_PARTS, text_vector
 
 FILE = "intent_classifier.joblib"
 SENTENCES = "sentences"
-_SENTENCE_END = re.compile(r"[.!?؟۔\n]+")
-
-
-def sentences(text: str, min_words: int) -> List[str]:
-    parts = [part.strip() for part in _SENTENCE_END.split(text)]
-    long_enough = [part for part in parts if len(part.split()) >= min_words]
-    return long_enough if len(long_enough) > 1 else []
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"c": 10.0, "max_iter": 2000, "random_state": 42, "ranking_length": 10, "min_sentence_words": 3}
+        return {"c": 10.0, "max_iter": 2000, "random_state": 42, "ranking_length": 10}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: Optional[Pipeline] = None) -> None:
+                 classifier: Optional[LogisticRegression] = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -66,11 +58,10 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             return cls(config, model_storage, resource, joblib.load(directory / FILE))
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
-        model = LogisticRegression(C=self._config["c"], max_iter=self._config["max_iter"], class_weight="balanced",
-                                   random_state=self._config["random_state"])
-        classifier = Pipeline([("features", make_features()), ("model", model)])
-        classifier.fit([prepare(e.get(TEXT)) for e in examples], [e.get(INTENT) for e in examples])
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT) and text_vector(e) is not None]
+        classifier = LogisticRegression(C=self._config["c"], max_iter=self._config["max_iter"], class_weight="balanced",
+                                        random_state=self._config["random_state"])
+        classifier.fit(scipy.sparse.vstack([text_vector(e) for e in examples]), [e.get(INTENT) for e in examples])
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(classifier, directory / FILE)
         self._classifier = classifier
@@ -79,17 +70,19 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._classifier is None:
             return messages
-        texts = [prepare(m.get(TEXT) or "") for m in messages]
-        probabilities = self._classifier.predict_proba(texts)
         intents = self._classifier.classes_
-        for message, row in zip(messages, probabilities):
+        for message in messages:
+            vector = text_vector(message)
+            if vector is None:
+                continue
+            row = self._classifier.predict_proba(vector)[0]
             ranking = sorted(({INTENT_NAME_KEY: str(i), PREDICTED_CONFIDENCE_KEY: float(p)} for i, p in zip(intents, row)),
                              key=lambda r: -r[PREDICTED_CONFIDENCE_KEY])[: self._config["ranking_length"]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            parts = sentences(message.get(TEXT) or "", self._config["min_sentence_words"])
-            if parts:
-                best = self._classifier.predict_proba([prepare(part) for part in parts])
+            parts = message.get(SENTENCE_PARTS)
+            if parts is not None:
+                best = self._classifier.predict_proba(parts)
                 message.set(SENTENCES, [{INTENT_NAME_KEY: str(intents[p.argmax()]), PREDICTED_CONFIDENCE_KEY: float(p.max())}
                                         for p in best], add_to_output=True)
         return messages

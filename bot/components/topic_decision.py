@@ -36,16 +36,21 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY,
+                                       TEXT)
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.safety_detector import OUTPUT as SAFETY_OUTPUT
 from bot.components.safety_detector import SAFETY_INTENT
 from bot.components.tfidf_intent_classifier import SENTENCES
 from bot.components.unfamiliar_text_fallback import UNFAMILIAR
-from wegwijs.intent_topics import ACTIONABLE_TOPICS, is_subject, topic_of
+from wegwijs.intent_topics import ACTIONABLE_TOPICS, TOPIC_DECISION, is_subject, topic_of
 
-OUTPUT = "topic_decision"
+OUTPUT = TOPIC_DECISION
+# Set as an entity too when there is a second subject: the rules of answers that give no phone
+# line run action_offer_also only then (RulePolicy prefers the longer rule), so a turn without
+# one costs no call to the action server.
+ALSO_ENTITY = "also"
 FALLBACK = "nlu_fallback"
 # Every topical answer already says what IOM does there and is followed by the phone line, so
 # "what does IOM do?" or "what is your number?" beside a question is answered by its answer.
@@ -153,4 +158,8 @@ class TopicDecision(GraphComponent, IntentClassifier):
                 message.set(INTENT, new, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [new] + ranking, add_to_output=True)
             message.set(OUTPUT, decision, add_to_output=True)
+            if decision.get("also"):
+                entity = {"entity": ALSO_ENTITY, "value": decision["also"], "start": 0,
+                          "end": len(message.get(TEXT) or ""), "extractor": self.__class__.__name__}
+                message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
         return messages
