@@ -57,3 +57,27 @@ def test_a_second_miss_after_did_you_mean_brings_the_menu_and_a_person(
     assert second["messages"][0]["buttons"] == render(load_specs()["utter_fallback"], language).buttons
     assert text_of("utter_human_unavailable", language) in texts
     assert texts[-1] == text_of("utter_ask_callback_wanted", language)
+
+
+# Two subjects: the second follows as a button, whether the answer gives a phone line (the line
+# action offers it) or not (the rule for an answer with a second subject runs action_offer_also).
+TWO_SUBJECTS = {
+    "nl": ("Wat is het Moving the Middle project eigenlijk? Ik wil ook graag weten hoe gezinshereniging werkt voor mijn vrouw.",
+           "utter_reunification_info", "/project_moving_the_middle"),
+    "en": ("What is the LEARN project exactly? I also want to know how family reunification works for my wife.",
+           "utter_reunification_info", "/project_learn"),
+    "ar": ("ما هو مشروع LEARN؟ وكمان بدي اعرف كيف بيشتغل لم الشمل لمرتي.", "utter_project_learn", "/reunification_info"),
+    "fa-AF": ("پروژه LEARN چیست؟ همچنان میخواهم بفهمم که الحاق فامیل برای خانمم چطور کار میکند.",
+              "utter_project_learn", "/reunification_info"),
+}
+
+
+@pytest.mark.parametrize("language", list(TWO_SUBJECTS))
+def test_the_second_subject_follows_the_answer_as_a_button(
+        gateway: httpx.Client, conversation_id: str, language: str) -> None:
+    text, answer, other = TWO_SUBJECTS[language]
+    reply = say(gateway, conversation_id, text)
+    assert reply["messages"][0]["text"] == text_of(answer, language)
+    last = reply["messages"][-1]
+    assert last["text"] == text_of("utter_also_offer", language)
+    assert [b["payload"] for b in last["buttons"]] == [other]
