@@ -82,3 +82,9 @@ def test_keyboard_mashing_gets_no_suggestions() -> None:
 
 def test_a_confident_answer_is_left_alone() -> None:
     assert decide(message([("return_info", 0.9), ("return_money", 0.05)])) is None
+
+
+def test_a_danger_sentence_is_not_diluted_by_a_question_in_the_next() -> None:
+    d = decide(message([("return_info", 0.8), ("safety_emergency", 0.1)],
+                       sentences=[("safety_emergency", 0.85), ("return_info", 0.9)]))
+    assert (d["intent"], d["also"]) == ("safety_emergency", "return_info")

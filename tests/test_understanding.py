@@ -31,10 +31,14 @@ def say(gateway: httpx.Client, conversation_id: str, text: str) -> dict:
     return answer.json()
 
 
-@pytest.mark.parametrize("language", list(SAFETY_WITH_A_QUESTION))
+# A danger sentence followed by a confident question: the intent classifier alone says return.
+DANGER_THEN_A_CONFIDENT_QUESTION = ("fa-AF", "کسی که مره از یونان آورد پاسپورتمه پیش خود نگاه کده. میخایم پس برم افغانستان، کمک میکنین؟")
+
+
+@pytest.mark.parametrize("language, text", [*SAFETY_WITH_A_QUESTION.items(), DANGER_THEN_A_CONFIDENT_QUESTION])
 def test_danger_comes_first_and_the_other_question_follows_as_a_button(
-        gateway: httpx.Client, conversation_id: str, language: str) -> None:
-    reply = say(gateway, conversation_id, SAFETY_WITH_A_QUESTION[language])
+        gateway: httpx.Client, conversation_id: str, language: str, text: str) -> None:
+    reply = say(gateway, conversation_id, text)
     texts = [m["text"] for m in reply["messages"]]
     assert (reply["language"], reply["topic"], reply["phone_line"]) == (language, "safety", "general")
     assert texts[0] == text_of("utter_safety", language)

@@ -3,7 +3,8 @@
 Runs last in the pipeline, after the intent classifier, the fallbacks, the case reference rule
 and the safety detector. In this order:
 
-1. **Safety first.** When ``safety_detector`` reports danger, the intent is ``safety_emergency``
+1. **Safety first.** When ``safety_detector`` reports danger, or one sentence of the message is
+   confidently about danger on its own (``sentences``), the intent is ``safety_emergency``
    (112, the line, an urgent hand-over), whatever the classifier chose. The other subject, if
    there is one, is kept as ``also`` and the reply offers it as a button: the classifier's own
    choice when safety overruled it, else a sentence about another subject, else the best other
@@ -75,6 +76,13 @@ def _other_subject(ranked: list[tuple[str, float]], intent: str, minimum: float)
     return None
 
 
+def _danger_sentence(message: Message, minimum: float) -> bool:
+    """A sentence the classifier, on its own, reads as danger: a question in the next sentence
+    ("... he keeps my passport. Can IOM help me go home?") must not dilute it."""
+    return any(s.get(INTENT_NAME_KEY) == SAFETY_INTENT and float(s.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= minimum
+               for s in message.get(SENTENCES) or [])
+
+
 def _sentence_subject(message: Message, intent: str, minimum: float) -> Optional[str]:
     """The most confident sentence intent of another topic than ``intent``'s, if confident enough."""
     found = sorted(((float(s.get(PREDICTED_CONFIDENCE_KEY) or 0.0), s.get(INTENT_NAME_KEY)) for s in message.get(SENTENCES) or []),
@@ -103,7 +111,7 @@ class TopicDecision(GraphComponent, IntentClassifier):
         c = self._config
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         ranked = _ranked(message)
-        if (message.get(SAFETY_OUTPUT) or {}).get("detected"):
+        if (message.get(SAFETY_OUTPUT) or {}).get("detected") or _danger_sentence(message, c["sentence_min"]):
             # The classifier's own choice, when safety overruled it, is the likeliest other subject.
             overruled = intent if intent not in (SAFETY_INTENT, FALLBACK) and is_subject(intent or "") else None
             also = (overruled or _sentence_subject(message, SAFETY_INTENT, c["sentence_min"])
