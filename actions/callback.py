@@ -130,7 +130,10 @@ class ValidateCallbackForm(Action):
             if value:
                 return [SlotSet(TIME, value)]
         typed_digits = requested == PHONE and any(ch.isdigit() for ch in message.get("text") or "")
-        if moved_on(message) and not typed_digits:
+        not_understood = (message.get("intent") or {}).get("name") == "nlu_fallback"
+        # The offer is made once (action_ask_callback_wanted), so an unclear answer to it would get
+        # no reply at all: it steps aside and is answered like any unclear message.
+        if (moved_on(message) or (requested == WANTED and not_understood)) and not typed_digits:
             return []  # the form steps aside; the rules answer, then it asks again
         if requested == PHONE:
             dispatcher.utter_message(response="utter_callback_phone_not_understood")

@@ -18,6 +18,8 @@ SAFETY_WITH_A_QUESTION = {
     "fa-AF": "صاحب کارم پاسپورتمه چند ماه اس پیش خود نگاه کده. IOM میتانه کمکم کنه که پس برم وطن؟",
 }
 UNSURE = {"nl": "hoe zit het met papieren", "en": "what about the papers", "ar": "طيب والاوراق", "fa-AF": "و اسناد چی؟"}
+REQUEST_HUMAN = {"nl": "ik wil graag met een medewerker praten", "en": "I want to talk to a real person",
+                 "ar": "بدي احكي مع موظف من فضلك", "fa-AF": "میخواهم با یک کارمند گپ بزنم"}
 NONSENSE = {"nl": "qqq wpoe lkjh", "en": "zzkx qwpl", "ar": "ضصثق فغعهخ", "fa-AF": "شسیب لبای"}
 
 
@@ -85,3 +87,15 @@ def test_the_second_subject_follows_the_answer_as_a_button(
     last = reply["messages"][-1]
     assert last["text"] == text_of("utter_also_offer", language)
     assert [b["payload"] for b in last["buttons"]] == [other]
+
+
+@pytest.mark.parametrize("language", list(NONSENSE))
+def test_an_unclear_answer_to_the_call_back_offer_gets_a_reply(
+        gateway: httpx.Client, conversation_id: str, language: str) -> None:
+    """Nobody is at the console: a request for a person ends with the call-back offer; a message
+    the assistant does not understand then gets the unclear-message reply, not silence or a 503."""
+    offer = say(gateway, conversation_id, REQUEST_HUMAN[language])
+    assert offer["messages"][-1]["text"] == text_of("utter_ask_callback_wanted", language)
+    reply = say(gateway, conversation_id, NONSENSE[language])
+    assert reply["language"] == language
+    assert reply["messages"][0]["text"] in (text_of("utter_fallback", language), text_of("utter_did_you_mean", language))
