@@ -21,6 +21,7 @@ import os
 import re
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal, Optional
 
@@ -39,6 +40,20 @@ MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 15 * 60
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+# A verification takes about 0.3 s of CPU. It runs in threads of its own (argon2's C code releases
+# the GIL), so the gateway's event loop (every chat, every WhatsApp acknowledgement) is never
+# blocked by a login; at most this many run at once, and a burst of logins queues in this pool
+# instead of taking every core or the default pool's threads.
+CONCURRENT_VERIFICATIONS = 2
+_VERIFIERS = ThreadPoolExecutor(max_workers=CONCURRENT_VERIFICATIONS, thread_name_prefix="argon2")
+
+
+async def verify_password(stored_hash: str, password: str) -> bool:
+    """argon2's verify, off the event loop; False for a wrong password or an unreadable hash."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_VERIFIERS, HASHER.verify, stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 DUMMY_HASH = HASHER.hash("not a password of anyone: equalises the work for unknown names")
 
 
@@ -107,10 +122,7 @@ class Accounts:
         key = failure_key(username, self._secret)
         failures = int(await self._redis.get(key) or 0)
         stored = await self._redis.hget(ACCOUNT + username, "hash") if USERNAME.match(username) else None
-        try:
-            matched = HASHER.verify((stored or b"").decode() or DUMMY_HASH, password) and stored is not None
-        except (VerificationError, InvalidHashError):
-            matched = False
+        matched = await verify_password((stored or b"").decode() or DUMMY_HASH, password) and stored is not None
         if failures >= MAX_FAILURES or not matched:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.incr(key)
