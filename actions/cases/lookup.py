@@ -1,8 +1,10 @@
 """The identity check: a case is shown only when reference, date of birth and, for a case with a
 phone number reached over WhatsApp, the sender's number all match, and no lock applies.
 
-Every way to fail (unknown reference, wrong date, wrong phone, locked) does the same work (lock
-check, database read, failure count) and returns the same None, so neither the reply nor its
+Every attempt is reserved (checked against the locks and counted) in one atomic step *before*
+the database is read, so attempts sent in parallel count one by one and cannot all slip past the
+limit. Every way to fail (unknown reference, wrong date, wrong phone, locked) does the same work
+(reservation, database read, failure) and returns the same None, so neither the reply nor its
 timing tells anyone which references exist.
 """
 from __future__ import annotations
@@ -30,13 +32,14 @@ def same_phone(expected: str, given: Optional[str]) -> bool:
 async def verified_case(store: CaseStore, throttle: Throttle, conversation: str, reference: str,
                         date_of_birth: dt.date, channel: Optional[str] = None,
                         sender_phone: Optional[str] = None) -> Optional[Case]:
-    locked = await throttle.locked(conversation, reference)
+    attempt = await throttle.reserve(conversation, reference)
     case = await asyncio.to_thread(store.find, reference)
     birth_matches = hmac.compare_digest(
         (case.date_of_birth.isoformat() if case else "0000-00-00").encode(), date_of_birth.isoformat().encode()
     )
     phone_matches = not (case and case.phone and channel == "whatsapp") or same_phone(case.phone, sender_phone)
-    if locked or case is None or not birth_matches or not phone_matches:
-        await throttle.fail(conversation, reference)
+    if not attempt.allowed or case is None or not birth_matches or not phone_matches:
+        await throttle.failed(attempt)
         return None
+    await throttle.succeeded(attempt)
     return case

@@ -6,7 +6,12 @@ the security of the lookup:
 - 5 failures for one reference within 24 hours (from any number of conversations) lock that
   reference's lookups by chat for 24 hours.
 Keys hold an HMAC of the reference and the conversation id, never the values themselves, so
-Redis holds no case references. Failures are sliding windows (sorted sets of timestamps).
+Redis holds no case references. Attempts are sliding windows (sorted sets of timestamps). Each
+attempt is reserved before the lookup, in one Lua script for both rules (``reserve``): refused
+when a lock is set or the rule's limit of recent attempts is reached, and counted either way, so
+20 attempts sent at once count as 20. A failed attempt stays counted and locks at the limit
+(``failed``); one that matched is taken back (``succeeded``), so four wrong tries and then the
+right one still succeed.
 
 Without Redis (``make run`` on a machine with none) the same rules run in this process.
 """
@@ -33,10 +38,21 @@ REFERENCE = Rule("reference", 5, 24 * 3600, 24 * 3600)
 PREFIX = "wegwijs:lookup"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One reserved lookup attempt: ``allowed`` when no lock applied and no rule's limit of
+    recent attempts was reached when it was reserved."""
+    conversation: str
+    reference: str
+    token: str
+    allowed: bool
+
+
 class Throttle(Protocol):
-    async def locked(self, conversation: str, reference: str) -> bool: ...
+    async def reserve(self, conversation: str, reference: str) -> Attempt: ...
+    async def failed(self, attempt: Attempt) -> None: ...
+    async def succeeded(self, attempt: Attempt) -> None: ...
     async def conversation_locked(self, conversation: str) -> bool: ...
-    async def fail(self, conversation: str, reference: str) -> None: ...
 
 
 def _digest(secret: bytes, value: str) -> str:
@@ -48,14 +64,29 @@ def _keys(secret: bytes, conversation: str, reference: str) -> list[tuple[Rule, 
             (REFERENCE, _digest(secret, f"reference:{reference}"))]
 
 
-# One round trip per rule that records a failure and locks at the threshold: every failure costs
-# the same commands whether or not it locks, so timing tells nothing.
-_RECORD_FAILURE = """
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1] - ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
-  redis.call('SET', KEYS[2], '1', 'EX', ARGV[5])
+# Every attempt is counted *before* the lookup, in one atomic step per attempt for both rules, so
+# that N attempts sent at once count as N: an attempt is allowed only when no lock is set and
+# fewer than the limit of attempts are recent, for every rule. KEYS: per rule, its attempts
+# (sorted set of timestamps) and its lock. ARGV: now, token, then per rule window and limit.
+_RESERVE = """
+local allowed = 1
+for i = 0, 1 do
+  local attempts, lock = KEYS[2 * i + 1], KEYS[2 * i + 2]
+  local window, limit = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', attempts, 0, ARGV[1] - window)
+  if redis.call('EXISTS', lock) == 1 or redis.call('ZCARD', attempts) >= limit then allowed = 0 end
+  redis.call('ZADD', attempts, ARGV[1], ARGV[2])
+  redis.call('EXPIRE', attempts, window)
+end
+return allowed
+"""
+# A failed attempt stays counted; at the limit it locks. The same commands whether or not it
+# locks, so timing tells nothing. ARGV: per rule limit and lock seconds.
+_FAILED = """
+for i = 0, 1 do
+  if redis.call('ZCARD', KEYS[2 * i + 1]) >= tonumber(ARGV[1 + 2 * i]) then
+    redis.call('SET', KEYS[2 * i + 2], '1', 'EX', ARGV[2 + 2 * i])
+  end
 end
 return 0
 """
@@ -65,11 +96,35 @@ class RedisThrottle:
     def __init__(self, redis, secret: bytes) -> None:  # redis: redis.asyncio.Redis
         self._redis = redis
         self._secret = secret
-        self._record = redis.register_script(_RECORD_FAILURE)
+        self._reserve = redis.register_script(_RESERVE)
+        self._failed = redis.register_script(_FAILED)
 
-    async def locked(self, conversation: str, reference: str) -> bool:
-        keys = [f"{PREFIX}:lock:{rule.scope}:{key}" for rule, key in _keys(self._secret, conversation, reference)]
-        return any(await self._redis.mget(keys))
+    def _rule_keys(self, conversation: str, reference: str) -> list[str]:
+        keys = []
+        for rule, key in _keys(self._secret, conversation, reference):
+            keys += [f"{PREFIX}:fail:{rule.scope}:{key}", f"{PREFIX}:lock:{rule.scope}:{key}"]
+        return keys
+
+    async def reserve(self, conversation: str, reference: str) -> Attempt:
+        token = uuid.uuid4().hex
+        allowed = await self._reserve(
+            keys=self._rule_keys(conversation, reference),
+            args=[time.time(), token, CONVERSATION.window_seconds, CONVERSATION.failures,
+                  REFERENCE.window_seconds, REFERENCE.failures],
+        )
+        return Attempt(conversation, reference, token, bool(int(allowed)))
+
+    async def failed(self, attempt: Attempt) -> None:
+        await self._failed(keys=self._rule_keys(attempt.conversation, attempt.reference),
+                           args=[CONVERSATION.failures, CONVERSATION.lock_seconds, REFERENCE.failures, REFERENCE.lock_seconds])
+
+    async def succeeded(self, attempt: Attempt) -> None:
+        """A lookup that matched does not count against anyone."""
+        keys = self._rule_keys(attempt.conversation, attempt.reference)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys[0], attempt.token)
+            pipe.zrem(keys[2], attempt.token)
+            await pipe.execute()
 
     async def conversation_locked(self, conversation: str) -> bool:
         """Whether this conversation's own failures have locked its lookups. It depends on nothing
@@ -77,38 +132,39 @@ class RedisThrottle:
         key = _digest(self._secret, f"conversation:{conversation}")
         return bool(await self._redis.exists(f"{PREFIX}:lock:{CONVERSATION.scope}:{key}"))
 
-    async def fail(self, conversation: str, reference: str) -> None:
-        now = time.time()
-        for rule, key in _keys(self._secret, conversation, reference):
-            await self._record(
-                keys=[f"{PREFIX}:fail:{rule.scope}:{key}", f"{PREFIX}:lock:{rule.scope}:{key}"],
-                args=[now, uuid.uuid4().hex, rule.window_seconds, rule.failures, rule.lock_seconds],
-            )
-
 
 class MemoryThrottle:
-    """The same rules in this process's memory, for a stack without Redis."""
+    """The same rules in this process's memory, for a stack without Redis (one process: each
+    step below runs without an await, so it is atomic there too)."""
 
     def __init__(self, secret: bytes, clock=time.time) -> None:
         self._secret = secret
         self._clock = clock
-        self._failures: dict[str, list[float]] = {}
+        self._attempts: dict[str, dict[str, float]] = {}
         self._locks: dict[str, float] = {}
 
-    async def locked(self, conversation: str, reference: str) -> bool:
+    async def reserve(self, conversation: str, reference: str) -> Attempt:
+        now, token, allowed = self._clock(), uuid.uuid4().hex, True
+        for rule, key in _keys(self._secret, conversation, reference):
+            recent = {t: at for t, at in self._attempts.get(key, {}).items() if at > now - rule.window_seconds}
+            if self._locks.get(key, 0) > now or len(recent) >= rule.failures:
+                allowed = False
+            recent[token] = now
+            self._attempts[key] = recent
+        return Attempt(conversation, reference, token, allowed)
+
+    async def failed(self, attempt: Attempt) -> None:
         now = self._clock()
-        return any(self._locks.get(key, 0) > now for _, key in _keys(self._secret, conversation, reference))
+        for rule, key in _keys(self._secret, attempt.conversation, attempt.reference):
+            if len(self._attempts.get(key, {})) >= rule.failures:
+                self._locks[key] = now + rule.lock_seconds
+
+    async def succeeded(self, attempt: Attempt) -> None:
+        for _, key in _keys(self._secret, attempt.conversation, attempt.reference):
+            self._attempts.get(key, {}).pop(attempt.token, None)
 
     async def conversation_locked(self, conversation: str) -> bool:
         return self._locks.get(_digest(self._secret, f"conversation:{conversation}"), 0) > self._clock()
-
-    async def fail(self, conversation: str, reference: str) -> None:
-        now = self._clock()
-        for rule, key in _keys(self._secret, conversation, reference):
-            recent = [t for t in self._failures.get(key, []) if t > now - rule.window_seconds] + [now]
-            self._failures[key] = recent
-            if len(recent) >= rule.failures:
-                self._locks[key] = now + rule.lock_seconds
 
 
 def throttle_from_env(redis_url: Optional[str], secret: bytes) -> Throttle:
