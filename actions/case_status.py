@@ -6,7 +6,9 @@ A message with neither gets a hint in the user's language, unless it clearly mea
 else (a question, "stop", a safety message): then the form steps aside and the rules answer.
 
 ``action_case_status`` runs the identity check (actions/cases/lookup.py) and answers with the
-stage explained, the next step's date as the user's locale writes it and the place, then forgets
+stage explained, the next step's date as the user's locale writes it and the place (for a case
+with a phone number on file, only on WhatsApp, where the sender's number was checked; elsewhere
+the stage and where to get the details), then forgets
 the reference and the date of birth; action_phone_line follows with the programme's line (the
 stage replies name it in bot/responses.yml).
 
@@ -107,6 +109,10 @@ class ActionCaseStatus(Action):
             return forget()
         language = tracker.get_slot("language") or "en"
         dispatcher.utter_message(response=stage_response(case.programme, case.stage))
+        if case.phone and metadata.get("channel") != "whatsapp":
+            # Only WhatsApp shows whose phone is asking: elsewhere the stage, never a date or place.
+            dispatcher.utter_message(response="utter_case_details_elsewhere")
+            return forget()
         date = format_for(case.next_step_date, language) if case.next_step_date else None
         if date and case.next_step_place:
             dispatcher.utter_message(response="utter_case_next_step_date_place", date=date, place=case.next_step_place)

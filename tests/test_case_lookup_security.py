@@ -162,3 +162,29 @@ def test_a_case_with_a_phone_number_needs_that_number_on_whatsapp(stack: Stack) 
     assert not stage_shown("whatsapp", "+31687654321")
     assert not stage_shown("whatsapp", None)
     assert stage_shown("api", None), "the web chat has no number to check"
+
+
+def test_a_case_with_a_phone_number_gives_its_stage_only_where_the_number_is_not_checked(
+        stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Web chat and socket.io cannot show whose phone is asking: the stage, and where to get the
+    details; WhatsApp from the registered number: the date and the place too."""
+    reference = "IOM-NL-2099-900001"
+    export = tmp_path_factory.mktemp("phone") / "phone.csv"
+    export.write_text(
+        "case_reference,programme,stage,next_step_date,next_step_place,date_of_birth,phone,last_updated\n"
+        f"{reference},voluntary_return,travel_booked,2027-02-03,Schiphol,1981-07-09,+31611112222,2026-11-01T00:00:00\n",
+        encoding="utf-8",
+    )
+    subprocess.run([sys.executable, "-m", "actions.cases.importer", str(export), "--quiet"],
+                   cwd=ROOT, env=stack.environment(), check=True, capture_output=True)
+    url = f"http://127.0.0.1:{stack.ports.actions}/webhook"
+
+    def responses(channel: str, phone: str | None) -> list[str]:
+        request = action_request(sender(), reference, "1981-07-09")
+        request["tracker"]["latest_message"]["metadata"] = {"channel": channel, "sender_phone": phone}
+        return [r["response"] for r in httpx.post(url, json=request, timeout=30).json()["responses"]]
+
+    stage = "utter_case_voluntary_return_travel_booked"
+    for channel in ("api", "socketio"):
+        assert responses(channel, None) == [stage, "utter_case_details_elsewhere"]
+    assert responses("whatsapp", "+31611112222") == [stage, "utter_case_next_step_date_place"]
