@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from api.whatsapp.channel import FAILED, last_inbound_key
-from api.whatsapp.inbox import STATUSES
+from api.whatsapp.inbox import PARTITIONS, STATUSES, partition_key
 from api.whatsapp.signature import signature_for
 from scripts.stack import Stack
 from tests.conftest import WHATSAPP_APP_SECRET, WHATSAPP_TEMPLATE, WHATSAPP_VERIFY_TOKEN
@@ -258,3 +258,20 @@ def test_staff_replies_go_out_on_whatsapp_and_a_template_outside_the_window(
     finally:
         agent.call("POST", "/staff/api/logout")
         redis.Redis.from_url(stack.redis_url).delete(ONLINE)
+
+
+def test_a_handled_message_leaves_nothing_in_the_inbound_streams(
+        gateway: httpx.Client, graph_api: FakeGraphAPI, store: redis.Redis) -> None:
+    """Stream entries hold the message and the number: once handled, they are deleted."""
+    wa_id = number("31")
+    marker = "marker" + secrets.token_hex(6)
+    post(gateway, delivery(wa_id, text(f"hallo, ik wil terug naar mijn land {marker}")))
+    wait_for(graph_api, wa_id, 1)
+    deadline = time.monotonic() + 10
+    while True:
+        kept = [entry for p in range(PARTITIONS) for entry in store.xrange(partition_key(p))
+                if marker in json.dumps(entry) or wa_id in json.dumps(entry)]
+        if not kept:
+            break
+        assert time.monotonic() < deadline, kept
+        time.sleep(0.05)

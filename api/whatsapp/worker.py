@@ -123,4 +123,9 @@ class WhatsAppWorkers:
             logger.error("WhatsApp entry not handled: %s", type(error).__name__)
             await self.redis.xadd(FAILED, {"entry": json.dumps(fields, ensure_ascii=False), "error": type(error).__name__,
                                            "at": repr(time.time())}, maxlen=KEEP_FAILED, approximate=True)
-        await self.redis.xack(partition_key(partition), GROUP, entry_id)
+        # Handled: acknowledged and deleted at once. The entry holds the message and the sender's
+        # number, which must not outlive their use (docs/privacy.md).
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xack(partition_key(partition), GROUP, entry_id)
+            pipe.xdel(partition_key(partition), entry_id)
+            await pipe.execute()
