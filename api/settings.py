@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
+from api.client_address import ClientAddresses, ProxyConfigurationError
+
 
 class ConfigurationError(RuntimeError):
     pass
@@ -18,6 +20,7 @@ class Settings:
     redis_url: Optional[str]
     rasa_timeout_seconds: float
     conversation_secret: bytes
+    clients: ClientAddresses  # where a request's client address comes from (api/client_address.py)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -27,6 +30,10 @@ class Settings:
         conversation_secret = os.environ.get("WEGWIJS_CONVERSATION_SECRET", "")
         if len(conversation_secret) < 16:
             raise ConfigurationError("WEGWIJS_CONVERSATION_SECRET must be a secret of at least 16 characters")
+        try:
+            clients = ClientAddresses.from_env()
+        except ProxyConfigurationError as error:
+            raise ConfigurationError(str(error))
         return cls(
             rasa_url=os.environ.get("WEGWIJS_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=token,
@@ -34,6 +41,7 @@ class Settings:
             redis_url=os.environ.get("REDIS_URL") or None,
             rasa_timeout_seconds=float(os.environ.get("WEGWIJS_RASA_TIMEOUT", "30")),
             conversation_secret=conversation_secret.encode("utf-8"),
+            clients=clients,
         )
 
     def __repr__(self) -> str:  # never print the token
