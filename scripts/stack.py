@@ -30,6 +30,8 @@ from wegwijs.paths import ROOT, run_dir
 VENV_BIN = Path(sys.executable).parent
 RUN_DIR = run_dir()
 DEMO_CASES = ROOT / "data" / "cases" / "demo.csv"
+# Exceptions logged without their messages in all three processes (wegwijs/log_hygiene.py).
+LOGGING = str(ROOT / "bot" / "logging.yml")
 
 
 class StackError(RuntimeError):
@@ -165,12 +167,12 @@ class Stack:
         model = self.model or current_model()
         endpoints = "bot/endpoints.yml" if self.redis_url else "bot/endpoints.memory.yml"
         self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                "--port", str(self.ports.actions)], env)
+                                "--port", str(self.ports.actions), "--logging-config-file", LOGGING], env)
         self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints", endpoints,
                              "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
-                             "--port", str(self.ports.rasa)], env)
+                             "--port", str(self.ports.rasa), "--logging-config-file", LOGGING], env)
         self._spawn("gateway", [str(VENV_BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1",
-                                "--port", str(self.ports.gateway), "--no-access-log"], env)
+                                "--port", str(self.ports.gateway), "--no-access-log", "--log-config", LOGGING], env)
         self._wait("gateway", self.healthy, 240)
         self.startup_seconds = time.monotonic() - started
 
