@@ -103,6 +103,7 @@ class ActionCaseStatus(Action):
         case = await verified_case(
             store(), throttle(), tracker.sender_id, reference, dt.date.fromisoformat(birth),
             channel=metadata.get("channel"), sender_phone=metadata.get("sender_phone"),
+            client=metadata.get("client") if isinstance(metadata.get("client"), str) else None,
         )
         if case is None:
             dispatcher.utter_message(response="utter_case_not_found")

@@ -138,6 +138,22 @@ class ActionHandover(Action):
         return await hand_over(dispatcher, tracker, reason, line_given=reason in URGENT_REASONS)
 
 
+class ActionHandoverStranded(Action):
+    """No staff member acted on the hand-over in time (the gateway closed it, api/stranded.py):
+    say so, give the phone line, and offer a call-back; the bot answers again from here."""
+
+    def name(self) -> Text:
+        return "action_handover_stranded"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_handover_stranded")
+        present_phone_lines(dispatcher, tracker, utc_now())
+        if handover_redis() is None:
+            return []
+        return [SlotSet("handover_reason", "user_request"), FollowupAction(CALLBACK_FORM)]
+
+
 class ActionCaseLookupHelp(Action):
     """After a failed case lookup that left this conversation locked: offer a person."""
 

@@ -10,14 +10,17 @@ from typing import Optional, Protocol
 
 from redis.asyncio import Redis
 
+from wegwijs.retention import retention
+
 KEY_PREFIX = "wegwijs:gw:conversation:"
-TTL_SECONDS = 30 * 24 * 3600
+TTL_SECONDS = retention().conversation_seconds
 
 
 @dataclass(frozen=True)
 class ConversationState:
     language: Optional[str] = None
     explicit: bool = False
+    notice: str = ""  # the version of the privacy notice this conversation was shown (api/privacy_notice.py)
 
 
 class ConversationStore(Protocol):
@@ -26,6 +29,8 @@ class ConversationStore(Protocol):
     async def save(self, conversation_id: str, state: ConversationState) -> None: ...
 
     async def ping(self) -> bool: ...
+
+    async def delete(self, conversation_id: str) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -40,17 +45,22 @@ class RedisConversationStore:
         raw = await self._redis.hgetall(KEY_PREFIX + conversation_id)
         if not raw:
             return ConversationState()
-        return ConversationState(language=raw.get(b"language", b"").decode() or None, explicit=raw.get(b"explicit") == b"1")
+        return ConversationState(language=raw.get(b"language", b"").decode() or None, explicit=raw.get(b"explicit") == b"1",
+                                 notice=raw.get(b"notice", b"").decode())
 
     async def save(self, conversation_id: str, state: ConversationState) -> None:
         key = KEY_PREFIX + conversation_id
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"language": state.language or "", "explicit": "1" if state.explicit else "0"})
+            pipe.hset(key, mapping={"language": state.language or "", "explicit": "1" if state.explicit else "0",
+                                    "notice": state.notice})
             pipe.expire(key, TTL_SECONDS)
             await pipe.execute()
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
+
+    async def delete(self, conversation_id: str) -> None:
+        await self._redis.delete(KEY_PREFIX + conversation_id)
 
     async def close(self) -> None:
         await self._redis.close()
@@ -70,6 +80,9 @@ class MemoryConversationStore:
 
     async def ping(self) -> bool:
         return True
+
+    async def delete(self, conversation_id: str) -> None:
+        self._states.pop(conversation_id, None)
 
     async def close(self) -> None:
         self._states.clear()

@@ -17,6 +17,7 @@ from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
 
 WAITING = "gateway_handover_waiting"
+LANGUAGE_CHOSEN = "gateway_handover_language"
 TOPIC = "human_handover"
 
 
@@ -24,12 +25,22 @@ def handover_view(status: str, position: Optional[int]) -> dict:
     return {"status": status, "position": position}
 
 
-async def handover_turn(staff: Staff, sender: str, text: str, language: str) -> Optional[tuple[list[dict], dict]]:
-    """(messages, handover) when a person has the conversation; None when the bot has it."""
+async def handover_turn(staff: Staff, sender: str, text: str, language: str,
+                        switched: bool = False) -> Optional[tuple[list[dict], dict]]:
+    """(messages, handover) when a person has the conversation; None when the bot has it.
+
+    ``switched``: the user chose another language. The conversation stays with staff: the user
+    hears, in the new language, that staff will answer (the staff console shows the new
+    language with the next poll); Rasa is not asked, so a language button cannot skip the queue."""
     ticket = await staff.tickets.open_for(sender)
     if ticket is None or ticket.is_callback:
         return None
     await staff.transcripts.add(sender, [("user", text)])
+    if switched:
+        await staff.tickets.set_language(ticket.id, language)
+        rendered = render(load_specs()[LANGUAGE_CHOSEN], language)
+        position = await staff.tickets.position(ticket.id)
+        return [{"text": rendered.text, "buttons": [], "links": []}], handover_view(ticket.status, position)
     if ticket.status != "queued":
         return [], handover_view(ticket.status, None)
     position = await staff.tickets.position(ticket.id)

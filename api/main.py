@@ -17,12 +17,16 @@ from api.conversation_ids import ConversationIds
 from api.conversation_store import open_store
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
-from api.routes import chat_pages, conversations, events, health, messages, staff, staff_pages, whatsapp
+from api.rate_limits import RateLimitMiddleware, RateLimits
+from api.routes import (chat_pages, conversations, erasure, events, health, messages, privacy_page, staff, staff_pages,
+                        whatsapp)
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
 from api.socketio_channel import SocketIOChannel
 from api.settings import Settings
 from api.staff.service import open_staff
+from api.stranded import StrandedSweeper
+from wegwijs.retention import Retention
 from api.whatsapp.setup import start_whatsapp
 
 logger = logging.getLogger("wegwijs.gateway")
@@ -31,6 +35,7 @@ logger = logging.getLogger("wegwijs.gateway")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = Settings.from_env()
+    keep = Retention.from_env()
     store = open_store(settings.redis_url)
     if not store.durable:
         logger.warning("REDIS_URL is not set: conversation state lives in this process and is lost on restart")
@@ -41,14 +46,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         detector=build_detector(),
         http=httpx.AsyncClient(timeout=2),
         ids=ConversationIds(settings.conversation_secret),
+        limits=RateLimits(settings.redis_url, settings.conversation_secret),
+        retention=keep,
         staff=open_staff(settings.redis_url),
     )
     app.state.services = services
     socketio_channel.services = services
     running_whatsapp = await start_whatsapp(services)
+    sweeper = StrandedSweeper(services, keep.stranded_seconds) if services.staff is not None else None
+    if sweeper:
+        sweeper.start()
     try:
         yield
     finally:
+        if sweeper:
+            await sweeper.stop()
         if running_whatsapp:
             await running_whatsapp.stop()
         await services.close()
@@ -63,6 +75,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(messages.router)
     app.include_router(conversations.router)
@@ -70,6 +83,8 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(whatsapp.router)
     app.include_router(staff.router)
+    app.include_router(erasure.router)
+    app.include_router(privacy_page.router)
     app.include_router(staff_pages.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")
     app.include_router(chat_pages.router)

@@ -7,13 +7,16 @@ window decides between the text and a template.
 """
 from __future__ import annotations
 
+import json
 from typing import Literal, Optional
 
 from redis.asyncio import Redis
 
+from wegwijs.retention import retention
+
 PREFIX = "wegwijs:gw:outbox:"
 KEEP_ENTRIES = 500
-TTL_SECONDS = 24 * 3600
+TTL_SECONDS = retention().outbox_seconds
 Kind = Literal["staff", "bot"]
 
 
@@ -21,10 +24,14 @@ class Outbox:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def send(self, conversation: str, text: str, kind: Kind) -> str:
+    async def send(self, conversation: str, text: str, kind: Kind, buttons: Optional[list[dict]] = None) -> str:
+        """``buttons``: the bot's buttons under the text, as in a reply ({title, payload})."""
         key = PREFIX + conversation
+        fields = {"text": text, "kind": kind}
+        if buttons:
+            fields["buttons"] = json.dumps(buttons, ensure_ascii=False)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(key, {"text": text, "kind": kind}, maxlen=KEEP_ENTRIES, approximate=True)
+            pipe.xadd(key, fields, maxlen=KEEP_ENTRIES, approximate=True)
             pipe.expire(key, TTL_SECONDS)
             entry_id, _ = await pipe.execute()
         return entry_id.decode() if isinstance(entry_id, bytes) else entry_id

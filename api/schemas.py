@@ -21,6 +21,7 @@ Topic = Literal[
     "smalltalk",
     "language",
     "out_of_scope",
+    "privacy",
 ]
 PhoneLine = Literal["return", "reunification", "general"]
 MAX_TEXT_LENGTH = 2000
@@ -63,8 +64,9 @@ class ButtonOut(BaseModel):
 
 
 class LinkOut(BaseModel):
-    title: str = Field(..., description="What to show: the phone number as the user dials it.")
-    url: str = Field(..., description="A tel: link (RFC 3966), for channels that show links.")
+    title: str = Field(..., description="What to show: the phone number as the user dials it, or the notice's name.")
+    url: str = Field(..., description="A tel: link (RFC 3966), or the gateway's own privacy notice page "
+                                      "(/privacy/{language}), for channels that show links.")
 
 
 class BotMessageOut(BaseModel):
@@ -85,6 +87,8 @@ class MessageOut(BaseModel):
     phone_line: Optional[PhoneLine]
     messages: List[BotMessageOut]
     handover: Optional[HandoverOut] = None
+    erased: bool = Field(False, description="The user confirmed \"delete my data\": everything kept about the "
+                                            "conversation is gone; a client forgets its id and its history too.")
 
 
 class ErrorOut(BaseModel):

@@ -12,8 +12,10 @@ from api.conversation_ids import ConversationIds
 from api.conversation_store import MemoryConversationStore, RedisConversationStore
 from api.language.detector import LanguageDetector
 from api.rasa_client import RasaClient
+from api.rate_limits import RateLimits
 from api.settings import Settings
 from api.staff.service import Staff
+from wegwijs.retention import Retention
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Services:
     detector: LanguageDetector
     http: httpx.AsyncClient  # health probes of the other processes
     ids: ConversationIds  # mints and checks web conversation ids
+    limits: RateLimits  # api/rate_limits.py
+    retention: Retention  # how long what is kept (wegwijs/retention.py)
     staff: Optional[Staff] = None  # None without Redis: no staff side
     whatsapp: Optional[Any] = None  # api.whatsapp.channel.WhatsAppChannel; None when not configured
 

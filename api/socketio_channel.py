@@ -15,16 +15,21 @@ Cross-origin browsers are refused unless ``WEGWIJS_SOCKETIO_ORIGINS`` lists thei
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from typing import Any, Optional
 
 import socketio
+from starlette.requests import HTTPConnection
 
 from api.body_limit import MAX_BODY_BYTES
 from api.payloads import is_offered
 from api.routes.messages import SENDER_PREFIX
 from api.services import Services
+from api.client_address import client_key
+from api.rate_limits import CONVERSATIONS
+from api.routes.messages import message_refused
 from api.turns import take_turn
 from wegwijs.languages import SHIPPED
 
@@ -53,6 +58,7 @@ class SocketIOChannel:
                                         engineio_logger=False, max_http_buffer_size=MAX_BODY_BYTES)
         self.services: Optional[Services] = None
         self._relays: dict[str, asyncio.Task] = {}
+        self.sio.on("connect", self.connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on(USER_EVENT, self.user_uttered)
         self.sio.on("disconnect", self.disconnect)
@@ -60,13 +66,25 @@ class SocketIOChannel:
     def asgi_app(self, other_app: Any) -> socketio.ASGIApp:
         return socketio.ASGIApp(self.sio, other_asgi_app=other_app, socketio_path="socket.io")
 
+    async def connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        """Remembers the connection's client (a keyed hash of its address) for the limits."""
+        services, scope = self.services, environ.get("asgi.scope")
+        if services is not None and scope is not None:
+            address = services.settings.clients.of(HTTPConnection(scope))
+            await self.sio.save_session(sid, {"client": client_key(address, services.settings.conversation_secret)})
+
     async def session_request(self, sid: str, data: Any) -> None:
         services = self.services
         if services is None:
             return
         asked = data.get("session_id") if isinstance(data, dict) else None
+        if not services.ids.valid(asked):
+            client = (await self.sio.get_session(sid)).get("client", "")
+            if await services.limits.refused(CONVERSATIONS, client, hashed=True) is not None:
+                await self.sio.disconnect(sid)  # minting conversations without limit is refused here too
+                return
         session = asked if services.ids.valid(asked) else services.ids.mint()
-        await self.sio.save_session(sid, {"conversation": session})
+        await self.sio.save_session(sid, {"conversation": session, "client": (await self.sio.get_session(sid)).get("client", "")})
         await self.sio.enter_room(sid, session)
         await self.sio.emit("session_confirm", session, room=sid)
         self._start_relay(sid, session)
@@ -83,8 +101,13 @@ class SocketIOChannel:
         hint = custom.get("language") if custom.get("language") in SHIPPED else None
         payload = message if is_offered(message) else None
         text = None if payload else message
-        turn = await take_turn(services, session, SENDER_PREFIX + session, text, payload, hint, {"channel": "socketio"})
-        for reply in turn.messages:
+        client = (await self.sio.get_session(sid)).get("client") or None
+        refused = await message_refused(services, client, session, text, hint)
+        if refused is not None:  # over the conversation's limit: the apology, and Rasa is not asked
+            await self.sio.emit(BOT_EVENT, bot_uttered(refused.message), room=sid)
+            return
+        turn = await take_turn(services, session, SENDER_PREFIX + session, text, payload, hint, {"channel": "socketio", "client": client})
+        for reply in turn.messages + ([turn.notice] if turn.notice else []):
             await self.sio.emit(BOT_EVENT, bot_uttered(reply), room=sid)
 
     async def disconnect(self, sid: str) -> None:
@@ -108,7 +131,8 @@ class SocketIOChannel:
             try:
                 for entry_id, fields in await outbox.wait(sender, after, RELAY_WAIT_MS):
                     after = entry_id
-                    await self.sio.emit(BOT_EVENT, {"text": fields.get("text", "")}, room=sid)
+                    await self.sio.emit(BOT_EVENT, bot_uttered({"text": fields.get("text", ""),
+                                                             "buttons": json.loads(fields.get("buttons") or "[]")}), room=sid)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - Redis hiccup: try again shortly

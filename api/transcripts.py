@@ -2,7 +2,8 @@
 
 A capped Redis list per conversation: the user's texts (with personal details replaced, as in
 the tracker store) and the replies, from the bot (with their buttons and links) or from staff.
-Kept 30 days, like the gateway's conversation state; never logged. The web chat restores its
+Kept as long as the gateway's conversation state (wegwijs/retention.py); never logged. A bot
+reply that carried the user's details is kept without them (``kept_bot_text``). The web chat restores its
 history from the same list (api/routes/conversations.py).
 """
 from __future__ import annotations
@@ -13,14 +14,30 @@ from typing import Iterable, Literal, Union
 
 from redis.asyncio import Redis
 
-from actions.cases.redaction import redacted
+from actions.cases.redaction import REDACTED_TEXT, redacted
+from wegwijs.personal_replies import CASE_STAGE_PREFIXES, is_personal
+from wegwijs.responses import load_specs, placeholders_in, render
+from wegwijs.retention import retention
 
 PREFIX = "wegwijs:gw:transcript:"
 KEEP_ENTRIES = 200
-TTL_SECONDS = 30 * 24 * 3600
+TTL_SECONDS = retention().conversation_seconds
 Who = Literal["user", "bot", "staff"]
 # (who, text) or (who, text, {"buttons": [...], "links": [...]})
 Entry = Union[tuple[Who, str], tuple[Who, str, dict]]
+
+
+def kept_bot_text(response: str | None, text: str, language: str) -> str:
+    """What the transcript keeps of a bot reply: the text, or, for a reply that carried the
+    user's personal details (wegwijs/personal_replies.py), its template in ``language`` with
+    every value replaced (a case's stage: the stand-in only)."""
+    if not is_personal(response):
+        return text
+    spec = load_specs()[response] if response in load_specs() else None
+    if spec is None or response.startswith(CASE_STAGE_PREFIXES):
+        return REDACTED_TEXT
+    template = render(spec, language).text
+    return template.format(**{name: REDACTED_TEXT for name in placeholders_in(template)})
 
 
 class Transcripts:

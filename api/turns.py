@@ -5,7 +5,7 @@ both take turns here, so both channels behave the same.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from redis.exceptions import RedisError
@@ -15,15 +15,21 @@ from api.handover_turn import TOPIC as HANDOVER_TOPIC
 from api.handover_turn import handover_turn, queued_view
 from api.language.resolve import resolve
 from api.payloads import chosen_language, intent_message, language_chosen_message
-from api.rasa_client import RasaUnavailable
+from api.erasure import Erasure
+from api.privacy_notice import notice_message
+from api.privacy_notice import version as notice_version
+from api.rasa_client import BotReply, RasaUnavailable
 from api.services import Services
+from api.stranded import hand_back
 from api.topics import topic_and_line
+from api.transcripts import kept_bot_text
 from wegwijs.languages import native_name
 from wegwijs.responses import language_chosen_payload, load_specs, render
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "gateway_service_unavailable"
 LANGUAGE_FOLLOWED = "gateway_language_followed"
+ERASE_DONE = "utter_erase_done"
 # Replies after which the conversation has a queued ticket: the turn reports its hand-over.
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
 
@@ -36,6 +42,8 @@ class Turn:
     messages: list[dict]  # {"text", "buttons", "links"}
     handover: Optional[dict]
     unavailable: bool = False  # Rasa could not answer: the messages apologise and give the line
+    erased: bool = False  # the user confirmed "delete my data": nothing of the conversation is left
+    notice: Optional[dict] = None  # the privacy notice, with the first reply (api/privacy_notice.py)
 
 
 async def take_turn(services: Services, key: str, sender: str, text: Optional[str], payload: Optional[str],
@@ -48,7 +56,7 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
     detect_text = "" if payload and state.language else text or ""
     settled = resolve(services.detector, detect_text, remembered=state.language, remembered_explicit=state.explicit,
                       hint=hint, chosen=chosen_language(payload))
-    new_state = ConversationState(settled.language, settled.explicit)
+    new_state = ConversationState(settled.language, settled.explicit, state.notice)
     if new_state != state:
         await services.store.save(key, new_state)
 
@@ -62,8 +70,11 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
 
     said = text or payload or ""
     staff = services.staff
-    if staff is not None and not settled.switched:
-        with_staff = await handover_turn(staff, sender, said, settled.language)
+    if staff is not None:
+        back = await stranded_turn(services, sender, said)
+        if back is not None:
+            return Turn(settled.language, HANDOVER_TOPIC, "general", back, None)
+        with_staff = await handover_turn(staff, sender, said, settled.language, switched=settled.switched)
         if with_staff is not None:
             messages, handover = with_staff
             return Turn(settled.language, HANDOVER_TOPIC, None, messages, handover)
@@ -78,19 +89,50 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
                     [{"text": rendered.text, "buttons": rendered.buttons, "links": []}], None, unavailable=True)
 
     topic, line = topic_and_line(reply.response for reply in replies)
+    messages = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
+    if any(reply.response == ERASE_DONE for reply in replies):
+        await erase_conversation(services, key, sender, by="user")
+        return Turn(settled.language, topic, line, messages, None, erased=True)
+    notice = None
+    if new_state.notice != notice_version():
+        # The first reply of a conversation (or the first since the notice changed) comes with it,
+        # after the replies themselves (a safety reply keeps 112 and the line first).
+        notice = notice_message(metadata.get("channel", "api"), settled.language, services.retention)
+        replies = [*replies, BotReply(notice["text"], notice["buttons"], None, notice["links"])]
+        await services.store.save(key, replace(new_state, notice=notice_version()))
     handover = None
     if staff is not None:
         try:  # the transcript is for staff; failing to keep it must not cost the user the reply
             await staff.transcripts.add(sender, [("user", said)] + [
-                ("bot", r.text, {"buttons": r.buttons, "links": r.links}) for r in replies])
+                ("bot", kept_bot_text(r.response, r.text, settled.language), {"buttons": r.buttons, "links": r.links})
+                for r in replies])
         except RedisError as error:
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply.response in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
-    messages = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
     if settled.followed_from:
         messages.append(language_followed_message(settled.language, settled.followed_from))
-    return Turn(settled.language, topic, line, messages, handover)
+    return Turn(settled.language, topic, line, messages, handover, notice=notice)
+
+
+async def stranded_turn(services: Services, sender: str, said: str) -> Optional[list[dict]]:
+    """The user writes while their hand-over has waited past the stranded time: it goes back to the
+    bot now (api/stranded.py), and this message gets the line and the call-back offer."""
+    staff = services.staff
+    assert staff is not None
+    ticket = await staff.tickets.open_for(sender)
+    if ticket is None or ticket.is_callback or not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
+        return None
+    await staff.transcripts.add(sender, [("user", said)])
+    return await hand_back(services, ticket)
+
+
+async def erase_conversation(services: Services, key: str, sender: str, by: str) -> None:
+    """Everything kept about the conversation, gone (api/erasure.py); without Redis, what the
+    gateway keeps in its memory (Rasa's in-memory tracker goes with its restart)."""
+    await services.store.delete(key)
+    if services.staff is not None:
+        await Erasure(services.staff.redis).erase(key, sender, by)
 
 
 def language_followed_message(language: str, earlier: str) -> dict:

@@ -14,7 +14,8 @@ turns on this machine). This store
   ``[personal details]``, so is the bot's question that repeats a call-back number, and the
   values of the case lookup's and the call-back's slots are dropped once they have been
   forgotten (actions/case_status.py, actions/callback.py). The action server has already read
-  them in the turn they arrived.
+  them in the turn they arrived. The bot's replies that stated a case's stage, next-step date or
+  place, or repeated the call-back number are kept as ``[personal details]`` too.
 Configured in bot/endpoints.yml as ``type: bot.tracker_store.BoundedRedisTrackerStore``.
 """
 from __future__ import annotations
@@ -28,12 +29,13 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.cases.redaction import REDACTED_TEXT, holds_personal_details
+from wegwijs.personal_replies import is_personal
 
 DEFAULT_MAX_EVENTS = 200
 PERSONAL_SLOTS = ("case_reference", "date_of_birth", "callback_phone")
-# Replies that repeat what the user gave (the number to call back, asking for consent).
-PERSONAL_REPLIES = frozenset({"utter_ask_callback_consent"})
-PERSONAL_VALUE = "number"
+# Replies that repeat what the user gave or state their case (wegwijs/personal_replies.py): kept
+# as the stand-in, without the values they were filled with.
+FILLED_VALUES = ("number", "date", "place", "time", "day")
 
 
 def redact(events: List[dict], current_slots: dict) -> List[dict]:
@@ -44,9 +46,10 @@ def redact(events: List[dict], current_slots: dict) -> List[dict]:
             event["text"] = REDACTED_TEXT
             if isinstance(event.get("parse_data"), dict):
                 event["parse_data"]["text"] = REDACTED_TEXT
-        elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") in PERSONAL_REPLIES:
+        elif kind == "bot" and is_personal((event.get("metadata") or {}).get("utter_action")):
             event["text"] = REDACTED_TEXT
-            event["metadata"].pop(PERSONAL_VALUE, None)  # the value the reply was filled with
+            for name in FILLED_VALUES:  # the values the reply was filled with
+                event["metadata"].pop(name, None)
         elif kind == "slot" and event.get("name") in PERSONAL_SLOTS and current_slots.get(event["name"]) is None:
             event["value"] = None
     return events

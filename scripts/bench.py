@@ -27,6 +27,7 @@ from typing import Awaitable, Callable
 
 import httpx
 
+from api.rate_limits import generous_env
 from scripts.stack import Ports, Stack, StackError, free_port, port_open
 from scripts.train import model_path
 from scripts.whatsapp_load import measure_acks
@@ -201,6 +202,34 @@ async def case_lookups(target: Target, count: int) -> list[float]:
         return results
 
 
+PARALLEL_LOGINS = 20
+
+
+async def chat_under_logins(target: Target, messages: int) -> dict[str, list[float]]:
+    """Chat turn latency idle, then while 20 clients keep sending wrong staff logins (each login
+    costs an argon2 verification; the gateway runs them in a bounded pool of their own)."""
+    idle = await latencies(target, f"idle-{os.getpid()}", messages)
+    stop = asyncio.Event()
+    attempts = 0
+
+    async def attacker(n: int) -> None:
+        nonlocal attempts
+        async with httpx.AsyncClient(timeout=120) as client:
+            while not stop.is_set():
+                await client.post(f"{target.url}/staff/api/login",
+                                  json={"username": f"nobody-{n}", "password": "a wrong password", "code": "000000"})
+                attempts += 1
+
+    attackers = [asyncio.create_task(attacker(n)) for n in range(PARALLEL_LOGINS)]
+    await asyncio.sleep(1)  # the pool is busy before the first measured turn
+    try:
+        loaded = await latencies(target, f"loaded-{os.getpid()}", messages)
+    finally:
+        stop.set()
+        await asyncio.gather(*attackers, return_exceptions=True)
+    return {"idle": idle, "loaded": loaded, "attempts": [float(attempts)]}
+
+
 def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
     bare, full = results["bare"], results["full"]
 
@@ -233,6 +262,12 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         f"Case lookup turn (reference and date of birth in one message, identity check, SQLite case store, "
         f"Redis throttle), full stack, {len(extra['lookups'])} lookups: p50 {statistics.median(extra['lookups']):.1f} ms, "
         f"p95 {percentile(extra['lookups'], 0.95):.1f} ms.",
+        "",
+        f"Chat turns while {PARALLEL_LOGINS} clients send wrong staff logins without pause (rate limits lifted, so every "
+        f"login costs an argon2 verification; {extra['logins']['attempts'][0]:.0f} logins during the measurement), "
+        f"{len(extra['logins']['loaded'])} turns each: p95 idle {percentile(extra['logins']['idle'], 0.95):.1f} ms, "
+        f"under logins {percentile(extra['logins']['loaded'], 0.95):.1f} ms, ratio "
+        f"{percentile(extra['logins']['loaded'], 0.95) / percentile(extra['logins']['idle'], 0.95):.2f} (target: at most 1.5).",
         "",
         f"WhatsApp webhook acknowledgement under a burst of {len(extra['whatsapp_acks'][0.0])} signed deliveries "
         "(20 users, 10 messages each, all at once; a gateway of its own, Graph API stand-in on 127.0.0.1): "
@@ -273,7 +308,8 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         ports = Ports.free()
-        stack = Stack(ports=ports, model=model, run_dir=Path(tmp), quiet=True)
+        # One load generator on one address: the rate limits would refuse it (they are tested apart).
+        stack = Stack(ports=ports, model=model, run_dir=Path(tmp), quiet=True, extra_env=generous_env())
         stack.use_redis = True
         bare = None
         try:
@@ -285,13 +321,15 @@ def main() -> int:
                        Target("full", stack.gateway_url, send_full)]
             results = asyncio.run(measure(targets, args.messages, args.turns, args.rounds))
             lookups = asyncio.run(case_lookups(targets[1], 60))[10:]
+            logins = asyncio.run(chat_under_logins(targets[1], 60))
             memory = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
             rasa_url = f"http://127.0.0.1:{stack.ports.rasa}"
             redis_base = (stack.redis_url or "").rsplit("/", 1)[0]
             acks = {delay: measure_acks(stack.environment(), rasa_url, f"{redis_base}/{db}", delay)
                     for db, delay in ((1, 0.0), (2, WHATSAPP_SLOW_RASA_SECONDS))}
             extra = {"bare_startup": bare_startup, "full_startup": stack.startup_seconds, "memory": memory,
-                     "bare_memory": rss_mb(bare.pid), "lookups": lookups, "whatsapp_acks": acks}
+                     "bare_memory": rss_mb(bare.pid), "lookups": lookups, "whatsapp_acks": acks,
+                     "logins": logins}
         finally:
             if bare:
                 bare.terminate()

@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 import httpx
 import pytest
 
+from api.rate_limits import generous_env
 from scripts.stack import Ports, Stack, free_port, port_open
 from scripts.train import model_path
 # IOM's real opening hours are not known (bot/opening_hours.yml); the stack under test uses these.
@@ -76,6 +77,11 @@ def graph_api() -> Iterator[FakeGraphAPI]:
         yield server
 
 
+# The whole suite talks from 127.0.0.1, one client: the session stack's limits are far above what
+# it sends. tests/test_rate_limits.py starts a gateway of its own with small limits.
+GENEROUS_LIMITS = generous_env()
+
+
 def whatsapp_env(graph: FakeGraphAPI) -> dict[str, str]:
     return {"WEGWIJS_WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN, "WEGWIJS_WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
             "WEGWIJS_WHATSAPP_TOKEN": graph.token, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
@@ -91,7 +97,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, graph_api: FakeGraphAPI) -> 
     redis = RedisServer(tmp_path_factory.mktemp("redis"))
     ports = Ports.free()
     running = Stack(ports=ports, redis_url=redis.url, model=model, run_dir=tmp_path_factory.mktemp("stack"), quiet=True,
-                    opening_hours=OPENING_HOURS, extra_env=whatsapp_env(graph_api))
+                    opening_hours=OPENING_HOURS, extra_env={**whatsapp_env(graph_api), **GENEROUS_LIMITS,
+                                                                         # stranded hand-overs are tested with a
+                                                                         # sweeping gateway of their own
+                                                                         "WEGWIJS_HANDOVER_SWEEP_SECONDS": "3600"})
     try:
         running.start()
         yield running

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from actions.cases.throttle import CONVERSATION, REFERENCE, MemoryThrottle, RedisThrottle
+from actions.cases.throttle import CLIENT, CONVERSATION, REFERENCE, MemoryThrottle, RedisThrottle
 
 SECRET = b"a test secret for the lookup throttle"
 
@@ -60,3 +60,20 @@ def test_a_match_after_four_failures_counts_against_nobody(kind: str, redis_serv
 
     right, locked, next_one = with_throttle(kind, redis_server, scenario)
     assert (right, locked, next_one) == (True, False, True)
+
+
+@pytest.mark.parametrize("kind", ["redis", "memory"])
+def test_one_client_trying_references_in_fresh_conversations_is_locked_at_its_limit(kind: str, redis_server) -> None:
+    """Fresh conversations cost nothing to mint: the per-client rule still counts every attempt,
+    and another client (another address) is not affected."""
+    async def scenario(throttle):
+        attempts = await asyncio.gather(*(throttle.reserve(f"fresh-{n}", f"IOM-NL-2099-{n:06d}", "client-a")
+                                          for n in range(CLIENT.failures + 5)))
+        await asyncio.gather(*(throttle.failed(a) for a in attempts))
+        again = await throttle.reserve("yet another", "IOM-NL-2099-999999", "client-a")
+        elsewhere = await throttle.reserve("elsewhere", "IOM-NL-2099-999998", "client-b")
+        return sum(a.allowed for a in attempts), again.allowed, elsewhere.allowed
+
+    allowed, again, elsewhere = with_throttle(kind, redis_server, scenario)
+    assert allowed == CLIENT.failures
+    assert again is False and elsewhere is True

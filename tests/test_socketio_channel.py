@@ -50,7 +50,8 @@ def test_a_rasa_webchat_client_talks_to_the_gateway(stack: Stack, gateway: httpx
         chat = RasaWebchatLike(stack.gateway_url)
         session = await chat.start()
         await chat.say("hello, good evening")
-        (greeting,) = await chat.replies(1)
+        greeting, notice = await chat.replies(2)  # the first reply comes with the privacy notice
+        assert notice["quick_replies"] == [{"content_type": "text", "title": "Delete my data", "payload": "/erase_data"}]
         await chat.say("/return_info")  # a quick reply sends its payload
         answer = (await chat.replies(1))[0]
         await chat.stop()
@@ -94,7 +95,7 @@ def test_a_staff_reply_reaches_a_socketio_client_live(stack: Stack, gateway: htt
         chat = RasaWebchatLike(stack.gateway_url)
         await chat.start()
         await chat.say("i would like to talk to a human from IOM please")
-        await chat.replies(1)
+        await chat.replies(2)  # the reply and the privacy notice
         queue = await asyncio.to_thread(lambda: agent.call("GET", "/staff/api/queue?language=en").json()["tickets"])
         ticket = max(queue, key=lambda t: t["created"])
         await asyncio.to_thread(agent.call, "POST", f"/staff/api/tickets/{ticket['id']}/claim")

@@ -25,6 +25,7 @@ PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/
           "/api/v1/conversations", "/api/v1/conversations/{conversation_id}", "/api/v1/ui/{language}",
           "/", "/chat",  # the web chat's page, script and style: no data in them
           "/webhooks/whatsapp",  # Meta's: the verify token and the body's signature guard it
+          "/privacy/{language}",  # the privacy notice page: public texts only
           "/staff/static"}  # the console's script and style: no data in them
 # Pages answer an anonymous browser with a redirect to the login page instead of a 401.
 PAGES = {"/staff"}

@@ -18,6 +18,8 @@ from api.security_headers import CSP
 from scripts.stack import Stack
 from tests.test_handover import DARI_RETURN_QUESTION, text_of
 from tests.test_staff_api import StaffClient, assert_served_with_strict_csp, create_account
+from wegwijs.digits import to_locale_digits
+from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +176,11 @@ def test_keyboard_only_and_the_language_follows_what_the_user_types(
     page.keyboard.type("hello")
     page.keyboard.press("Enter")
     assert wait_for_reply(page, before)[0] == text_of("utter_greet", "en")
-    assert page.locator(".ww-bot").last.locator("button.ww-choice").count() >= 2
+    greeting = page.locator(".ww-bot", has_text=text_of("utter_greet", "en")).last
+    assert greeting.locator("button.ww-choice").count() >= 2
+    notice = page.locator(".ww-bot").last  # the first reply ends with the privacy notice and its link
+    assert notice.locator("button.ww-choice").all_text_contents() == ["Delete my data"]
+    assert notice.locator("a.ww-notice").get_attribute("href").endswith("/privacy/en")
 
     for _ in range(10):
         if page.evaluate("document.activeElement.classList.contains('ww-choice')"):
@@ -302,3 +308,42 @@ def test_the_widget_is_small_and_self_contained() -> None:
     assert not re.search(r"https?://", text.replace("https://GATEWAY", "")), "nothing loaded from elsewhere"
     assert not re.search(r"\b(left|right)\s*:|margin-(left|right)|padding-(left|right)|text-align:\s*(left|right)",
                          style.decode("utf-8")), "logical properties only"
+
+
+def test_leave_quickly_clears_the_chat_and_this_browser_and_opens_a_neutral_page(stack: Stack, context) -> None:
+    """For someone sharing the phone with a person they fear: one tap, and the chat, its stored id
+    and the session storage are gone, and the chat page is replaced (not left in the history)."""
+    context.route("https://www.google.com/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<!doctype html><title>Google</title><p>neutral</p>"))
+    page, _ = open_chat(context, stack)
+    ask(page, "hello")
+    earlier = page.evaluate("localStorage.getItem('wegwijs.conversation')")
+    assert earlier, "the conversation id is kept for reloads"
+    page.evaluate("sessionStorage.setItem('something', 'kept by the page')")
+    exit_button = page.locator(".ww-exit")
+    assert exit_button.is_visible() and exit_button.text_content() == "Leave quickly"
+    exit_button.click()
+    page.wait_for_url("https://www.google.com/**", timeout=REPLY_TIMEOUT)
+    assert page.text_content("p") == "neutral"
+    page.go_back()
+    assert not page.url.startswith(stack.gateway_url), "the chat page was replaced, so Back does not return to it"
+    page.goto(f"{stack.gateway_url}/")
+    page.wait_for_selector(".wegwijs[data-state=ready]", timeout=REPLY_TIMEOUT)
+    assert page.evaluate("localStorage.getItem('wegwijs.conversation')") != earlier
+    assert page.evaluate("sessionStorage.length") == 0
+    assert page.locator(".ww-msg").count() == 0, "nothing of the earlier conversation comes back"
+    page.close()
+
+
+@pytest.mark.parametrize("language", ["nl", "ar"])
+def test_the_privacy_notice_page_opens_in_the_users_language(stack: Stack, context, language: str) -> None:
+    page = context.new_page()
+    answer = page.goto(f"{stack.gateway_url}/privacy/{language}")
+    assert answer.status == 200
+    assert page.get_attribute("html", "lang") == language
+    assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
+    assert page.text_content("h1") == text_of("gateway_privacy_page_title", language)
+    body = page.text_content("main")
+    assert to_locale_digits("30", babel_name(language)) in body and to_locale_digits("112", babel_name(language)) in body
+    assert page.evaluate("document.scripts.length") == 0
+    page.close()

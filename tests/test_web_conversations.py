@@ -54,12 +54,14 @@ def test_the_history_comes_back_with_buttons_and_links(gateway: httpx.Client) ->
     history = gateway.get(f"/api/v1/conversations/{conversation}").json()
     assert history["language"] == "nl" and history["direction"] == "ltr" and history["handover"] is None
     sent = [{"who": "user", "text": "hallo, goedemorgen"}] + [{"who": "bot", "text": m["text"]} for m in greeting["messages"]]
+    sent += [{"who": "bot", "text": greeting["notice"]["text"]}]  # the privacy notice, with the first reply
     sent += [{"who": "user", "text": "ik wil terug naar mijn land, hoe helpt IOM daarbij?"}]
     sent += [{"who": "bot", "text": m["text"]} for m in question["messages"]]
     assert [{"who": m["who"], "text": m["text"]} for m in history["messages"]] == sent
     assert history["messages"][1]["buttons"] == greeting["messages"][0]["buttons"] != []
     links = [link for m in history["messages"] for link in m["links"]]
-    assert links and all(link["url"].startswith("tel:+31") for link in links)
+    assert links and all(link["url"].startswith("tel:+31") or link["url"] == "/privacy/nl" for link in links)
+    assert any(link["url"] == "/privacy/nl" for link in links), "the notice links to the full notice page"
 
 
 def test_a_users_personal_details_are_not_in_the_history(gateway: httpx.Client) -> None:

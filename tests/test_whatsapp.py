@@ -15,7 +15,8 @@ import httpx
 import pytest
 import redis
 
-from api.whatsapp.channel import FAILED, last_inbound_key
+from api.privacy_notice import notice_message
+from api.whatsapp.keys import FAILED, last_inbound_key
 from api.whatsapp.inbox import PARTITIONS, STATUSES, partition_key
 from api.whatsapp.signature import signature_for
 from scripts.stack import Stack
@@ -23,6 +24,7 @@ from tests.conftest import WHATSAPP_APP_SECRET, WHATSAPP_TEMPLATE, WHATSAPP_VERI
 from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import phone_texts
 from tests.test_handover import text_of
+from wegwijs.retention import Retention
 from tests.test_staff_api import StaffClient, create_account
 from wegwijs.handover.presence import ONLINE
 
@@ -72,6 +74,10 @@ def body_text(message: dict) -> str:
     if message["type"] == "interactive":
         return message["interactive"]["body"]["text"]
     return f"[template {message['template']['name']}]"
+
+
+def whatsapp_notice(language: str) -> str:
+    return notice_message("whatsapp", language, Retention.from_env())["text"]
 
 
 def sent_to(graph: FakeGraphAPI, wa_id: str) -> list[dict]:
@@ -125,9 +131,11 @@ def test_a_dari_text_from_an_afghan_number_is_answered_in_dari_with_plus_31(
     answer = post(gateway, delivery(wa_id, text(DARI_RETURN)))
     assert answer.status_code == 200 and answer.json() == {"stored": 1, "duplicates": 0, "statuses": 0}
     expected = [text_of("utter_return_info", "fa-AF")] + phone_texts("return", "abroad", "fa-AF", before)
-    replies = wait_for(graph_api, wa_id, len(expected))
-    assert [body_text(m) for m in replies] in (expected, [text_of("utter_return_info", "fa-AF")]
-                                               + phone_texts("return", "abroad", "fa-AF", dt.datetime.now(dt.timezone.utc)))
+    replies = wait_for(graph_api, wa_id, len(expected) + 1)
+    assert [body_text(m) for m in replies[:-1]] in (expected, [text_of("utter_return_info", "fa-AF")]
+                                                    + phone_texts("return", "abroad", "fa-AF", dt.datetime.now(dt.timezone.utc)))
+    assert body_text(replies[-1]) == whatsapp_notice("fa-AF"), "the first reply ends with the privacy notice"
+    assert [b["reply"]["id"] for b in replies[-1]["interactive"]["action"]["buttons"]] == ["/erase_data"]
     assert all(m["messaging_product"] == "whatsapp" for m in replies)
 
 
@@ -143,7 +151,8 @@ def test_buttons_go_out_as_interactive_messages_and_their_replies_come_back(
         gateway: httpx.Client, graph_api: FakeGraphAPI) -> None:
     wa_id = number("31")
     post(gateway, delivery(wa_id, text("hello, good morning")))
-    (greeting,) = wait_for(graph_api, wa_id, 1)
+    greeting, notice = wait_for(graph_api, wa_id, 2)
+    assert body_text(notice) == whatsapp_notice("en")
     assert greeting["type"] == "interactive" and greeting["interactive"]["type"] == "list", "five topics: a list"
     rows = greeting["interactive"]["action"]["sections"][0]["rows"]
     assert [r["title"] for r in rows][:2] == ["Voluntary return", "Family reunification"]
@@ -153,7 +162,7 @@ def test_buttons_go_out_as_interactive_messages_and_their_replies_come_back(
     # The whole contact answer (every line, each with its hours) before the stand-in is reset,
     # or its last messages would arrive after the reset and be counted as the next answer's.
     lines = [text for line in ("general", "return", "reunification") for text in phone_texts(line, "netherlands", "en", before)]
-    contact = wait_for(graph_api, wa_id, 2 + len(lines))[1:]
+    contact = wait_for(graph_api, wa_id, 3 + len(lines))[2:]
     assert body_text(contact[0]) == text_of("utter_contact_info", "en")
 
     graph_api.reset()
@@ -202,15 +211,15 @@ def test_a_delivery_sent_twice_or_five_times_at_once_is_answered_once(
     body = delivery(wa_id, text("hallo, goedemiddag"))
     assert post(gateway, body).json()["stored"] == 1
     assert post(gateway, body).json() == {"stored": 0, "duplicates": 1, "statuses": 0}
-    wait_for(graph_api, wa_id, 1)
+    wait_for(graph_api, wa_id, 2)  # the greeting and the privacy notice
 
     again = delivery(wa_id, text("dank u wel voor de hulp"))
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as client, ThreadPoolExecutor(5) as pool:
         stored = list(pool.map(lambda _: post(client, again).json()["stored"], range(5)))
     assert sorted(stored) == [0, 0, 0, 0, 1]
-    wait_for(graph_api, wa_id, 2)
+    wait_for(graph_api, wa_id, 3)
     time.sleep(1.5)
-    assert len(sent_to(graph_api, wa_id)) == 2, "one reply per message, however often it was delivered"
+    assert len(sent_to(graph_api, wa_id)) == 3, "one reply per message, however often it was delivered"
 
 
 def test_a_rate_limited_send_is_retried_and_a_refused_one_is_recorded(
@@ -244,16 +253,16 @@ def test_staff_replies_go_out_on_whatsapp_and_a_template_outside_the_window(
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/claim").status_code == 200
         reply = agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": "سلام، چطور کمک کنم؟"})
         assert reply.json() == {"sent": True, "whatsapp": "text"}
-        assert body_text(wait_for(graph_api, wa_id, 2)[1]) == "سلام، چطور کمک کنم؟"
+        assert body_text(wait_for(graph_api, wa_id, 3)[2]) == "سلام، چطور کمک کنم؟"  # after the notice
 
         store.set(last_inbound_key(wa_id), repr(time.time() - 25 * 3600))  # the user last wrote 25 hours ago
         late = agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": "آیا هنوز آنجا هستید؟"})
         assert late.json() == {"sent": True, "whatsapp": "template"}
-        template = wait_for(graph_api, wa_id, 3)[2]
+        template = wait_for(graph_api, wa_id, 4)[3]
         assert template["type"] == "template" and template["template"]["name"] == WHATSAPP_TEMPLATE
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/close").status_code == 200
         time.sleep(1)
-        assert len(sent_to(graph_api, wa_id)) == 3, "no free-form 'the bot is back' outside the window"
+        assert len(sent_to(graph_api, wa_id)) == 4, "no free-form 'the bot is back' outside the window"
         assert graph_api.violations == []
     finally:
         agent.call("POST", "/staff/api/logout")

@@ -24,7 +24,7 @@ LRM = "\u200e"
 LEFT_TO_RIGHT_VALUES = ("country_code",)
 # Filled per message by Rasa from what an action passes (``utter_message(date=...)``), so a
 # rendered text keeps them as ``{date}``.
-RUNTIME_PLACEHOLDERS = ("date", "place", "time", "day", "position", "number")
+RUNTIME_PLACEHOLDERS = ("date", "place", "time", "day", "position", "number", "days", "callback_days")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class ResponseSpec:
     phone_line: Optional[str] = None
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     language_buttons: bool = False
+    source: str = "brochure"  # "service": what the assistant itself does, not an IOM fact
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def load_specs() -> dict[str, ResponseSpec]:
             phone_line=item.get("phone_line"),
             buttons=sets.get(set_name, ()) if set_name != LANGUAGE_BUTTONS else (),
             language_buttons=set_name == LANGUAGE_BUTTONS,
+            source=item.get("source", "brochure"),
         )
     return specs
 

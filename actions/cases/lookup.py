@@ -31,8 +31,9 @@ def same_phone(expected: str, given: Optional[str]) -> bool:
 
 async def verified_case(store: CaseStore, throttle: Throttle, conversation: str, reference: str,
                         date_of_birth: dt.date, channel: Optional[str] = None,
-                        sender_phone: Optional[str] = None) -> Optional[Case]:
-    attempt = await throttle.reserve(conversation, reference)
+                        sender_phone: Optional[str] = None, client: Optional[str] = None) -> Optional[Case]:
+    """``client``: the gateway's keyed hash of the caller's address, for the per-client limit."""
+    attempt = await throttle.reserve(conversation, reference, client)
     case = await asyncio.to_thread(store.find, reference)
     birth_matches = hmac.compare_digest(
         (case.date_of_birth.isoformat() if case else "0000-00-00").encode(), date_of_birth.isoformat().encode()

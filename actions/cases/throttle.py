@@ -18,6 +18,7 @@ Without Redis (``make run`` on a machine with none) the same rules run in this p
 from __future__ import annotations
 
 import hashlib
+import os
 import hmac
 import time
 import uuid
@@ -35,6 +36,10 @@ class Rule:
 
 CONVERSATION = Rule("conversation", 5, 15 * 60, 15 * 60)
 REFERENCE = Rule("reference", 5, 24 * 3600, 24 * 3600)
+# Per client address (a keyed hash the gateway passes): many people may share one address (a
+# reception centre's network), so its limit is higher; it stops one machine from trying references
+# in conversation after conversation.
+CLIENT = Rule("client", int(os.environ.get("WEGWIJS_LOOKUP_LIMIT_CLIENT", "20")), 3600, 3600)
 PREFIX = "wegwijs:lookup"
 
 
@@ -46,10 +51,11 @@ class Attempt:
     reference: str
     token: str
     allowed: bool
+    client: Optional[str] = None
 
 
 class Throttle(Protocol):
-    async def reserve(self, conversation: str, reference: str) -> Attempt: ...
+    async def reserve(self, conversation: str, reference: str, client: Optional[str] = None) -> Attempt: ...
     async def failed(self, attempt: Attempt) -> None: ...
     async def succeeded(self, attempt: Attempt) -> None: ...
     async def conversation_locked(self, conversation: str) -> bool: ...
@@ -59,9 +65,10 @@ def _digest(secret: bytes, value: str) -> str:
     return hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def _keys(secret: bytes, conversation: str, reference: str) -> list[tuple[Rule, str]]:
-    return [(CONVERSATION, _digest(secret, f"conversation:{conversation}")),
+def _keys(secret: bytes, conversation: str, reference: str, client: Optional[str] = None) -> list[tuple[Rule, str]]:
+    keys = [(CONVERSATION, _digest(secret, f"conversation:{conversation}")),
             (REFERENCE, _digest(secret, f"reference:{reference}"))]
+    return keys + [(CLIENT, _digest(secret, f"client:{client}"))] if client else keys
 
 
 # Every attempt is counted *before* the lookup, in one atomic step per attempt for both rules, so
@@ -70,7 +77,7 @@ def _keys(secret: bytes, conversation: str, reference: str) -> list[tuple[Rule, 
 # (sorted set of timestamps) and its lock. ARGV: now, token, then per rule window and limit.
 _RESERVE = """
 local allowed = 1
-for i = 0, 1 do
+for i = 0, #KEYS / 2 - 1 do
   local attempts, lock = KEYS[2 * i + 1], KEYS[2 * i + 2]
   local window, limit = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', attempts, 0, ARGV[1] - window)
@@ -83,7 +90,7 @@ return allowed
 # A failed attempt stays counted; at the limit it locks. The same commands whether or not it
 # locks, so timing tells nothing. ARGV: per rule limit and lock seconds.
 _FAILED = """
-for i = 0, 1 do
+for i = 0, #KEYS / 2 - 1 do
   if redis.call('ZCARD', KEYS[2 * i + 1]) >= tonumber(ARGV[1 + 2 * i]) then
     redis.call('SET', KEYS[2 * i + 2], '1', 'EX', ARGV[2 + 2 * i])
   end
@@ -99,31 +106,30 @@ class RedisThrottle:
         self._reserve = redis.register_script(_RESERVE)
         self._failed = redis.register_script(_FAILED)
 
-    def _rule_keys(self, conversation: str, reference: str) -> list[str]:
-        keys = []
-        for rule, key in _keys(self._secret, conversation, reference):
+    def _rules(self, attempt: Attempt) -> tuple[list[Rule], list[str]]:
+        rules, keys = [], []
+        for rule, key in _keys(self._secret, attempt.conversation, attempt.reference, attempt.client):
+            rules.append(rule)
             keys += [f"{PREFIX}:fail:{rule.scope}:{key}", f"{PREFIX}:lock:{rule.scope}:{key}"]
-        return keys
+        return rules, keys
 
-    async def reserve(self, conversation: str, reference: str) -> Attempt:
+    async def reserve(self, conversation: str, reference: str, client: Optional[str] = None) -> Attempt:
         token = uuid.uuid4().hex
+        rules, keys = self._rules(Attempt(conversation, reference, token, False, client))
         allowed = await self._reserve(
-            keys=self._rule_keys(conversation, reference),
-            args=[time.time(), token, CONVERSATION.window_seconds, CONVERSATION.failures,
-                  REFERENCE.window_seconds, REFERENCE.failures],
-        )
-        return Attempt(conversation, reference, token, bool(int(allowed)))
+            keys=keys, args=[time.time(), token, *[n for rule in rules for n in (rule.window_seconds, rule.failures)]])
+        return Attempt(conversation, reference, token, bool(int(allowed)), client)
 
     async def failed(self, attempt: Attempt) -> None:
-        await self._failed(keys=self._rule_keys(attempt.conversation, attempt.reference),
-                           args=[CONVERSATION.failures, CONVERSATION.lock_seconds, REFERENCE.failures, REFERENCE.lock_seconds])
+        rules, keys = self._rules(attempt)
+        await self._failed(keys=keys, args=[n for rule in rules for n in (rule.failures, rule.lock_seconds)])
 
     async def succeeded(self, attempt: Attempt) -> None:
         """A lookup that matched does not count against anyone."""
-        keys = self._rule_keys(attempt.conversation, attempt.reference)
+        _, keys = self._rules(attempt)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(keys[0], attempt.token)
-            pipe.zrem(keys[2], attempt.token)
+            for attempts in keys[::2]:
+                pipe.zrem(attempts, attempt.token)
             await pipe.execute()
 
     async def conversation_locked(self, conversation: str) -> bool:
@@ -143,24 +149,24 @@ class MemoryThrottle:
         self._attempts: dict[str, dict[str, float]] = {}
         self._locks: dict[str, float] = {}
 
-    async def reserve(self, conversation: str, reference: str) -> Attempt:
+    async def reserve(self, conversation: str, reference: str, client: Optional[str] = None) -> Attempt:
         now, token, allowed = self._clock(), uuid.uuid4().hex, True
-        for rule, key in _keys(self._secret, conversation, reference):
+        for rule, key in _keys(self._secret, conversation, reference, client):
             recent = {t: at for t, at in self._attempts.get(key, {}).items() if at > now - rule.window_seconds}
             if self._locks.get(key, 0) > now or len(recent) >= rule.failures:
                 allowed = False
             recent[token] = now
             self._attempts[key] = recent
-        return Attempt(conversation, reference, token, allowed)
+        return Attempt(conversation, reference, token, allowed, client)
 
     async def failed(self, attempt: Attempt) -> None:
         now = self._clock()
-        for rule, key in _keys(self._secret, attempt.conversation, attempt.reference):
+        for rule, key in _keys(self._secret, attempt.conversation, attempt.reference, attempt.client):
             if len(self._attempts.get(key, {})) >= rule.failures:
                 self._locks[key] = now + rule.lock_seconds
 
     async def succeeded(self, attempt: Attempt) -> None:
-        for _, key in _keys(self._secret, attempt.conversation, attempt.reference):
+        for _, key in _keys(self._secret, attempt.conversation, attempt.reference, attempt.client):
             self._attempts.get(key, {}).pop(attempt.token, None)
 
     async def conversation_locked(self, conversation: str) -> bool:

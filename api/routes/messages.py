@@ -1,27 +1,62 @@
 """``POST /api/v1/messages``: one user message in, the assistant's replies out."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Optional
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
+from api.language.resolve import resolve
 from api.payloads import is_offered
+from api.rate_limits import MESSAGES_CLIENT, MESSAGES_CONVERSATION
 from api.schemas import ErrorOut, MessageIn, MessageOut
-from api.services import ServicesDep
+from api.services import ClientDep, Services, ServicesDep
 from api.turns import take_turn
+from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 SENDER_PREFIX = "api:"
 UNKNOWN_CONVERSATION = "unknown conversation: start one with POST /api/v1/conversations"
+RATE_LIMITED = "gateway_rate_limited"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A message over its limit: how long to wait, and the apology in the user's language."""
+    retry_after: int
+    language: str
+    message: dict
+
+
+async def message_refused(services: Services, client: Optional[str], conversation: str, text: Optional[str],
+                          hint: Optional[str]) -> Optional[Refusal]:
+    """Counts the message against its conversation's and its client's limits; a Refusal (with the
+    apology and the general line) when it is over one of them, else None."""
+    wait = await services.limits.refused(MESSAGES_CONVERSATION, conversation)
+    if wait is None and client is not None:
+        wait = await services.limits.refused(MESSAGES_CLIENT, client, hashed=True)
+    if wait is None:
+        return None
+    state = await services.store.get(conversation)
+    language = resolve(services.detector, text or "", remembered=state.language,
+                       remembered_explicit=state.explicit, hint=hint).language
+    rendered = render(load_specs()[RATE_LIMITED], language)
+    return Refusal(wait, language, {"text": rendered.text, "buttons": [], "links": []})
 
 
 @router.post(
     "/messages",
     response_model=MessageOut,
     responses={404: {"model": ErrorOut, "description": "The conversation id was not minted by this gateway."},
-               422: {"model": ErrorOut}, 503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
+               422: {"model": ErrorOut},
+               429: {"model": MessageOut, "description": "Too many messages from this client or in this conversation: "
+                     "the reply apologises in the user's language and gives the phone line; Retry-After says when "
+                     "to send again. Nothing was passed to the assistant."},
+               503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
 )
-async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
+async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep) -> JSONResponse:
     """Send what the user typed (or the payload of a button they pressed) and get the replies.
 
     The reply is in the conversation's language: the user's explicit choice, else the language
@@ -34,8 +69,14 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     if body.payload is not None and not is_offered(body.payload):
         return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
+    refused = await message_refused(services, client, body.conversation_id, body.text, body.language)
+    if refused is not None:
+        spec = load_specs()[RATE_LIMITED]
+        return JSONResponse(status_code=429, headers={"Retry-After": str(refused.retry_after)}, content={
+            "conversation_id": body.conversation_id, "language": refused.language, "topic": spec.topic,
+            "phone_line": spec.phone_line, "messages": [refused.message], "handover": None})
     turn = await take_turn(services, body.conversation_id, SENDER_PREFIX + body.conversation_id, body.text,
-                           body.payload, body.language, {"channel": "api"})
+                           body.payload, body.language, {"channel": "api", "client": client})
     # Built as a plain dict: every field is already known to be valid, and skipping pydantic's
     # second validation of the response saves time on every turn. The OpenAPI page still
     # documents MessageOut, and the tests check the shape.
@@ -48,5 +89,7 @@ async def post_message(body: MessageIn, services: ServicesDep) -> JSONResponse:
             "phone_line": turn.phone_line,
             "messages": turn.messages,
             "handover": turn.handover,
+            "erased": turn.erased,
+            "notice": turn.notice,
         },
     )

@@ -4,7 +4,8 @@
 A delivery is accepted only with a valid ``X-Hub-Signature-256`` over the exact body received
 (401 otherwise, and nothing of it is read). It is answered 200 as soon as its messages are in the
 Redis inbox (api/whatsapp/inbox.py), never waiting for Rasa; when Redis cannot take it the answer
-is 503, so Meta delivers it again rather than it being lost. Unlike Rasa's own channels, a
+is 503, so Meta delivers it again rather than it being lost. Callers without Meta's signature are
+rate limited per client (api/rate_limits.py); Meta's deliveries never are. Unlike Rasa's own channels, a
 failure is never answered with 200.
 """
 from __future__ import annotations
@@ -17,7 +18,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from redis.exceptions import RedisError
 
-from api.services import ServicesDep
+from api.rate_limits import WEBHOOK_REFUSED, too_many
+from api.services import ClientDep, ServicesDep
 from api.whatsapp.signature import valid_signature
 
 logger = logging.getLogger(__name__)
@@ -40,13 +42,17 @@ async def verify(services: ServicesDep,
 
 
 @router.post("")
-async def deliver(request: Request, services: ServicesDep) -> JSONResponse:
+async def deliver(request: Request, services: ServicesDep, client: ClientDep) -> JSONResponse:
     """A delivery: messages and status callbacks, stored durably before the 200."""
     channel = services.whatsapp
     if channel is None:
         raise HTTPException(503, NOT_CONFIGURED)
     body = await request.body()
     if not valid_signature(channel.config.app_secret, body, request.headers.get("x-hub-signature-256")):
+        # Only callers that are not Meta count against a limit: Meta's signed deliveries never do.
+        wait = await services.limits.refused(WEBHOOK_REFUSED, client, hashed=True)
+        if wait is not None:
+            return too_many(wait)
         raise HTTPException(401, "invalid or missing X-Hub-Signature-256")
     try:
         delivery = json.loads(body)

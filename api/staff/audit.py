@@ -6,8 +6,10 @@ import time
 
 from redis.asyncio import Redis
 
+from wegwijs.retention import min_stream_id, retention
+
 STREAM = "wegwijs:staff:audit"
-MAX_ENTRIES = 1_000_000
+KEEP = retention()  # entries older than the audit retention are trimmed at every write
 
 
 class AuditLog:
@@ -16,7 +18,8 @@ class AuditLog:
 
     async def write(self, staff: str, action: str, outcome: str, ticket: str = "") -> None:
         await self._redis.xadd(STREAM, {"at": repr(time.time()), "staff": staff, "action": action,
-                                        "ticket": ticket, "outcome": outcome}, maxlen=MAX_ENTRIES, approximate=True)
+                                        "ticket": ticket, "outcome": outcome},
+                               minid=min_stream_id(time.time(), KEEP.audit_seconds), approximate=True)
 
     async def latest(self, count: int = 100) -> list[dict[str, str]]:
         entries = await self._redis.xrevrange(STREAM, count=count)

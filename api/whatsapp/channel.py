@@ -24,29 +24,21 @@ from api.services import Services
 from api.turns import take_turn
 from api.whatsapp.config import WhatsAppConfig
 from api.whatsapp.graph import GraphClient
-from api.whatsapp.inbox import PREFIX, Inbox
+from api.whatsapp.inbox import Inbox
+from api.whatsapp.keys import FAILED, SENDER_PREFIX, last_inbound_key, numbered_key
+from wegwijs.retention import min_stream_id, retention
 from api.whatsapp.shaping import shape, template_message, text_message
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.normalize import to_ascii_digits
 from wegwijs.responses import load_specs, render
 
 logger = logging.getLogger(__name__)
-SENDER_PREFIX = "whatsapp:"
 WINDOW_SECONDS = 24 * 3600
-FAILED = PREFIX + "failed"
-KEEP_FAILED = 10_000
+KEEP = retention()
 NUMBERED_TTL_SECONDS = 24 * 3600
 UNSUPPORTED = "gateway_whatsapp_unsupported"
 # What a staff reply became on WhatsApp (reported to the console).
 SENT_TEXT, SENT_TEMPLATE, OUTSIDE_WINDOW = "text", "template", "outside_window"
-
-
-def last_inbound_key(wa_id: str) -> str:
-    return f"{PREFIX}last_inbound:{wa_id}"
-
-
-def numbered_key(wa_id: str) -> str:
-    return f"{PREFIX}numbered:{wa_id}"
 
 
 def read_message(message: dict) -> tuple[Optional[str], Optional[str]]:
@@ -97,7 +89,7 @@ class WhatsAppChannel:
             payload = None  # not one of ours: read the title as text
         turn = await take_turn(self.services, sender, sender, text or None, payload, None,
                                {"channel": "whatsapp", "sender_phone": wa_id})
-        await self.deliver(wa_id, turn.messages, turn.language)
+        await self.deliver(wa_id, turn.messages + ([turn.notice] if turn.notice else []), turn.language)
 
     async def _numbered_choice(self, wa_id: str, text: str) -> Optional[str]:
         typed = to_ascii_digits(text.strip().rstrip("."))
@@ -128,7 +120,8 @@ class WhatsAppChannel:
                        result.status, result.error_code, result.attempts)
         await self.redis.xadd(FAILED, {"to": wa_id, "body": json.dumps(message, ensure_ascii=False),
                                        "status": str(result.status or ""), "error_code": str(result.error_code or ""),
-                                       "at": repr(time.time())}, maxlen=KEEP_FAILED, approximate=True)
+                                       "at": repr(time.time())},
+                              minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds), approximate=True)
 
     # -- messages outside the user's turn (staff) ------------------------------------------------
     async def within_window(self, wa_id: str) -> bool:

@@ -17,11 +17,13 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from wegwijs.retention import min_stream_id, retention
+
 PREFIX = "wegwijs:wa:"
 PARTITIONS = 8
 SEEN_TTL_SECONDS = 7 * 24 * 3600  # Meta retries a delivery for up to a week
 STATUSES = PREFIX + "statuses"
-KEEP_STATUSES = 100_000
+KEEP = retention()
 
 CLAIM_AND_STORE = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
@@ -78,7 +80,7 @@ class Inbox:
                     pipe.xadd(STATUSES, {"id": str(status["id"]), "status": str(status.get("status", "")),
                                          "timestamp": str(status.get("timestamp", "")),
                                          "error_code": str((errors[0] or {}).get("code", "")) if isinstance(errors, list) else ""},
-                              maxlen=KEEP_STATUSES, approximate=True)
+                              minid=min_stream_id(time.time(), KEEP.whatsapp_status_seconds), approximate=True)
                 await pipe.execute()
         return stored, len(messages) - stored, len(statuses)
 

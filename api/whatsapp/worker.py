@@ -22,7 +22,9 @@ from typing import Optional
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from api.whatsapp.channel import FAILED, KEEP_FAILED, WhatsAppChannel
+from api.whatsapp.channel import WhatsAppChannel
+from api.whatsapp.keys import FAILED
+from wegwijs.retention import min_stream_id, retention
 from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 
 GROUP = "workers"
@@ -35,6 +37,7 @@ return 0
 """
 
 logger = logging.getLogger(__name__)
+KEEP = retention()
 
 
 def lease_key(partition: int) -> str:
@@ -122,7 +125,8 @@ class WhatsAppWorkers:
         except Exception as error:  # noqa: BLE001 - one bad entry must not stop the partition
             logger.error("WhatsApp entry not handled: %s", type(error).__name__)
             await self.redis.xadd(FAILED, {"entry": json.dumps(fields, ensure_ascii=False), "error": type(error).__name__,
-                                           "at": repr(time.time())}, maxlen=KEEP_FAILED, approximate=True)
+                                           "at": repr(time.time())},
+                                  minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds), approximate=True)
         # Handled: acknowledged and deleted at once. The entry holds the message and the sender's
         # number, which must not outlive their use (docs/privacy.md).
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -21,31 +21,39 @@ from typing import Literal, Optional
 
 from redis.asyncio import Redis
 
+from wegwijs.retention import Retention, retention
+
 PREFIX = "wegwijs:handover:"
 QUEUE = PREFIX + "queue"
+# Open tickets that wait for staff (not call-backs), scored by the last staff action (or their
+# creation): what no one has touched for the stranded time goes back to the bot (api/stranded.py).
+WAITING = PREFIX + "waiting"
 Priority = Literal["urgent", "normal"]
 Status = Literal["queued", "active", "closed"]
 REASONS = ("user_request", "repeated_fallback", "safety", "case_locked")
 # Score = rank * RANK_SPAN + created milliseconds: every urgent ticket sorts before every normal one.
 RANK = {"urgent": 0, "normal": 1}
 RANK_SPAN = 10 ** 14
-CLOSED_TTL_SECONDS = 30 * 24 * 3600
 CALLBACK_TIMES = ("morning", "afternoon", "any")
 
 CLAIM = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'active', 'holder', ARGV[1], 'claimed', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[3])
 return 1
 """
 
-# Open a ticket unless the conversation already has one; returns the id of the open ticket.
+# Open a ticket unless the conversation already has one; returns the id of the open ticket. An
+# open ticket expires too (ARGV[3] seconds), so nothing with a number outlives its retention.
 OPEN = """
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
-redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+if ARGV[4] == '1' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1]) end
 return ARGV[1]
 """
 
@@ -68,7 +76,9 @@ if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'holder') ~= ARGV[2] then retur
 redis.call('HSET', KEYS[1], 'status', 'closed', 'closed', ARGV[3])
 redis.call('HDEL', KEYS[1], 'callback_phone')
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+redis.call('HSET', KEYS[1], 'closed_reason', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
@@ -127,8 +137,9 @@ def score(priority: Priority, created: float) -> int:
 
 
 class TicketQueue:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, keep: Optional[Retention] = None) -> None:
         self._redis = redis
+        self._keep = keep or retention()
         self._claim = redis.register_script(CLAIM)
         self._open = redis.register_script(OPEN)
         self._close = redis.register_script(CLOSE)
@@ -148,9 +159,10 @@ class TicketQueue:
             mapping.update({"callback_phone": callback.phone, "callback_time": callback.time,
                             "callback_consented": repr(callback.consented)})
         flat = [item for pair in mapping.items() for item in pair]
+        keep = self._keep.callback_seconds if callback is not None else self._keep.conversation_seconds
         open_id = await self._open(
-            keys=[conversation_key(conversation), ticket_key(ticket_id), QUEUE],
-            args=[ticket_id, score(priority, created), *flat],
+            keys=[conversation_key(conversation), ticket_key(ticket_id), QUEUE, WAITING],
+            args=[ticket_id, score(priority, created), keep, "0" if callback is not None else "1", repr(created), *flat],
         )
         ticket = await self.get(open_id.decode() if isinstance(open_id, bytes) else open_id)
         assert ticket is not None
@@ -182,20 +194,49 @@ class TicketQueue:
 
     async def claim(self, ticket_id: str, holder: str) -> bool:
         """True for exactly one of any number of concurrent claims of a queued ticket."""
-        won = await self._claim(keys=[ticket_key(ticket_id), QUEUE], args=[holder, repr(time.time()), ticket_id])
+        won = await self._claim(keys=[ticket_key(ticket_id), QUEUE, WAITING], args=[holder, repr(time.time()), ticket_id])
         return bool(won)
+
+    async def touch(self, ticket_id: str) -> None:
+        """A staff action on the ticket (a reply): its stranded time starts again."""
+        await self._redis.zadd(WAITING, {ticket_id: time.time()}, xx=True)
+
+    async def stranded(self, after_seconds: float) -> list[str]:
+        """Open, non-call-back tickets without a staff action for ``after_seconds``."""
+        ids = await self._redis.zrangebyscore(WAITING, "-inf", time.time() - after_seconds, start=0, num=100)
+        return [i.decode() for i in ids]
+
+    async def set_language(self, ticket_id: str, language: str) -> None:
+        """The user chose another language during the hand-over: staff see and answer in it."""
+        if await self._redis.exists(ticket_key(ticket_id)):
+            await self._redis.hset(ticket_key(ticket_id), "language", language)
+
+    async def is_stranded(self, ticket_id: str, after_seconds: float) -> bool:
+        last = await self._redis.zscore(WAITING, ticket_id)
+        return last is not None and last < time.time() - after_seconds
+
+    async def prune(self) -> int:
+        """Queue and waiting entries whose ticket has expired (a call-back past its retention)."""
+        removed = 0
+        for index in (QUEUE, WAITING):
+            for raw in await self._redis.zrange(index, 0, -1):
+                if not await self._redis.exists(ticket_key(raw.decode())):
+                    removed += await self._redis.zrem(index, raw)
+        return removed
 
     async def escalate(self, ticket_id: str) -> None:
         """Make the ticket urgent: a queued one moves ahead of every normal ticket."""
         await self._escalate(keys=[ticket_key(ticket_id), QUEUE], args=[ticket_id])
 
-    async def close(self, ticket_id: str, holder: Optional[str] = None) -> bool:
-        """Close a queued or active ticket (only its holder may, when ``holder`` is given)."""
+    async def close(self, ticket_id: str, holder: Optional[str] = None, reason: str = "staff") -> bool:
+        """Close a queued or active ticket (only its holder may, when ``holder`` is given). True
+        for exactly one of several concurrent closings. The call-back number is deleted; the rest
+        is kept for the conversation retention, without it."""
         ticket = await self.get(ticket_id)
         if ticket is None:
             return False
         done = await self._close(
-            keys=[ticket_key(ticket_id), QUEUE, conversation_key(ticket.conversation)],
-            args=[ticket_id, holder or "", repr(time.time()), CLOSED_TTL_SECONDS],
+            keys=[ticket_key(ticket_id), QUEUE, conversation_key(ticket.conversation), WAITING],
+            args=[ticket_id, holder or "", repr(time.time()), self._keep.conversation_seconds, reason],
         )
         return done == 1

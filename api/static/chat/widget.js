@@ -11,6 +11,10 @@
   const api = (path) => new URL("api/v1/" + path, base).href;
   const STORAGE_KEY = "wegwijs.conversation";
   const TEL = /^tel:\+?[0-9][0-9-]*$/;
+  const NOTICE_PAGE = /^\/privacy\/[A-Za-z-]{2,8}$/; // the gateway's own privacy notice page
+  // "Leave quickly" goes to the page the host names with data-exit-url on the script tag (the
+  // gateway's own chat page names a search engine's front page), else to an empty page.
+  const EXIT_URL = (script.dataset && script.dataset.exitUrl) || "about:blank";
   const RETRY_MS = 5000;
   const RTL = new Set(["ar", "fa-AF", "ps"]);
   const SPEAKER = {user: "you", bot: "assistant", staff: "staff"};
@@ -40,7 +44,11 @@
   panel.setAttribute("aria-labelledby", title.id);
   const pickerLabel = el("label", "ww-sr", {for: "wegwijs-language"});
   const picker = el("select", "ww-language", {id: "wegwijs-language"});
-  header.append(title, pickerLabel, picker);
+  // Always visible, first in the header: someone who shares the phone with a person they fear
+  // must be able to close the chat and leave no trace of it in this browser with one tap.
+  const exitButton = el("button", "ww-exit", {type: "button"});
+  exitButton.addEventListener("click", leaveQuickly);
+  header.append(exitButton, title, pickerLabel, picker);
   const log = el("div", "ww-log", {role: "log", "aria-live": "polite", "aria-relevant": "additions"});
   const typing = el("p", "ww-typing");
   typing.hidden = true;
@@ -96,6 +104,19 @@
       link.addEventListener("load", resolve);
       link.addEventListener("error", resolve);
     });
+  }
+
+  function leaveQuickly() {
+    outbox.length = 0;
+    if (state.events) state.events.close();
+    state.events = null;
+    state.id = null;
+    log.replaceChildren();
+    input.value = "";
+    remember(null);
+    try { sessionStorage.clear(); } catch (error) { /* nothing stored there */ }
+    root.remove();
+    window.location.replace(EXIT_URL); // replace: the chat page is not left in the back history
   }
 
   // ---- storage ----
@@ -156,6 +177,7 @@
     typing.textContent = texts.typing || "";
     if (launcher) launcher.textContent = texts.open || "";
     if (closeButton) closeButton.textContent = texts.close || "";
+    exitButton.textContent = texts.exit || "";
     if (picker.options.length !== state.languages.length) {
       picker.replaceChildren(...state.languages.map((language) => {
         const option = el("option", "", {value: language.code, lang: language.code, dir: language.direction});
@@ -205,13 +227,20 @@
       item.append(row);
     }
     const links = (Array.isArray(details.links) ? details.links : []).filter(
-      (link) => link && typeof link.url === "string" && TEL.test(link.url));
+      (link) => link && typeof link.url === "string" && (TEL.test(link.url) || NOTICE_PAGE.test(link.url)));
     if (links.length) {
       const row = el("div", "ww-links");
       for (const link of links) {
-        const anchor = el("a", "", {href: link.url, dir: "ltr"});
-        anchor.textContent = String(link.title || "");
-        anchor.setAttribute("aria-label", `${state.texts.call || ""} ${anchor.textContent}`);
+        let anchor;
+        if (TEL.test(link.url)) {
+          anchor = el("a", "", {href: link.url, dir: "ltr"});
+          anchor.textContent = String(link.title || "");
+          anchor.setAttribute("aria-label", `${state.texts.call || ""} ${anchor.textContent}`);
+        } else {
+          anchor = el("a", "ww-notice", {href: new URL(link.url.slice(1), base).href, target: "_blank",
+            rel: "noopener noreferrer"});
+          anchor.textContent = String(link.title || "");
+        }
         row.append(anchor);
       }
       item.append(row);
@@ -252,7 +281,10 @@
     source.addEventListener("message", (event) => {
       let data = null;
       try { data = JSON.parse(event.data); } catch (error) { return; }
-      if (data && typeof data.text === "string") addMessage(data.kind === "staff" ? "staff" : "bot", data.text);
+      if (!data || typeof data.text !== "string") return;
+      let buttons = [];
+      try { buttons = data.buttons ? JSON.parse(data.buttons) : []; } catch (error) { buttons = []; }
+      addMessage(data.kind === "staff" ? "staff" : "bot", data.text, {buttons});
     });
     // EventSource reconnects by itself (with Last-Event-ID); it gives up only on an HTTP error.
     source.addEventListener("error", () => {
@@ -285,6 +317,7 @@
     try {
       while (outbox.length) {
         const body = Object.assign({}, outbox[0]);
+        delete body.apologised;
         if (state.language && !body.language) body.language = state.language;
         let answer;
         try {
@@ -296,9 +329,16 @@
           retryLater();
           return;
         }
-        outbox.shift();
         let data = null;
         try { data = await answer.json(); } catch (error) { data = null; }
+        if (answer.status === 429) { // too fast: the apology once, and the message is sent again later
+          if (data && Array.isArray(data.messages) && !outbox[0].apologised) botMessages(data.messages, data.language || state.language);
+          outbox[0].apologised = true;
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(flush, 1000 * Math.min(120, Number(answer.headers.get("Retry-After")) || 10));
+          return;
+        }
+        outbox.shift();
         if (!answer.ok) {
           say("error");
           if (data && Array.isArray(data.messages)) botMessages(data.messages, data.language || state.language);
@@ -310,7 +350,15 @@
         }
         say("");
         if (data.language && data.language !== state.language) await setLanguage(data.language);
+        if (data.erased) { // "delete my data" confirmed: forget the conversation here too
+          if (state.events) state.events.close();
+          state.events = null;
+          state.id = null;
+          remember(null);
+          log.replaceChildren();
+        }
         botMessages(data.messages, data.language || state.language);
+        if (data.notice) botMessages([data.notice], data.language || state.language);
       }
     } finally {
       sending = false;

@@ -1,0 +1,54 @@
+"""``GET /privacy/{language}``: the full privacy notice, a plain page in the user's language.
+
+Server-rendered from the catalogs (the ``gateway_privacy_page_*`` texts) with the retention
+settings filled in, escaped, in the language's writing direction. No script, no outside resource:
+it must open on a cheap phone with a weak connection, and tell nothing to anyone else.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import APIRouter, HTTPException
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+
+from api.privacy_notice import retention_values
+from api.schemas import ErrorOut
+from api.services import ServicesDep
+from wegwijs.digits import to_locale_digits
+from wegwijs.languages import SHIPPED, babel_name, writing_direction
+from wegwijs.responses import load_specs, render
+
+router = APIRouter(tags=["chat"])
+# (heading key or None, paragraph keys) in the order the page shows them.
+SECTIONS = (
+    (None, ("intro",)),
+    ("kept_heading", ("conversation", "callback", "handover", "case")),
+    ("whatsapp_heading", ("whatsapp",)),
+    ("erase_heading", ("erase", "safety")),
+)
+STYLE = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;color:#111}"
+         "h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.5rem}")
+
+
+def page_text(key: str, language: str, values: dict[str, str]) -> str:
+    rendered = render(load_specs()[f"gateway_privacy_page_{key}"], language).text.format(**values)
+    return escape(to_locale_digits(rendered, babel_name(language)))  # every number in the locale's digits
+
+
+@router.get("/privacy/{language}", response_class=HTMLResponse, responses={422: {"model": ErrorOut}})
+async def privacy_page(services: ServicesDep, language: str = PathParam(..., max_length=16)) -> HTMLResponse:
+    """The full privacy notice in ``language``: what is kept, for how long, and how to erase it."""
+    if language not in SHIPPED:
+        raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
+    values = retention_values(services.retention, language)
+    parts = [f"<h1>{page_text('title', language, values)}</h1>"]
+    for heading, paragraphs in SECTIONS:
+        if heading:
+            parts.append(f"<h2>{page_text(heading, language, values)}</h2>")
+        parts += [f"<p>{page_text(key, language, values)}</p>" for key in paragraphs]
+    html = (f'<!doctype html><html lang="{language}" dir="{writing_direction(language)}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">'
+            f"<title>{page_text('title', language, values)}</title><style>{STYLE}</style></head>"
+            f"<body><main>{''.join(parts)}</main></body></html>")
+    return HTMLResponse(html, headers={"Cache-Control": "max-age=300"})
