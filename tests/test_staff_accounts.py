@@ -1,5 +1,5 @@
 """Staff accounts against a real redis-server: argon2id hashes, the password rule, the command,
-and a login throttle that answers the same whether or not the account exists."""
+and logins that cost the same whether the name is unknown, the password wrong or the pair locked."""
 from __future__ import annotations
 
 import asyncio
@@ -11,10 +11,13 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from api.staff.accounts import ACCOUNT, MAX_FAILURES, AccountError, Accounts
+import api.staff.accounts as accounts_module
+from api.staff.accounts import ACCOUNT, AccountError, Accounts
+from api.staff.login_throttle import LoginLimits
 
 SECRET = b"test secret"
 PASSWORD = "correct horse battery"
+CLIENT = "keyed-hash-of-a-client"
 
 
 def run(coroutine):
@@ -35,7 +38,8 @@ def test_passwords_are_stored_as_argon2id_and_checked(redis_server) -> None:
     async def scenario(accounts, redis):
         await accounts.create("anna", PASSWORD, "agent")
         stored = (await redis.hget(ACCOUNT + "anna", "hash")).decode()
-        return stored, await accounts.authenticate("anna", PASSWORD), await accounts.authenticate("anna", "wrong password!!")
+        return (stored, await accounts.authenticate("anna", PASSWORD, CLIENT),
+                await accounts.authenticate("anna", "wrong password!!", CLIENT))
 
     stored, good, bad = with_accounts(redis_server, scenario)
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
@@ -67,32 +71,49 @@ def test_an_account_name_is_created_once(redis_server) -> None:
 def test_failed_logins_lock_an_account_and_unknown_names_alike(redis_server) -> None:
     async def scenario(accounts, redis):
         await accounts.create("anna", PASSWORD, "supervisor")
-        for _ in range(MAX_FAILURES):
-            await accounts.authenticate("anna", "not the password")
-            await accounts.authenticate("nobody", "not the password")
-        locked = await accounts.authenticate("anna", PASSWORD)
-        keys = [key.decode() async for key in redis.scan_iter(match="wegwijs:staff:login-failures:*")]
+        for _ in range(LoginLimits().failures):
+            await accounts.authenticate("anna", "not the password", CLIENT)
+            await accounts.authenticate("nobody", "not the password", CLIENT)
+        locked = await accounts.authenticate("anna", PASSWORD, CLIENT)
+        keys = [key.decode() async for key in redis.scan_iter(match="wegwijs:staff:login-*")]
         return locked, keys
 
     locked, keys = with_accounts(redis_server, scenario)
-    assert locked is None, "the right password is refused while the account is locked"
-    assert len(keys) == 2 and not any("anna" in key or "nobody" in key for key in keys)
+    assert locked is None, "the right password is refused while the pair is locked"
+    assert len(keys) == 4, "a pair and a name counter for each name, existing or not"
+    assert not any(part in key for key in keys for part in ("anna", "nobody", CLIENT)), keys
 
 
-def test_unknown_names_cost_the_same_as_wrong_passwords(redis_server) -> None:
+def test_unknown_names_wrong_passwords_and_locked_pairs_cost_the_same(redis_server, monkeypatch) -> None:
+    """Each costs one argon2 verification (counted), and about the same time (medians)."""
+    verifications = []
+    real_verify = accounts_module.verify_password
+
+    async def counted(stored_hash: str, password: str) -> bool:
+        verifications.append(stored_hash)
+        return await real_verify(stored_hash, password)
+
+    monkeypatch.setattr(accounts_module, "verify_password", counted)
+
     async def scenario(accounts, redis):
         await accounts.create("anna", PASSWORD, "agent")
-        timings = {"wrong": [], "unknown": []}
+        for _ in range(LoginLimits().failures):
+            await accounts.authenticate("anna", "not the password", "locked-client")
+        timings, counts = {"wrong": [], "unknown": [], "locked": []}, {"wrong": [], "unknown": [], "locked": []}
         for n in range(12):
-            for kind, name in (("wrong", "anna"), ("unknown", f"ghost{n}")):
-                await redis.delete(*[k async for k in redis.scan_iter(match="wegwijs:staff:login-failures:*")] or ["x"])
+            for kind, name, client in (("wrong", "anna", f"client{n}"), ("unknown", f"ghost{n}", f"client{n}"),
+                                       ("locked", "anna", "locked-client")):
+                before = len(verifications)
                 started = time.perf_counter()
-                await accounts.authenticate(name, "not the password")
+                answer = await accounts.authenticate(name, PASSWORD if kind == "locked" else "not the password", client)
                 timings[kind].append(time.perf_counter() - started)
-        return {kind: sorted(values)[len(values) // 2] for kind, values in timings.items()}
+                counts[kind].append(len(verifications) - before)
+                assert answer is None, kind
+        return {kind: sorted(values)[len(values) // 2] for kind, values in timings.items()}, counts
 
-    medians = with_accounts(redis_server, scenario)
-    assert abs(medians["wrong"] - medians["unknown"]) < 0.5 * max(medians.values()), medians
+    medians, counts = with_accounts(redis_server, scenario)
+    assert all(values == [1] * 12 for values in counts.values()), counts
+    assert max(medians.values()) - min(medians.values()) < 0.5 * max(medians.values()), medians
 
 
 def test_the_command_creates_an_account_without_echoing_the_password(redis_server) -> None:
@@ -130,7 +151,7 @@ def test_password_checks_leave_the_event_loop_free(redis_server) -> None:
                 last = now
 
         ticking = asyncio.create_task(ticker())
-        results = await asyncio.gather(*(accounts.authenticate(f"bert{i}", "not the password") for i in range(4)))
+        results = await asyncio.gather(*(accounts.authenticate(f"bert{i}", "not the password", CLIENT) for i in range(4)))
         done.set()
         await ticking
         return one_hash, max(gaps), results

@@ -44,20 +44,22 @@ class StaffClient:
     """A staff member's browser: keeps the session cookie (sent by hand: httpx, like a browser,
     would keep a Secure cookie off plain http, and these tests talk to 127.0.0.1) and the CSRF token."""
 
-    def __init__(self, gateway: httpx.Client, username: str) -> None:
+    def __init__(self, gateway: httpx.Client, username: str, headers: dict[str, str] | None = None) -> None:
         self.gateway, self.username = gateway, username
         self.cookie, self.csrf = "", ""
+        self.headers = dict(headers or {})  # sent with every request, e.g. a proxy's X-Forwarded-For
 
     def login(self, password: str = PASSWORD) -> httpx.Response:
+        headers = dict(self.headers, **({"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {}))
         answer = self.gateway.post("/staff/api/login", json={"username": self.username, "password": password},
-                                   headers={"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {})
+                                   headers=headers)
         if answer.status_code == 200:
             self.cookie = answer.headers["set-cookie"].split(";")[0].split("=", 1)[1]
             self.csrf = answer.json()["csrf"]
         return answer
 
     def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None) -> httpx.Response:
-        headers = {"Cookie": f"{COOKIE}={self.cookie}"}
+        headers = dict(self.headers, Cookie=f"{COOKIE}={self.cookie}")
         if csrf:
             headers["X-CSRF-Token"] = self.csrf
         return self.gateway.request(method, path, headers=headers, json=json_body)

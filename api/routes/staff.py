@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StrictStr
 
 from api.schemas import MAX_TEXT_LENGTH
-from api.services import ServicesDep
+from api.services import ClientDep, ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
 from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
@@ -84,10 +84,10 @@ def may_act(session: StaffSession, ticket: Ticket) -> bool:
 
 
 @router.post("/login")
-async def login(body: LoginIn, request: Request, staff: StaffDep) -> JSONResponse:
+async def login(body: LoginIn, request: Request, staff: StaffDep, client: ClientDep) -> JSONResponse:
     """Log in. JSON only, so a cross-site form cannot post it; the answer is the same for an
-    unknown name, a wrong password and a locked account."""
-    account = await staff.accounts.authenticate(body.username, body.password)
+    unknown name, a wrong password and a locked name or client."""
+    account = await staff.accounts.authenticate(body.username, body.password, client)
     if account is None:
         await staff.audit.write(staff="-", action="login", outcome="refused")
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})

@@ -2,8 +2,9 @@
 
 There is no default account and no password in the repository. A login does the same work
 whether or not the account exists (a dummy hash is verified for unknown names), and failed
-logins are counted per account name, existing or not, so the answer never tells which names
-exist.
+logins are counted per (account name, client) pair and, with a much higher ceiling, per name,
+existing or not (api/staff/login_throttle.py), so the answer never tells which names exist and
+a stranger cannot lock a staff member out of their own browser.
 
     python -m api.staff.accounts create anna --role agent     # asks for the password twice
     python -m api.staff.accounts create anna --role agent --password-stdin
@@ -15,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import hashlib
-import hmac
 import os
 import re
 import sys
@@ -29,15 +28,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
+from api.staff.login_throttle import LoginLimits, LoginThrottle
+
 PREFIX = "wegwijs:staff:"
 ACCOUNT = PREFIX + "account:"
-FAILURES = PREFIX + "login-failures:"
 Role = Literal["agent", "supervisor"]
 ROLES = ("agent", "supervisor")
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
-MAX_FAILURES = 5
-FAILURE_WINDOW_SECONDS = 15 * 60
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A verification takes about 0.3 s of CPU. It runs in threads of its own (argon2's C code releases
@@ -79,15 +77,10 @@ def check_password(password: str) -> str:
     return password
 
 
-def failure_key(username: str, secret: bytes) -> str:
-    # Keyed hash: the Redis keys do not list who tried to log in.
-    return FAILURES + hmac.new(secret, username.encode(), hashlib.sha256).hexdigest()
-
-
 class Accounts:
-    def __init__(self, redis: Redis, secret: bytes) -> None:
+    def __init__(self, redis: Redis, secret: bytes, limits: LoginLimits = LoginLimits(), clock=time.time) -> None:
         self._redis = redis
-        self._secret = secret
+        self._throttle = LoginThrottle(redis, secret, limits, clock)
 
     async def create(self, username: str, password: str, role: str) -> Account:
         check_username(username)
@@ -114,22 +107,18 @@ class Accounts:
         role = await self._redis.hget(ACCOUNT + username, "role")
         return Account(username, role.decode()) if role else None  # type: ignore[arg-type]
 
-    async def authenticate(self, username: str, password: str) -> Optional[Account]:
-        """The account when name and password match and the name is not locked; else None.
+    async def authenticate(self, username: str, password: str, client: str) -> Optional[Account]:
+        """The account when name and password match and neither the (name, client) pair nor the
+        name is locked; else None. ``client``: the keyed hash of the caller's address.
 
-        Always verifies one argon2 hash and touches the failure counter once, so a wrong
-        password, an unknown name and a locked name cost the same."""
-        key = failure_key(username, self._secret)
-        failures = int(await self._redis.get(key) or 0)
+        Whatever the outcome, one attempt is reserved and one argon2 hash verified (a dummy one
+        for unknown names), so a wrong password, an unknown name and a locked pair cost the same."""
+        attempt = await self._throttle.reserve(username, client)
         stored = await self._redis.hget(ACCOUNT + username, "hash") if USERNAME.match(username) else None
         matched = await verify_password((stored or b"").decode() or DUMMY_HASH, password) and stored is not None
-        if failures >= MAX_FAILURES or not matched:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, FAILURE_WINDOW_SECONDS)
-                await pipe.execute()
+        if not (attempt.allowed and matched):
             return None
-        await self._redis.delete(key)
+        await self._throttle.succeeded(attempt)
         role = await self._redis.hget(ACCOUNT + username, "role")
         return Account(username, (role or b"agent").decode())  # type: ignore[arg-type]
 
