@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pyotp
 import pytest
 from redis.asyncio import Redis
 
@@ -36,12 +37,13 @@ def with_accounts(server, scenario):
 
 def test_passwords_are_stored_as_argon2id_and_checked(redis_server) -> None:
     async def scenario(accounts, redis):
-        await accounts.create("anna", PASSWORD, "agent")
+        _, enrolment = await accounts.create("anna", PASSWORD, "agent")
         stored = (await redis.hget(ACCOUNT + "anna", "hash")).decode()
-        return (stored, await accounts.authenticate("anna", PASSWORD, CLIENT),
-                await accounts.authenticate("anna", "wrong password!!", CLIENT))
+        code = pyotp.TOTP(enrolment.secret).now()
+        return (stored, await accounts.authenticate("anna", "wrong password!!", code, CLIENT),
+                await accounts.authenticate("anna", PASSWORD, code, CLIENT))
 
-    stored, good, bad = with_accounts(redis_server, scenario)
+    stored, bad, good = with_accounts(redis_server, scenario)
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert good and good.role == "agent" and bad is None
 
@@ -70,11 +72,12 @@ def test_an_account_name_is_created_once(redis_server) -> None:
 
 def test_failed_logins_lock_an_account_and_unknown_names_alike(redis_server) -> None:
     async def scenario(accounts, redis):
-        await accounts.create("anna", PASSWORD, "supervisor")
+        _, enrolment = await accounts.create("anna", PASSWORD, "supervisor")
+        code = pyotp.TOTP(enrolment.secret).now()
         for _ in range(LoginLimits().failures):
-            await accounts.authenticate("anna", "not the password", CLIENT)
-            await accounts.authenticate("nobody", "not the password", CLIENT)
-        locked = await accounts.authenticate("anna", PASSWORD, CLIENT)
+            await accounts.authenticate("anna", "not the password", code, CLIENT)
+            await accounts.authenticate("nobody", "not the password", code, CLIENT)
+        locked = await accounts.authenticate("anna", PASSWORD, code, CLIENT)
         keys = [key.decode() async for key in redis.scan_iter(match="wegwijs:staff:login-*")]
         return locked, keys
 
@@ -85,7 +88,8 @@ def test_failed_logins_lock_an_account_and_unknown_names_alike(redis_server) -> 
 
 
 def test_unknown_names_wrong_passwords_and_locked_pairs_cost_the_same(redis_server, monkeypatch) -> None:
-    """Each costs one argon2 verification (counted), and about the same time (medians)."""
+    """Each costs one argon2 verification (counted), and about the same time (medians); a right
+    password with a wrong code too."""
     verifications = []
     real_verify = accounts_module.verify_password
 
@@ -96,23 +100,28 @@ def test_unknown_names_wrong_passwords_and_locked_pairs_cost_the_same(redis_serv
     monkeypatch.setattr(accounts_module, "verify_password", counted)
 
     async def scenario(accounts, redis):
-        await accounts.create("anna", PASSWORD, "agent")
+        _, enrolment = await accounts.create("anna", PASSWORD, "agent")
+        totp = pyotp.TOTP(enrolment.secret)
         for _ in range(LoginLimits().failures):
-            await accounts.authenticate("anna", "not the password", "locked-client")
-        timings, counts = {"wrong": [], "unknown": [], "locked": []}, {"wrong": [], "unknown": [], "locked": []}
+            await accounts.authenticate("anna", "not the password", totp.now(), "locked-client")
+        kinds = {"wrong": ("anna", "not the password", None), "unknown": (None, "not the password", None),
+                 "locked": ("anna", PASSWORD, None), "wrong code": ("anna", PASSWORD, "wrong")}
+        timings, counts = {kind: [] for kind in kinds}, {kind: [] for kind in kinds}
         for n in range(12):
-            for kind, name, client in (("wrong", "anna", f"client{n}"), ("unknown", f"ghost{n}", f"client{n}"),
-                                       ("locked", "anna", "locked-client")):
+            for kind, (name, password, code) in kinds.items():
+                right = totp.now()
+                code = f"{(int(right) + 500_000) % 1_000_000:06d}" if code == "wrong" else right
+                client = "locked-client" if kind == "locked" else f"client{n}"
                 before = len(verifications)
                 started = time.perf_counter()
-                answer = await accounts.authenticate(name, PASSWORD if kind == "locked" else "not the password", client)
+                answer = await accounts.authenticate(name or f"ghost{n}", password, code, client)
                 timings[kind].append(time.perf_counter() - started)
                 counts[kind].append(len(verifications) - before)
                 assert answer is None, kind
         return {kind: sorted(values)[len(values) // 2] for kind, values in timings.items()}, counts
 
     medians, counts = with_accounts(redis_server, scenario)
-    assert all(values == [1] * 12 for values in counts.values()), counts
+    assert all(values == [1] * 12 for values in counts.values()), counts  # one argon2 check each
     assert max(medians.values()) - min(medians.values()) < 0.5 * max(medians.values()), medians
 
 
@@ -120,7 +129,7 @@ def test_the_command_creates_an_account_without_echoing_the_password(redis_serve
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", WEGWIJS_STAFF_SECRET="x" * 32)
     made = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", "bram", "--role", "supervisor",
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True, env=env)
-    assert made.returncode == 0 and made.stdout.strip() == "created supervisor bram"
+    assert made.returncode == 0 and made.stdout.splitlines()[0] == "created supervisor bram"
     assert PASSWORD not in made.stdout + made.stderr
     short = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", "cleo", "--role", "agent",
                             "--password-stdin"], input="tooshort\n", capture_output=True, text=True, env=env)
@@ -151,7 +160,8 @@ def test_password_checks_leave_the_event_loop_free(redis_server) -> None:
                 last = now
 
         ticking = asyncio.create_task(ticker())
-        results = await asyncio.gather(*(accounts.authenticate(f"bert{i}", "not the password", CLIENT) for i in range(4)))
+        results = await asyncio.gather(*(accounts.authenticate(f"bert{i}", "not the password", "123456", CLIENT)
+                                         for i in range(4)))
         done.set()
         await ticking
         return one_hash, max(gaps), results

@@ -10,7 +10,7 @@ import httpx
 from scripts.stack import Stack
 from tests.conftest import new_conversation
 from tests.test_handover import LiveMessages, say
-from tests.test_staff_api import PASSWORD, create_account
+from tests.test_staff_api import PASSWORD, create_account, next_code
 from wegwijs.responses import load_specs, render
 
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "staff-console.png"
@@ -26,6 +26,7 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
     assert page.url.endswith("/staff/login"), "anonymous visitors are sent to the login page"
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
+    page.fill("#code", next_code(username))
     page.click("button[type=submit]")
     page.wait_for_url(f"{stack.gateway_url}/staff")
     page.wait_for_selector(f"#who:has-text('{username}')")

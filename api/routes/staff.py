@@ -25,7 +25,7 @@ from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-LOGIN_REFUSED = "wrong name or password, or too many attempts: wait and try again"
+LOGIN_REFUSED = "wrong name, password or code, or too many attempts: wait and try again"
 CANNED_PREFIX = "staff_canned_"
 BACK = "gateway_handover_back"
 
@@ -40,6 +40,9 @@ class ReplyIn(BaseModel):
 class LoginIn(BaseModel):
     username: StrictStr = Field(..., max_length=64)
     password: StrictStr = Field(..., max_length=1024)
+    # The authenticator app's code or a recovery code. Not required by the schema: a login without
+    # one is a failed login like a wrong password (counted, the same 401), not a 422 that says why.
+    code: StrictStr = Field("", max_length=64)
 
     class Config:
         extra = "forbid"
@@ -86,8 +89,8 @@ def may_act(session: StaffSession, ticket: Ticket) -> bool:
 @router.post("/login")
 async def login(body: LoginIn, request: Request, staff: StaffDep, client: ClientDep) -> JSONResponse:
     """Log in. JSON only, so a cross-site form cannot post it; the answer is the same for an
-    unknown name, a wrong password and a locked name or client."""
-    account = await staff.accounts.authenticate(body.username, body.password, client)
+    unknown name, a wrong password, a missing, wrong or used code and a locked name or client."""
+    account = await staff.accounts.authenticate(body.username, body.password, body.code, client)
     if account is None:
         await staff.audit.write(staff="-", action="login", outcome="refused")
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
