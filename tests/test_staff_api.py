@@ -67,6 +67,14 @@ def create_account(stack: Stack, role: str) -> str:
     return username
 
 
+def account_command(stack: Stack, *args: str) -> subprocess.CompletedProcess:
+    """``python -m api.staff.accounts ARGS`` against the stack's Redis, as an administrator runs it."""
+    done = subprocess.run([sys.executable, "-m", "api.staff.accounts", *args], capture_output=True, text=True,
+                          env=stack.environment())
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def fresh_code(username: str) -> tuple[str, Callable[[], None]]:
     """A code the gateway has not seen used for this account, computed from its printed secret,
     and what marks it used (once the gateway accepted it): the current step's code, or the next
@@ -202,6 +210,22 @@ def test_a_login_needs_a_fresh_code_or_an_unused_recovery_code(stack: Stack, gat
     assert all(r.json() == wrong_password.json() for r in refusals), "one answer for every refusal"
     assert member.login().status_code == 200, "refusals were failed logins, not a lock: a fresh code works"
     assert member.call("POST", "/staff/api/logout").status_code == 204
+
+
+def test_demoting_re_enrolling_or_deleting_an_account_ends_its_sessions_at_once(stack: Stack, gateway: httpx.Client) -> None:
+    boss = StaffClient(gateway, create_account(stack, "supervisor"))
+    assert boss.login().json()["role"] == "supervisor"
+    account_command(stack, "set-role", boss.username, "agent")
+    assert boss.call("GET", "/staff/api/session").status_code == 401, "demoted: the supervisor's session is gone"
+    assert boss.login().json()["role"] == "agent"
+
+    ENROLLED[boss.username] = enrolment_of(account_command(stack, "reset-totp", boss.username).stdout)
+    assert boss.call("GET", "/staff/api/session").status_code == 401, "a reset second factor ends the session"
+    assert boss.login().status_code == 200, "with a code of the new secret"
+
+    account_command(stack, "delete", boss.username)
+    assert boss.call("GET", "/staff/api/queue").status_code == 401, "a deleted account's session is gone"
+    assert boss.login().status_code == 401
 
 
 def open_tickets(stack: Stack, specs: list[tuple[str, str, str]]) -> list[str]:

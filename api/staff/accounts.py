@@ -11,6 +11,7 @@ which names exist and a stranger cannot lock a staff member out of their own bro
     python -m api.staff.accounts create anna --role agent     # asks for the password twice
     python -m api.staff.accounts create anna --role agent --password-stdin
     python -m api.staff.accounts reset-totp anna              # a new secret and new recovery codes
+    python -m api.staff.accounts set-role anna supervisor
     python -m api.staff.accounts delete anna
     python -m api.staff.accounts list
 
@@ -18,8 +19,10 @@ which names exist and a stranger cannot lock a staff member out of their own bro
 
 An account is a hash ``wegwijs:staff:account:NAME``: ``hash`` (argon2id), ``role``, ``created``,
 ``totp`` (the secret), ``totp_step`` (the last step used), ``recovery:<sha256>`` per unused
-recovery code, and ``generation``, a random token renewed whenever what a login proved is
-withdrawn (a reset second factor).
+recovery code, and ``generation``, a random token renewed whenever what a login proved or was
+granted is withdrawn (a reset second factor, a changed role). Sessions carry the generation they
+were started with and end at their next request once it differs (api/staff/sessions.py); a
+deleted account has none, and one made again under the same name gets a new one.
 """
 from __future__ import annotations
 
@@ -111,6 +114,13 @@ redis.call('HDEL', KEYS[1], 'totp_step')
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 """
+# KEYS: the account. ARGV: the new role, a new generation. -1: no such account; 0: no change.
+_SET_ROLE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HGET', KEYS[1], 'role') == ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'role', ARGV[1], 'generation', ARGV[2])
+return 1
+"""
 # Use up a login's second factor, atomically, so a code works once even when sent twice at once.
 # Run for every login, passed or not (ARGV[1] = 0), so that every login costs the same round trip.
 # KEYS: the account. ARGV: go on (1/0), the generation the login read, "totp" or "recovery", the
@@ -136,6 +146,7 @@ class Accounts:
         self._create = redis.register_script(_CREATE)
         self._replace_factor = redis.register_script(_REPLACE_FACTOR)
         self._use_factor = redis.register_script(_USE_FACTOR)
+        self._set_role = redis.register_script(_SET_ROLE)
 
     async def create(self, username: str, password: str, role: str) -> tuple[Account, Enrolment]:
         check_username(username)
@@ -157,6 +168,16 @@ class Accounts:
         if not await self._replace_factor(keys=[ACCOUNT + username], args=[x for pair in fields.items() for x in pair]):
             raise AccountError(f"no account named {username!r}")
         return enrolment
+
+    async def set_role(self, username: str, role: str) -> bool:
+        """Change the role; True when it changed (the account's sessions then end), False when it
+        was that role already."""
+        if role not in ROLES:
+            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        changed = int(await self._set_role(keys=[ACCOUNT + username], args=[role, new_generation()]))
+        if changed < 0:
+            raise AccountError(f"no account named {username!r}")
+        return bool(changed)
 
     async def delete(self, username: str) -> bool:
         return bool(await self._redis.delete(ACCOUNT + username))
@@ -234,10 +255,15 @@ async def command(args: argparse.Namespace) -> int:
             show_enrolment(enrolment)
         elif args.action == "reset-totp":
             enrolment = await accounts.reset_second_factor(args.username)
-            print(f"new second factor for {args.username}; the old one and its recovery codes no longer work")
+            print(f"new second factor for {args.username}; the old one and its recovery codes no longer work, "
+                  "and their sessions have ended")
             show_enrolment(enrolment)
+        elif args.action == "set-role":
+            changed = await accounts.set_role(args.username, args.role)
+            print(f"{args.username} is now {args.role}; their sessions have ended" if changed
+                  else f"{args.username} is {args.role} already")
         elif args.action == "delete":
-            print("deleted" if await accounts.delete(args.username) else "no such account")
+            print("deleted; their sessions have ended" if await accounts.delete(args.username) else "no such account")
         else:
             for account in await accounts.names():
                 print(f"{account.username}\t{account.role}")
@@ -256,9 +282,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     create.add_argument("username")
     create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
-    reset = sub.add_parser("reset-totp", help="a new TOTP secret and new recovery codes (a lost phone)")
+    reset = sub.add_parser("reset-totp", help="a new TOTP secret and new recovery codes (a lost phone); "
+                                              "its sessions end")
     reset.add_argument("username")
-    delete = sub.add_parser("delete", help="delete an account")
+    set_role = sub.add_parser("set-role", help="change an account's role; its sessions end")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=ROLES)
+    delete = sub.add_parser("delete", help="delete an account; its sessions end")
     delete.add_argument("username")
     sub.add_parser("list", help="list accounts and roles")
     return asyncio.run(command(parser.parse_args(argv)))
