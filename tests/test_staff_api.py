@@ -120,10 +120,14 @@ class StaffClient:
             self.csrf = answer.json()["csrf"]
         return answer
 
-    def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None) -> httpx.Response:
+    def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None,
+             poll: bool = False) -> httpx.Response:
+        """A request of the person's; ``poll``: one the console makes by itself, marked as such."""
         headers = dict(self.headers, Cookie=f"{COOKIE}={self.cookie}")
         if csrf:
             headers["X-CSRF-Token"] = self.csrf
+        if poll:
+            headers["X-Wegwijs-Poll"] = "1"
         return self.gateway.request(method, path, headers=headers, json=json_body)
 
 

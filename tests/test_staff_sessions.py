@@ -34,7 +34,10 @@ def test_sessions_expire_idle_and_absolute(redis_server) -> None:
         session_id, _ = await store.start(anna)
         stored_keys = [key.decode() async for key in redis.scan_iter(match="wegwijs:staff:session:*")]
         idle_ttl = await redis.ttl(session_key(session_id))
-        clock.now += ABSOLUTE_SECONDS - 60
+        for _ in range(ABSOLUTE_SECONDS // 600 - 1):  # a person acting every ten minutes
+            clock.now += 600
+            await store.touch(session_id)
+        clock.now += 600 - 60
         still = await store.get(session_id)
         clock.now += 120
         after_eight_hours = await store.get(session_id)
@@ -91,3 +94,25 @@ def test_a_session_ends_when_its_account_is_changed_or_deleted(redis_server) -> 
     assert outcomes.pop("same role") == (False, True), "setting the role it has changes nothing"
     assert outcomes == {change: (True, None, True) for change in ("set-role", "reset-totp", "delete")}, \
         "anna's session ends, bram's does not; a new account of the same name does not revive it"
+
+
+def test_polls_alone_let_a_session_expire_and_actions_keep_it(redis_server) -> None:
+    """``get`` (what a poll does) never restarts the idle time; ``touch`` (what an action does) does."""
+    async def scenario():
+        redis, clock = Redis(host="127.0.0.1", port=redis_server.port), Clock()
+        store = SessionStore(redis, clock, idle_seconds=60)
+        _, anna = await account(redis)
+        polled, _ = await store.start(anna)
+        acting, _ = await store.start(anna)
+        alive = []
+        for _ in range(6):  # a minute and a half, a read of both every 15 s, an action every 15 s
+            clock.now += 15
+            alive.append((await store.get(polled) is not None, await store.get(acting) is not None))
+            await store.touch(acting)
+        ttl = await redis.ttl(session_key(acting))
+        await redis.close()
+        return alive, ttl
+
+    alive, ttl = asyncio.run(scenario())
+    assert alive == [(True, True)] * 3 + [(False, True)] * 3, "the polled session ended after 60 s, the other went on"
+    assert 0 < ttl <= 60, "an action restarts the key's TTL with the idle time"

@@ -4,6 +4,12 @@ Every route but login needs a live staff session (cookie, api/staff/sessions.py)
 state-changing one also needs the session's CSRF token in ``X-CSRF-Token``. Ticket ids are
 opaque random tokens. An agent acts on queued tickets and on the tickets they hold; a
 supervisor on any. Every action is written to the audit log.
+
+The console marks the requests it makes by itself (refreshing the queue and the open ticket)
+with ``X-Wegwijs-Poll: 1``. They are served like any other, but they are not something the
+person did: they do not restart the session's idle time and do not count as presence. Every
+other request does, and ``POST /staff/api/activity`` lets the console say that the person is
+typing, clicking or moving the mouse (at most once a minute) without doing anything else.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+POLL_HEADER = "X-Wegwijs-Poll"
 LOGIN_REFUSED = "wrong name, password or code, or too many attempts: wait and try again"
 CANNED_PREFIX = "staff_canned_"
 BACK = "gateway_handover_back"
@@ -57,13 +64,23 @@ def staff_of(services: ServicesDep) -> Staff:
 StaffDep = Annotated[Staff, Depends(staff_of)]
 
 
+def is_poll(request: Request) -> bool:
+    """A refresh the console made by itself: only reads can be polls."""
+    return request.method in SAFE_METHODS and request.headers.get(POLL_HEADER) == "1"
+
+
 async def current_session(request: Request, staff: StaffDep) -> StaffSession:
-    session = await staff.sessions.get(request.cookies.get(COOKIE))
+    """The caller's live session. Anything but a poll, once its CSRF token is checked, is taken as
+    the person acting: their idle time restarts and they are seen at the console."""
+    cookie = request.cookies.get(COOKIE)
+    session = await staff.sessions.get(cookie)
     if session is None:
         raise HTTPException(401, "log in first")
     if request.method not in SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, f"missing or wrong {CSRF_HEADER}")
-    await staff.presence.seen(session.username)
+    if not is_poll(request):
+        await staff.sessions.touch(cookie or "")
+        await staff.presence.seen(session.username)
     return session
 
 
@@ -107,6 +124,13 @@ async def logout(request: Request, session: SessionDep, staff: StaffDep) -> Resp
     await staff.presence.gone(session.username)
     await staff.audit.write(staff=session.username, action="logout", outcome="ok")
     return Response(status_code=204, headers={"Set-Cookie": expired_cookie_header()})
+
+
+@router.post("/activity", status_code=204)
+async def activity(session: SessionDep) -> Response:
+    """The person is at the console (typing, clicking, moving the mouse): the session dependency
+    has restarted their idle time; nothing else happens and nothing is audited."""
+    return Response(status_code=204)
 
 
 @router.get("/session")

@@ -13,7 +13,7 @@ from api.transcripts import Transcripts
 
 from api.staff.accounts import Accounts, staff_secret
 from api.staff.audit import AuditLog
-from api.staff.sessions import SessionStore
+from api.staff.sessions import SessionStore, idle_seconds_from_env
 from wegwijs.handover.presence import Presence
 from wegwijs.handover.tickets import TicketQueue
 
@@ -37,5 +37,6 @@ def open_staff(redis_url: Optional[str]) -> Optional[Staff]:
     if not redis_url:
         return None
     redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
-    return Staff(redis, Accounts(redis, staff_secret()), SessionStore(redis), TicketQueue(redis), AuditLog(redis),
+    return Staff(redis, Accounts(redis, staff_secret()), SessionStore(redis, idle_seconds=idle_seconds_from_env()),
+                 TicketQueue(redis), AuditLog(redis),
                  Presence(redis), Transcripts(redis), Outbox(redis))

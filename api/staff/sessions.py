@@ -2,9 +2,17 @@
 
 The cookie is Secure, HttpOnly, SameSite=Strict, Path=/ and has no Domain (what ``__Host-``
 demands). A new id is minted at every login (no session fixation); Redis keeps only the id's
-SHA-256, so a copy of Redis holds no usable cookie. A session ends after 30 minutes without a
-request, after 8 hours in all, or at logout, which deletes it on the server. Each session has
-its own CSRF token: every state-changing request must echo it in ``X-CSRF-Token``.
+SHA-256, so a copy of Redis holds no usable cookie. A session ends after 30 minutes in which
+the person did nothing, after 8 hours in all, or at logout, which deletes it on the server. Each
+session has its own CSRF token: every state-changing request must echo it in ``X-CSRF-Token``.
+
+Idle means the person did nothing, not that the browser sent nothing: the console refreshes the
+queue and the open ticket every few seconds by itself, and if those refreshes counted, a console
+left open on an unattended computer would stay logged in for the whole 8 hours. So ``get`` only
+reads (and checks) a session; ``touch`` restarts its idle time, and the staff API calls it for
+what a person does (api/routes/staff.py), never for the console's marked polls. The last action's
+time is kept in the session (``active``) and the key's TTL is restarted with it, so Redis drops
+an idle session by itself and the check does not depend on Redis's clock alone.
 
 A session is bound to its account: it keeps the account's ``generation`` (api/staff/accounts.py)
 and every ``get`` reads the account's current one (one HGET more). When the account was deleted,
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -28,6 +37,7 @@ COOKIE = "__Host-wegwijs-staff"
 CSRF_HEADER = "X-CSRF-Token"
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 8 * 3600
+IDLE_SETTING = "WEGWIJS_STAFF_IDLE_SECONDS"
 PREFIX = "wegwijs:staff:session:"
 
 
@@ -43,6 +53,17 @@ class StaffSession:
         return bool(given) and hmac.compare_digest(self.csrf.encode(), str(given).encode())
 
 
+def idle_seconds_from_env() -> int:
+    """WEGWIJS_STAFF_IDLE_SECONDS, else 30 minutes: a site may want a shorter idle time (a shared
+    office), and the tests use a few seconds to see a session expire."""
+    given = os.environ.get(IDLE_SETTING, "").strip()
+    if not given:
+        return IDLE_SECONDS
+    if not given.isdigit() or not 1 <= int(given) <= ABSOLUTE_SECONDS:
+        raise ValueError(f"{IDLE_SETTING} must be a whole number of seconds from 1 to {ABSOLUTE_SECONDS}")
+    return int(given)
+
+
 def session_key(session_id: str) -> str:
     return PREFIX + hashlib.sha256(session_id.encode()).hexdigest()
 
@@ -55,29 +76,42 @@ def expired_cookie_header() -> str:
     return f"{COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"
 
 
+# KEYS: the session. ARGV: now, the idle seconds. Only a session that still exists is touched (a
+# logout at the same moment must not leave a stub behind).
+_TOUCH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'active', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
 class SessionStore:
-    def __init__(self, redis: Redis, clock=time.time) -> None:
+    def __init__(self, redis: Redis, clock=time.time, idle_seconds: int = IDLE_SECONDS) -> None:
         self._redis = redis
         self._clock = clock
+        self.idle_seconds = idle_seconds
+        self._touch = redis.register_script(_TOUCH)
 
     async def start(self, account: Account, previous_id: Optional[str] = None) -> tuple[str, StaffSession]:
         """A fresh session id for a login; the session the browser had before is ended."""
         if previous_id:
             await self.end(previous_id)
         session_id = secrets.token_urlsafe(32)
-        session = StaffSession(account.username, account.role, secrets.token_urlsafe(32), self._clock(),
-                               account.generation)
+        now = self._clock()
+        session = StaffSession(account.username, account.role, secrets.token_urlsafe(32), now, account.generation)
         key = session_key(session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"username": session.username, "role": session.role, "csrf": session.csrf,
-                                    "created": repr(session.created), "generation": session.generation})
-            pipe.expire(key, IDLE_SECONDS)
+                                    "created": repr(now), "active": repr(now), "generation": session.generation})
+            pipe.expire(key, self.idle_seconds)
             await pipe.execute()
         return session_id, session
 
     async def get(self, session_id: Optional[str]) -> Optional[StaffSession]:
-        """The live session for a cookie value, its idle time restarted; None when there is none,
-        or when it has ended: too old, or its account deleted or changed since the login."""
+        """The live session for a cookie value; None when there is none, or when it has ended: idle
+        too long, too old, or its account deleted or changed since the login. Reading a session
+        does not restart its idle time (``touch`` does)."""
         if not session_id or len(session_id) > 128:
             return None
         key = session_key(session_id)
@@ -85,15 +119,22 @@ class SessionStore:
         if not raw:
             return None
         values = {k.decode(): v.decode() for k, v in raw.items()}
+        if not {"username", "role", "csrf", "created", "active", "generation"} <= values.keys():
+            await self._redis.delete(key)  # not a session this code made
+            return None
         session = StaffSession(values["username"], values["role"], values["csrf"], float(values["created"]),
-                               values.get("generation", ""))
+                               values["generation"])
         current = await self._redis.hget(ACCOUNT + session.username, "generation")
-        if (self._clock() - session.created > ABSOLUTE_SECONDS or not session.generation
+        now = self._clock()
+        if (now - session.created > ABSOLUTE_SECONDS or now - float(values["active"]) >= self.idle_seconds
                 or current is None or current.decode() != session.generation):
             await self._redis.delete(key)
             return None
-        await self._redis.expire(key, IDLE_SECONDS)
         return session
+
+    async def touch(self, session_id: str) -> None:
+        """The person did something: their idle time starts again."""
+        await self._touch(keys=[session_key(session_id)], args=[repr(self._clock()), self.idle_seconds])
 
     async def end(self, session_id: str) -> None:
         await self._redis.delete(session_key(session_id))
