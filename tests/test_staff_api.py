@@ -281,6 +281,27 @@ def audit_entries(stack: Stack) -> list[dict]:
     return asyncio.run(read())
 
 
+def test_a_ticket_view_is_audited_once_per_opening_not_per_poll(stack: Stack, gateway: httpx.Client) -> None:
+    agent = StaffClient(gateway, create_account(stack, "agent"))
+    assert agent.login().status_code == 200
+    try:
+        (ticket,) = open_tickets(stack, [("nl", "normal", "user_request")])
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/claim").status_code == 200
+
+        def views() -> int:
+            return sum(1 for e in audit_entries(stack) if e["ticket"] == ticket and e["action"] == "view")
+
+        assert agent.call("GET", f"/staff/api/tickets/{ticket}").status_code == 200  # opened
+        for _ in range(5):  # the console refreshing the open ticket
+            assert agent.call("GET", f"/staff/api/tickets/{ticket}", poll=True).status_code == 200
+        after_polls = views()
+        assert agent.call("GET", f"/staff/api/tickets/{ticket}").status_code == 200  # opened again
+        assert (after_polls, views()) == (1, 2)
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/close").status_code == 200
+    finally:
+        agent.call("POST", "/staff/api/logout")
+
+
 def test_an_empty_or_over_long_reply_is_refused_and_nothing_is_sent(stack: Stack, gateway: httpx.Client) -> None:
     agent = StaffClient(gateway, create_account(stack, "agent"))
     assert agent.login().status_code == 200

@@ -158,10 +158,14 @@ async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Tic
 
 
 @router.get("/tickets/{ticket_id}")
-async def ticket_detail(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
-    """The ticket, the whole transcript, and canned replies in the user's language."""
+async def ticket_detail(ticket_id: str, request: Request, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    """The ticket, the whole transcript, and canned replies in the user's language.
+
+    Opening a ticket is audited as a view; the console's refreshes of the open ticket (polls) are
+    not: they would write an entry every 1.5 seconds and bury who looked at what."""
     found = await ticket_for(staff, ticket_id, session)
-    await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
+    if not is_poll(request):
+        await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
     canned = [{"key": key, "text": render(spec, found.language).text}
               for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
     view = ticket_view(found, await staff.tickets.position(found.id), with_phone=True)
