@@ -120,6 +120,12 @@ class StaffClient:
             self.csrf = answer.json()["csrf"]
         return answer
 
+    def available(self, on: bool = True) -> None:
+        """Flip the console's "available" switch (off after login): users are queued for a person
+        only while someone is available and acting."""
+        answer = self.call("POST", "/staff/api/availability", json_body={"available": on})
+        assert answer.status_code == 200 and answer.json() == {"available": on}, answer.text
+
     def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None,
              poll: bool = False) -> httpx.Response:
         """A request of the person's; ``poll``: one the console makes by itself, marked as such."""

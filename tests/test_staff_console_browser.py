@@ -30,6 +30,9 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
     page.click("button[type=submit]")
     page.wait_for_url(f"{stack.gateway_url}/staff")
     page.wait_for_selector(f"#who:has-text('{username}')")
+    assert not page.is_checked("#available"), "not available after login: nobody is queued for a new login"
+    page.check("#available")
+    page.wait_for_selector("#available-state:has-text('on')")
 
     conversation = new_conversation(gateway)
     live = LiveMessages(stack.gateway_url, conversation)

@@ -10,6 +10,11 @@ with ``X-Wegwijs-Poll: 1``. They are served like any other, but they are not som
 person did: they do not restart the session's idle time and do not count as presence. Every
 other request does, and ``POST /staff/api/activity`` lets the console say that the person is
 typing, clicking or moving the mouse (at most once a minute) without doing anything else.
+
+Users are queued for a person only while someone is present (wegwijs/handover/presence.py): a
+member who switched "available" on (``POST /staff/api/availability``; off after every login)
+and did something real in the last two minutes. Being logged in is not enough: a console left
+open, or opened to look something up, must not make users wait for nobody.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from api.schemas import MAX_TEXT_LENGTH
 from api.services import ClientDep, ServicesDep
@@ -55,6 +60,13 @@ class LoginIn(BaseModel):
         extra = "forbid"
 
 
+class AvailabilityIn(BaseModel):
+    available: StrictBool
+
+    class Config:
+        extra = "forbid"
+
+
 def staff_of(services: ServicesDep) -> Staff:
     if services.staff is None:
         raise HTTPException(503, "the staff console needs Redis (REDIS_URL)")
@@ -80,7 +92,8 @@ async def current_session(request: Request, staff: StaffDep) -> StaffSession:
         raise HTTPException(403, f"missing or wrong {CSRF_HEADER}")
     if not is_poll(request):
         await staff.sessions.touch(cookie or "")
-        await staff.presence.seen(session.username)
+        if session.available:
+            await staff.presence.seen(session.username, for_seconds=staff.presence_seconds)
     return session
 
 
@@ -113,15 +126,17 @@ async def login(body: LoginIn, request: Request, staff: StaffDep, client: Client
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
     session_id, session = await staff.sessions.start(account, previous_id=request.cookies.get(COOKIE))
     await staff.audit.write(staff=account.username, action="login", outcome="ok")
-    await staff.presence.seen(account.username)
-    return JSONResponse({"username": session.username, "role": session.role, "csrf": session.csrf},
+    return JSONResponse(session_view(session),
                         headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
+
+
+def session_view(session: StaffSession) -> dict:
+    return {"username": session.username, "role": session.role, "csrf": session.csrf, "available": session.available}
 
 
 @router.post("/logout", status_code=204)
 async def logout(request: Request, session: SessionDep, staff: StaffDep) -> Response:
-    await staff.sessions.end(request.cookies.get(COOKIE, ""))
-    await staff.presence.gone(session.username)
+    await staff.sessions.end(request.cookies.get(COOKIE, ""))  # takes the member off the presence list too
     await staff.audit.write(staff=session.username, action="logout", outcome="ok")
     return Response(status_code=204, headers={"Set-Cookie": expired_cookie_header()})
 
@@ -133,10 +148,23 @@ async def activity(session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
+@router.post("/availability")
+async def availability(body: AvailabilityIn, request: Request, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    """The console's "available" switch: on, users may be queued for this member while they act;
+    off, they are not counted, however busy they are at the console."""
+    if not await staff.sessions.set_available(request.cookies.get(COOKIE, ""), body.available):
+        raise HTTPException(401, "log in first")
+    if body.available:
+        await staff.presence.seen(session.username, for_seconds=staff.presence_seconds)
+    else:
+        await staff.presence.gone(session.username)
+    await staff.audit.write(staff=session.username, action="availability", outcome="on" if body.available else "off")
+    return JSONResponse({"available": body.available}, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/session")
 async def whoami(session: SessionDep) -> JSONResponse:
-    return JSONResponse({"username": session.username, "role": session.role, "csrf": session.csrf},
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(session_view(session), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/queue")

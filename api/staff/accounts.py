@@ -22,7 +22,8 @@ An account is a hash ``wegwijs:staff:account:NAME``: ``hash`` (argon2id), ``role
 recovery code, and ``generation``, a random token renewed whenever what a login proved or was
 granted is withdrawn (a reset second factor, a changed role). Sessions carry the generation they
 were started with and end at their next request once it differs (api/staff/sessions.py); a
-deleted account has none, and one made again under the same name gets a new one.
+deleted account has none, and one made again under the same name gets a new one. Such a change
+also takes the member off the presence list at once, so nobody is queued for them meanwhile.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ from redis.asyncio import Redis
 
 from api.staff.login_throttle import LoginLimits, LoginThrottle
 from api.staff.second_factor import DUMMY_SECRET, Enrolment, enrol, read_code
+from wegwijs.handover.presence import Presence
 
 PREFIX = "wegwijs:staff:"
 ACCOUNT = PREFIX + "account:"
@@ -142,6 +144,7 @@ class Accounts:
     def __init__(self, redis: Redis, secret: bytes, limits: LoginLimits = LoginLimits(), clock=time.time) -> None:
         self._redis = redis
         self._clock = clock
+        self._presence = Presence(redis)
         self._throttle = LoginThrottle(redis, secret, limits, clock)
         self._create = redis.register_script(_CREATE)
         self._replace_factor = redis.register_script(_REPLACE_FACTOR)
@@ -167,6 +170,7 @@ class Accounts:
         fields = {**enrolment.fields(), "generation": new_generation()}
         if not await self._replace_factor(keys=[ACCOUNT + username], args=[x for pair in fields.items() for x in pair]):
             raise AccountError(f"no account named {username!r}")
+        await self._presence.gone(username)
         return enrolment
 
     async def set_role(self, username: str, role: str) -> bool:
@@ -177,10 +181,14 @@ class Accounts:
         changed = int(await self._set_role(keys=[ACCOUNT + username], args=[role, new_generation()]))
         if changed < 0:
             raise AccountError(f"no account named {username!r}")
+        if changed:
+            await self._presence.gone(username)
         return bool(changed)
 
     async def delete(self, username: str) -> bool:
-        return bool(await self._redis.delete(ACCOUNT + username))
+        deleted = bool(await self._redis.delete(ACCOUNT + username))
+        await self._presence.gone(username)
+        return deleted
 
     async def names(self) -> list[Account]:
         accounts = []

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Optional
 from redis.asyncio import Redis
 
 from api.staff.accounts import ACCOUNT, Account
+from wegwijs.handover.presence import Presence
 
 COOKIE = "__Host-wegwijs-staff"
 CSRF_HEADER = "X-CSRF-Token"
@@ -48,20 +48,10 @@ class StaffSession:
     csrf: str
     created: float
     generation: str
+    available: bool = False  # the console's switch: may users be queued for this member?
 
     def csrf_matches(self, given: Optional[str]) -> bool:
         return bool(given) and hmac.compare_digest(self.csrf.encode(), str(given).encode())
-
-
-def idle_seconds_from_env() -> int:
-    """WEGWIJS_STAFF_IDLE_SECONDS, else 30 minutes: a site may want a shorter idle time (a shared
-    office), and the tests use a few seconds to see a session expire."""
-    given = os.environ.get(IDLE_SETTING, "").strip()
-    if not given:
-        return IDLE_SECONDS
-    if not given.isdigit() or not 1 <= int(given) <= ABSOLUTE_SECONDS:
-        raise ValueError(f"{IDLE_SETTING} must be a whole number of seconds from 1 to {ABSOLUTE_SECONDS}")
-    return int(given)
 
 
 def session_key(session_id: str) -> str:
@@ -76,6 +66,12 @@ def expired_cookie_header() -> str:
     return f"{COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"
 
 
+# KEYS: the session. ARGV: "1" or "0". Only for a session that still exists.
+_SET_AVAILABLE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'available', ARGV[1])
+return 1
+"""
 # KEYS: the session. ARGV: now, the idle seconds. Only a session that still exists is touched (a
 # logout at the same moment must not leave a stub behind).
 _TOUCH = """
@@ -87,11 +83,14 @@ return 1
 
 
 class SessionStore:
-    def __init__(self, redis: Redis, clock=time.time, idle_seconds: int = IDLE_SECONDS) -> None:
+    def __init__(self, redis: Redis, clock=time.time, idle_seconds: int = IDLE_SECONDS,
+                 presence: Optional[Presence] = None) -> None:
         self._redis = redis
         self._clock = clock
         self.idle_seconds = idle_seconds
+        self._presence = presence or Presence(redis, clock)
         self._touch = redis.register_script(_TOUCH)
+        self._set_available = redis.register_script(_SET_AVAILABLE)
 
     async def start(self, account: Account, previous_id: Optional[str] = None) -> tuple[str, StaffSession]:
         """A fresh session id for a login; the session the browser had before is ended."""
@@ -103,7 +102,8 @@ class SessionStore:
         key = session_key(session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"username": session.username, "role": session.role, "csrf": session.csrf,
-                                    "created": repr(now), "active": repr(now), "generation": session.generation})
+                                    "created": repr(now), "active": repr(now), "generation": session.generation,
+                                    "available": "0"})
             pipe.expire(key, self.idle_seconds)
             await pipe.execute()
         return session_id, session
@@ -123,12 +123,12 @@ class SessionStore:
             await self._redis.delete(key)  # not a session this code made
             return None
         session = StaffSession(values["username"], values["role"], values["csrf"], float(values["created"]),
-                               values["generation"])
+                               values["generation"], values.get("available") == "1")
         current = await self._redis.hget(ACCOUNT + session.username, "generation")
         now = self._clock()
         if (now - session.created > ABSOLUTE_SECONDS or now - float(values["active"]) >= self.idle_seconds
                 or current is None or current.decode() != session.generation):
-            await self._redis.delete(key)
+            await self._ended(key, session)
             return None
         return session
 
@@ -136,5 +136,17 @@ class SessionStore:
         """The person did something: their idle time starts again."""
         await self._touch(keys=[session_key(session_id)], args=[repr(self._clock()), self.idle_seconds])
 
+    async def set_available(self, session_id: str, available: bool) -> bool:
+        """Flip the session's "available" switch; False when the session has just ended."""
+        return bool(await self._set_available(keys=[session_key(session_id)], args=["1" if available else "0"]))
+
     async def end(self, session_id: str) -> None:
-        await self._redis.delete(session_key(session_id))
+        """Logout (or a new login in the same browser): the session is deleted on the server."""
+        key = session_key(session_id)
+        username, available = await self._redis.hmget(key, ["username", "available"])
+        await self._ended(key, StaffSession((username or b"").decode(), "", "", 0.0, "", available == b"1"))
+
+    async def _ended(self, key: str, session: StaffSession) -> None:
+        await self._redis.delete(key)
+        if session.available and session.username:
+            await self._presence.gone(session.username)

@@ -156,6 +156,26 @@ document.getElementById("logout").addEventListener("click", async () => {
 
 document.getElementById("language-filter").addEventListener("change", () => refreshQueue());
 
+// The "available" switch: off after every login. Users who ask for a person are queued only
+// while someone is available (and doing something); otherwise they get the phone line.
+function showAvailable(available) {
+  document.getElementById("available").checked = available;
+  document.getElementById("available-state").textContent = available ? "on" : "off";
+}
+
+document.getElementById("available").addEventListener("change", async (event) => {
+  const wanted = event.target.checked;
+  const answer = await api("POST", "/staff/api/availability", {available: wanted});
+  if (answer.ok) {
+    showAvailable((await answer.json()).available);
+    say(wanted ? "You are available: users who ask for a person are queued for you." :
+      "You are not available: users who ask for a person get the phone line.");
+  } else {
+    showAvailable(!wanted);
+    say("Could not change your availability.");
+  }
+});
+
 // Typing, clicking or moving the mouse is the person at the console, even when it sends nothing:
 // tell the server, at most once a minute (any other request of theirs counts the same).
 function noteActivity() {
@@ -170,6 +190,7 @@ for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) {
   const session = await (await api("GET", "/staff/api/session")).json();
   state.csrf = session.csrf;
   document.getElementById("who").textContent = `${session.username} (${session.role})`;
+  showAvailable(session.available);
   await refreshQueue();
   setInterval(() => refreshQueue({poll: true}), 3000);
   setInterval(() => refreshTicket({poll: true}), 1500);
