@@ -136,3 +136,33 @@ def test_the_command_enrols_once_and_reset_totp_replaces_it(redis_server) -> Non
             await redis.close()
 
     assert asyncio.run(logins()) == [False, False, True, True], "only the new secret and codes work"
+
+
+def test_an_account_from_before_the_second_factor_logs_in_only_after_reset_totp(redis_server) -> None:
+    env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", WEGWIJS_STAFF_SECRET="z" * 32)
+    command = [sys.executable, "-m", "api.staff.accounts"]
+    from api.staff.accounts import HASHER
+
+    async def old_account():
+        redis = Redis(host="127.0.0.1", port=redis_server.port)
+        await redis.hset(ACCOUNT + "erik", mapping={"hash": HASHER.hash(PASSWORD), "role": "agent", "created": "1.0"})
+        accounts = Accounts(redis, b"z" * 32)
+        refused = await accounts.authenticate("erik", PASSWORD, "123456", CLIENT)
+        await redis.close()
+        return refused
+
+    assert asyncio.run(old_account()) is None, "no second factor, no login"
+    listed = subprocess.run(command + ["list"], capture_output=True, text=True, env=env)
+    assert listed.stdout.strip() == "erik\tagent\tno second factor: run reset-totp"
+    enrolled = enrolment_of(subprocess.run(command + ["reset-totp", "erik"], capture_output=True, text=True,
+                                           env=env).stdout)
+
+    async def login():
+        redis = Redis(host="127.0.0.1", port=redis_server.port)
+        try:
+            return await Accounts(redis, b"z" * 32).authenticate("erik", PASSWORD, pyotp.TOTP(enrolled.secret).now(), CLIENT)
+        finally:
+            await redis.close()
+
+    assert asyncio.run(login()) is not None
+    assert subprocess.run(command + ["list"], capture_output=True, text=True, env=env).stdout.strip() == "erik\tagent"

@@ -197,6 +197,9 @@ class Accounts:
             accounts.append(Account(key.decode()[len(ACCOUNT):], (role or b"agent").decode()))  # type: ignore[arg-type]
         return sorted(accounts, key=lambda a: a.username)
 
+    async def has_second_factor(self, username: str) -> bool:
+        return bool(await self._redis.hexists(ACCOUNT + username, "totp"))
+
     async def get(self, username: str) -> Optional[Account]:
         role, generation = await self._redis.hmget(ACCOUNT + username, ["role", "generation"])
         return Account(username, role.decode(), (generation or b"").decode()) if role else None  # type: ignore[arg-type]
@@ -274,7 +277,9 @@ async def command(args: argparse.Namespace) -> int:
             print("deleted; their sessions have ended" if await accounts.delete(args.username) else "no such account")
         else:
             for account in await accounts.names():
-                print(f"{account.username}\t{account.role}")
+                # An account made before the second factor existed cannot log in until it has one.
+                missing = "" if await accounts.has_second_factor(account.username) else "\tno second factor: run reset-totp"
+                print(f"{account.username}\t{account.role}{missing}")
         return 0
     except AccountError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -298,7 +303,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     set_role.add_argument("role", choices=ROLES)
     delete = sub.add_parser("delete", help="delete an account; its sessions end")
     delete.add_argument("username")
-    sub.add_parser("list", help="list accounts and roles")
+    sub.add_parser("list", help="list accounts and roles, and those without a second factor")
     return asyncio.run(command(parser.parse_args(argv)))
 
 
