@@ -28,6 +28,7 @@ DARI_RETURN_QUESTION = "میخواهم به افغانستان برگردم، IO
 def agent(stack: Stack, gateway: httpx.Client) -> Iterator[StaffClient]:
     member = StaffClient(gateway, create_account(stack, "agent"))
     assert member.login().status_code == 200
+    member.available()  # at the console and taking chats: users are queued
     yield member
     member.call("POST", "/staff/api/logout")  # nobody stays "at the console" for later tests
 

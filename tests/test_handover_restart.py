@@ -21,6 +21,7 @@ def test_a_gateway_restart_mid_handover_loses_nothing(stack: Stack) -> None:
     with httpx.Client(base_url=url, timeout=30) as gateway:
         agent = StaffClient(gateway, create_account(stack, "agent"))
         assert agent.login().status_code == 200
+        agent.available()
         assert say(gateway, conversation, "I need to talk to a real person")["handover"]["status"] == "queued"
         ticket = max(agent.call("GET", "/staff/api/queue?language=en").json()["tickets"], key=lambda t: t["created"])
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/claim").status_code == 200

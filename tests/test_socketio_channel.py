@@ -90,6 +90,7 @@ def test_a_session_id_the_gateway_did_not_give_gets_a_new_session(stack: Stack, 
 def test_a_staff_reply_reaches_a_socketio_client_live(stack: Stack, gateway: httpx.Client) -> None:
     agent = StaffClient(gateway, create_account(stack, "agent"))
     assert agent.login().status_code == 200
+    agent.available()
 
     async def scenario() -> dict:
         chat = RasaWebchatLike(stack.gateway_url)

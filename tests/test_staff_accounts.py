@@ -1,5 +1,5 @@
 """Staff accounts against a real redis-server: argon2id hashes, the password rule, the command,
-and a login throttle that answers the same whether or not the account exists."""
+and logins that cost the same whether the name is unknown, the password wrong or the pair locked."""
 from __future__ import annotations
 
 import asyncio
@@ -8,13 +8,17 @@ import subprocess
 import sys
 import time
 
+import pyotp
 import pytest
 from redis.asyncio import Redis
 
-from api.staff.accounts import ACCOUNT, MAX_FAILURES, AccountError, Accounts
+import api.staff.accounts as accounts_module
+from api.staff.accounts import ACCOUNT, AccountError, Accounts
+from api.staff.login_throttle import LoginLimits
 
 SECRET = b"test secret"
 PASSWORD = "correct horse battery"
+CLIENT = "keyed-hash-of-a-client"
 
 
 def run(coroutine):
@@ -33,11 +37,13 @@ def with_accounts(server, scenario):
 
 def test_passwords_are_stored_as_argon2id_and_checked(redis_server) -> None:
     async def scenario(accounts, redis):
-        await accounts.create("anna", PASSWORD, "agent")
+        _, enrolment = await accounts.create("anna", PASSWORD, "agent")
         stored = (await redis.hget(ACCOUNT + "anna", "hash")).decode()
-        return stored, await accounts.authenticate("anna", PASSWORD), await accounts.authenticate("anna", "wrong password!!")
+        code = pyotp.TOTP(enrolment.secret).now()
+        return (stored, await accounts.authenticate("anna", "wrong password!!", code, CLIENT),
+                await accounts.authenticate("anna", PASSWORD, code, CLIENT))
 
-    stored, good, bad = with_accounts(redis_server, scenario)
+    stored, bad, good = with_accounts(redis_server, scenario)
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert good and good.role == "agent" and bad is None
 
@@ -66,40 +72,64 @@ def test_an_account_name_is_created_once(redis_server) -> None:
 
 def test_failed_logins_lock_an_account_and_unknown_names_alike(redis_server) -> None:
     async def scenario(accounts, redis):
-        await accounts.create("anna", PASSWORD, "supervisor")
-        for _ in range(MAX_FAILURES):
-            await accounts.authenticate("anna", "not the password")
-            await accounts.authenticate("nobody", "not the password")
-        locked = await accounts.authenticate("anna", PASSWORD)
-        keys = [key.decode() async for key in redis.scan_iter(match="wegwijs:staff:login-failures:*")]
+        _, enrolment = await accounts.create("anna", PASSWORD, "supervisor")
+        code = pyotp.TOTP(enrolment.secret).now()
+        for _ in range(LoginLimits().failures):
+            await accounts.authenticate("anna", "not the password", code, CLIENT)
+            await accounts.authenticate("nobody", "not the password", code, CLIENT)
+        locked = await accounts.authenticate("anna", PASSWORD, code, CLIENT)
+        keys = [key.decode() async for key in redis.scan_iter(match="wegwijs:staff:login-*")]
         return locked, keys
 
     locked, keys = with_accounts(redis_server, scenario)
-    assert locked is None, "the right password is refused while the account is locked"
-    assert len(keys) == 2 and not any("anna" in key or "nobody" in key for key in keys)
+    assert locked is None, "the right password is refused while the pair is locked"
+    assert len(keys) == 4, "a pair and a name counter for each name, existing or not"
+    assert not any(part in key for key in keys for part in ("anna", "nobody", CLIENT)), keys
 
 
-def test_unknown_names_cost_the_same_as_wrong_passwords(redis_server) -> None:
+def test_unknown_names_wrong_passwords_and_locked_pairs_cost_the_same(redis_server, monkeypatch) -> None:
+    """Each costs one argon2 verification (counted), and about the same time (medians); a right
+    password with a wrong code too."""
+    verifications = []
+    real_verify = accounts_module.verify_password
+
+    async def counted(stored_hash: str, password: str) -> bool:
+        verifications.append(stored_hash)
+        return await real_verify(stored_hash, password)
+
+    monkeypatch.setattr(accounts_module, "verify_password", counted)
+
     async def scenario(accounts, redis):
-        await accounts.create("anna", PASSWORD, "agent")
-        timings = {"wrong": [], "unknown": []}
+        _, enrolment = await accounts.create("anna", PASSWORD, "agent")
+        totp = pyotp.TOTP(enrolment.secret)
+        for _ in range(LoginLimits().failures):
+            await accounts.authenticate("anna", "not the password", totp.now(), "locked-client")
+        kinds = {"wrong": ("anna", "not the password", None), "unknown": (None, "not the password", None),
+                 "locked": ("anna", PASSWORD, None), "wrong code": ("anna", PASSWORD, "wrong")}
+        timings, counts = {kind: [] for kind in kinds}, {kind: [] for kind in kinds}
         for n in range(12):
-            for kind, name in (("wrong", "anna"), ("unknown", f"ghost{n}")):
-                await redis.delete(*[k async for k in redis.scan_iter(match="wegwijs:staff:login-failures:*")] or ["x"])
+            for kind, (name, password, code) in kinds.items():
+                right = totp.now()
+                code = f"{(int(right) + 500_000) % 1_000_000:06d}" if code == "wrong" else right
+                client = "locked-client" if kind == "locked" else f"client{n}"
+                before = len(verifications)
                 started = time.perf_counter()
-                await accounts.authenticate(name, "not the password")
+                answer = await accounts.authenticate(name or f"ghost{n}", password, code, client)
                 timings[kind].append(time.perf_counter() - started)
-        return {kind: sorted(values)[len(values) // 2] for kind, values in timings.items()}
+                counts[kind].append(len(verifications) - before)
+                assert answer is None, kind
+        return {kind: sorted(values)[len(values) // 2] for kind, values in timings.items()}, counts
 
-    medians = with_accounts(redis_server, scenario)
-    assert abs(medians["wrong"] - medians["unknown"]) < 0.5 * max(medians.values()), medians
+    medians, counts = with_accounts(redis_server, scenario)
+    assert all(values == [1] * 12 for values in counts.values()), counts  # one argon2 check each
+    assert max(medians.values()) - min(medians.values()) < 0.5 * max(medians.values()), medians
 
 
 def test_the_command_creates_an_account_without_echoing_the_password(redis_server) -> None:
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", WEGWIJS_STAFF_SECRET="x" * 32)
     made = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", "bram", "--role", "supervisor",
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True, env=env)
-    assert made.returncode == 0 and made.stdout.strip() == "created supervisor bram"
+    assert made.returncode == 0 and made.stdout.splitlines()[0] == "created supervisor bram"
     assert PASSWORD not in made.stdout + made.stderr
     short = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", "cleo", "--role", "agent",
                             "--password-stdin"], input="tooshort\n", capture_output=True, text=True, env=env)
@@ -130,7 +160,8 @@ def test_password_checks_leave_the_event_loop_free(redis_server) -> None:
                 last = now
 
         ticking = asyncio.create_task(ticker())
-        results = await asyncio.gather(*(accounts.authenticate(f"bert{i}", "not the password") for i in range(4)))
+        results = await asyncio.gather(*(accounts.authenticate(f"bert{i}", "not the password", "123456", CLIENT)
+                                         for i in range(4)))
         done.set()
         await ticking
         return one_hash, max(gaps), results

@@ -7,9 +7,13 @@ import os
 import re
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 import httpx
+import pyotp
 from redis.asyncio import Redis
 
 from wegwijs.handover.tickets import TicketQueue
@@ -32,35 +36,105 @@ PAGES = {"/staff"}
 PASSWORD = "a long enough password"
 
 
+@dataclass
+class Enrolled:
+    """What the account command printed for one account, as its owner would keep it."""
+    secret: str
+    recovery_codes: list[str]
+    uri: str
+    last_step: int = -1  # the last TOTP step handed out: the gateway accepts each step once
+    used_recovery: set[str] = field(default_factory=set)
+
+
+ENROLLED: dict[str, Enrolled] = {}
+
+
+def enrolment_of(output: str) -> Enrolled:
+    """Parse the command's output: the otpauth:// URI, the secret and the recovery codes."""
+    uri = re.search(r"^provisioning URI: (otpauth://\S+)$", output, re.M).group(1)
+    secret = re.search(r"^secret \(to type in instead\): ([A-Z2-7 ]+)$", output, re.M).group(1).replace(" ", "")
+    codes = re.findall(r"^  ([0-9]{5}-[0-9]{5}-[0-9]{5}-[0-9]{5})$", output, re.M)
+    assert pyotp.parse_uri(uri).secret == secret, "the URI and the printed secret agree"
+    return Enrolled(secret, codes, uri)
+
+
 def create_account(stack: Stack, role: str) -> str:
     username = f"{role}-{os.urandom(3).hex()}"
     made = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", username, "--role", role,
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
                           env=stack.environment())
     assert made.returncode == 0, made.stderr
+    ENROLLED[username] = enrolment_of(made.stdout)
     return username
+
+
+def account_command(stack: Stack, *args: str) -> subprocess.CompletedProcess:
+    """``python -m api.staff.accounts ARGS`` against the stack's Redis, as an administrator runs it."""
+    done = subprocess.run([sys.executable, "-m", "api.staff.accounts", *args], capture_output=True, text=True,
+                          env=stack.environment())
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def fresh_code(username: str) -> tuple[str, Callable[[], None]]:
+    """A code the gateway has not seen used for this account, computed from its printed secret,
+    and what marks it used (once the gateway accepted it): the current step's code, or the next
+    step's (also accepted) when this one is used, else an unused recovery code."""
+    enrolled = ENROLLED[username]
+    totp = pyotp.TOTP(enrolled.secret)
+    now = totp.timecode(time.time())
+    step = max(now, enrolled.last_step + 1)
+    if step <= now + 1:
+        return totp.generate_otp(step), lambda: setattr(enrolled, "last_step", step)
+    code = next(c for c in enrolled.recovery_codes if c not in enrolled.used_recovery)
+    return code, lambda: enrolled.used_recovery.add(code)
+
+
+def next_code(username: str) -> str:
+    """A fresh code, counted as used at once (for a browser, whose answer the test does not see)."""
+    code, used = fresh_code(username)
+    used()
+    return code
 
 
 class StaffClient:
     """A staff member's browser: keeps the session cookie (sent by hand: httpx, like a browser,
     would keep a Secure cookie off plain http, and these tests talk to 127.0.0.1) and the CSRF token."""
 
-    def __init__(self, gateway: httpx.Client, username: str) -> None:
+    def __init__(self, gateway: httpx.Client, username: str, headers: dict[str, str] | None = None) -> None:
         self.gateway, self.username = gateway, username
         self.cookie, self.csrf = "", ""
+        self.headers = dict(headers or {})  # sent with every request, e.g. a proxy's X-Forwarded-For
 
-    def login(self, password: str = PASSWORD) -> httpx.Response:
-        answer = self.gateway.post("/staff/api/login", json={"username": self.username, "password": password},
-                                   headers={"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {})
+    def login(self, password: str = PASSWORD, code: Optional[str] = None) -> httpx.Response:
+        """Log in with the password and, unless one is given, a fresh code from the account's app."""
+        headers = dict(self.headers, **({"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {}))
+        used = None
+        if code is None:
+            code, used = fresh_code(self.username) if self.username in ENROLLED else ("000000", None)
+        answer = self.gateway.post("/staff/api/login", headers=headers,
+                                   json={"username": self.username, "password": password, "code": code})
         if answer.status_code == 200:
+            if used:
+                used()
             self.cookie = answer.headers["set-cookie"].split(";")[0].split("=", 1)[1]
             self.csrf = answer.json()["csrf"]
         return answer
 
-    def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None) -> httpx.Response:
-        headers = {"Cookie": f"{COOKIE}={self.cookie}"}
+    def available(self, on: bool = True) -> None:
+        """Flip the console's "available" switch (off after login): users are queued for a person
+        only while someone is available and acting."""
+        answer = self.call("POST", "/staff/api/availability", json_body={"available": on})
+        assert answer.status_code == 200 and answer.json() == {"available": on}, answer.text
+
+    def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None,
+             poll: bool = False) -> httpx.Response:
+        """A request of the person's; ``poll``: one the console makes by itself, marked as such."""
+        headers = dict(self.headers, Cookie=f"{COOKIE}={self.cookie}")
         if csrf:
             headers["X-CSRF-Token"] = self.csrf
+        if poll:
+            headers["X-Wegwijs-Poll"] = "1"
         return self.gateway.request(method, path, headers=headers, json=json_body)
 
 
@@ -122,6 +196,49 @@ def test_login_session_cookie_csrf_and_logout(stack: Stack, gateway: httpx.Clien
     assert agent.call("GET", "/staff/api/session").status_code == 401, "logout ends the session on the server"
 
 
+def test_a_login_needs_a_fresh_code_or_an_unused_recovery_code(stack: Stack, gateway: httpx.Client) -> None:
+    member = StaffClient(gateway, create_account(stack, "agent"))
+    wrong_password = member.login("not the password at all")
+    without_code = gateway.post("/staff/api/login", json={"username": member.username, "password": PASSWORD})
+    totp = pyotp.TOTP(ENROLLED[member.username].secret)
+    valid = {totp.at(time.time(), counter_offset=offset) for offset in (-1, 0, 1)}
+    wrong_code = member.login(code=next(f"{n:06d}" for n in range(0, 10**6, 7919) if f"{n:06d}" not in valid))
+
+    code, used = fresh_code(member.username)
+    assert member.login(code=code).status_code == 200
+    used()
+    assert member.call("POST", "/staff/api/logout").status_code == 204
+    reused = member.login(code=code)
+
+    recovery = ENROLLED[member.username].recovery_codes[-1]
+    ENROLLED[member.username].used_recovery.add(recovery)
+    assert member.login(code=recovery).status_code == 200, "a recovery code instead of the app's code"
+    assert member.call("POST", "/staff/api/logout").status_code == 204
+    recovery_again = member.login(code=recovery)
+
+    refusals = [wrong_password, without_code, wrong_code, reused, recovery_again]
+    assert [r.status_code for r in refusals] == [401] * 5
+    assert all(r.json() == wrong_password.json() for r in refusals), "one answer for every refusal"
+    assert member.login().status_code == 200, "refusals were failed logins, not a lock: a fresh code works"
+    assert member.call("POST", "/staff/api/logout").status_code == 204
+
+
+def test_demoting_re_enrolling_or_deleting_an_account_ends_its_sessions_at_once(stack: Stack, gateway: httpx.Client) -> None:
+    boss = StaffClient(gateway, create_account(stack, "supervisor"))
+    assert boss.login().json()["role"] == "supervisor"
+    account_command(stack, "set-role", boss.username, "agent")
+    assert boss.call("GET", "/staff/api/session").status_code == 401, "demoted: the supervisor's session is gone"
+    assert boss.login().json()["role"] == "agent"
+
+    ENROLLED[boss.username] = enrolment_of(account_command(stack, "reset-totp", boss.username).stdout)
+    assert boss.call("GET", "/staff/api/session").status_code == 401, "a reset second factor ends the session"
+    assert boss.login().status_code == 200, "with a code of the new secret"
+
+    account_command(stack, "delete", boss.username)
+    assert boss.call("GET", "/staff/api/queue").status_code == 401, "a deleted account's session is gone"
+    assert boss.login().status_code == 401
+
+
 def open_tickets(stack: Stack, specs: list[tuple[str, str, str]]) -> list[str]:
     async def go():
         redis = Redis.from_url(stack.redis_url)
@@ -169,6 +286,27 @@ def audit_entries(stack: Stack) -> list[dict]:
         await redis.close()
         return entries
     return asyncio.run(read())
+
+
+def test_a_ticket_view_is_audited_once_per_opening_not_per_poll(stack: Stack, gateway: httpx.Client) -> None:
+    agent = StaffClient(gateway, create_account(stack, "agent"))
+    assert agent.login().status_code == 200
+    try:
+        (ticket,) = open_tickets(stack, [("nl", "normal", "user_request")])
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/claim").status_code == 200
+
+        def views() -> int:
+            return sum(1 for e in audit_entries(stack) if e["ticket"] == ticket and e["action"] == "view")
+
+        assert agent.call("GET", f"/staff/api/tickets/{ticket}").status_code == 200  # opened
+        for _ in range(5):  # the console refreshing the open ticket
+            assert agent.call("GET", f"/staff/api/tickets/{ticket}", poll=True).status_code == 200
+        after_polls = views()
+        assert agent.call("GET", f"/staff/api/tickets/{ticket}").status_code == 200  # opened again
+        assert (after_polls, views()) == (1, 2)
+        assert agent.call("POST", f"/staff/api/tickets/{ticket}/close").status_code == 200
+    finally:
+        agent.call("POST", "/staff/api/logout")
 
 
 def test_an_empty_or_over_long_reply_is_refused_and_nothing_is_sent(stack: Stack, gateway: httpx.Client) -> None:

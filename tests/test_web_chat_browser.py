@@ -43,6 +43,7 @@ def context(browser):
 def agent(stack: Stack, gateway: httpx.Client) -> Iterator[StaffClient]:
     member = StaffClient(gateway, create_account(stack, "agent"))
     assert member.login().status_code == 200
+    member.available()  # at the console and taking chats: users are queued
     yield member
     member.call("POST", "/staff/api/logout")
 

@@ -244,6 +244,7 @@ def test_staff_replies_go_out_on_whatsapp_and_a_template_outside_the_window(
         stack: Stack, gateway: httpx.Client, graph_api: FakeGraphAPI, store: redis.Redis) -> None:
     agent = StaffClient(gateway, create_account(stack, "agent"))
     assert agent.login().status_code == 200
+    agent.available()
     try:
         wa_id = number("93")
         post(gateway, delivery(wa_id, text("لطفا مرا با یک نفر از کارمندان IOM وصل کنید")))

@@ -4,6 +4,17 @@ Every route but login needs a live staff session (cookie, api/staff/sessions.py)
 state-changing one also needs the session's CSRF token in ``X-CSRF-Token``. Ticket ids are
 opaque random tokens. An agent acts on queued tickets and on the tickets they hold; a
 supervisor on any. Every action is written to the audit log.
+
+The console marks the requests it makes by itself (refreshing the queue and the open ticket)
+with ``X-Wegwijs-Poll: 1``. They are served like any other, but they are not something the
+person did: they do not restart the session's idle time and do not count as presence. Every
+other request does, and ``POST /staff/api/activity`` lets the console say that the person is
+typing, clicking or moving the mouse (at most once a minute) without doing anything else.
+
+Users are queued for a person only while someone is present (wegwijs/handover/presence.py): a
+member who switched "available" on (``POST /staff/api/availability``; off after every login)
+and did something real in the last two minutes. Being logged in is not enough: a console left
+open, or opened to look something up, must not make users wait for nobody.
 """
 from __future__ import annotations
 
@@ -11,10 +22,10 @@ from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from api.schemas import MAX_TEXT_LENGTH
-from api.services import ServicesDep
+from api.services import ClientDep, ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
 from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
@@ -25,7 +36,8 @@ from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-LOGIN_REFUSED = "wrong name or password, or too many attempts: wait and try again"
+POLL_HEADER = "X-Wegwijs-Poll"
+LOGIN_REFUSED = "wrong name, password or code, or too many attempts: wait and try again"
 CANNED_PREFIX = "staff_canned_"
 BACK = "gateway_handover_back"
 
@@ -40,6 +52,16 @@ class ReplyIn(BaseModel):
 class LoginIn(BaseModel):
     username: StrictStr = Field(..., max_length=64)
     password: StrictStr = Field(..., max_length=1024)
+    # The authenticator app's code or a recovery code. Not required by the schema: a login without
+    # one is a failed login like a wrong password (counted, the same 401), not a 422 that says why.
+    code: StrictStr = Field("", max_length=64)
+
+    class Config:
+        extra = "forbid"
+
+
+class AvailabilityIn(BaseModel):
+    available: StrictBool
 
     class Config:
         extra = "forbid"
@@ -54,13 +76,24 @@ def staff_of(services: ServicesDep) -> Staff:
 StaffDep = Annotated[Staff, Depends(staff_of)]
 
 
+def is_poll(request: Request) -> bool:
+    """A refresh the console made by itself: only reads can be polls."""
+    return request.method in SAFE_METHODS and request.headers.get(POLL_HEADER) == "1"
+
+
 async def current_session(request: Request, staff: StaffDep) -> StaffSession:
-    session = await staff.sessions.get(request.cookies.get(COOKIE))
+    """The caller's live session. Anything but a poll, once its CSRF token is checked, is taken as
+    the person acting: their idle time restarts and they are seen at the console."""
+    cookie = request.cookies.get(COOKIE)
+    session = await staff.sessions.get(cookie)
     if session is None:
         raise HTTPException(401, "log in first")
     if request.method not in SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, f"missing or wrong {CSRF_HEADER}")
-    await staff.presence.seen(session.username)
+    if not is_poll(request):
+        await staff.sessions.touch(cookie or "")
+        if session.available:
+            await staff.presence.seen(session.username, for_seconds=staff.presence_seconds)
     return session
 
 
@@ -84,32 +117,54 @@ def may_act(session: StaffSession, ticket: Ticket) -> bool:
 
 
 @router.post("/login")
-async def login(body: LoginIn, request: Request, staff: StaffDep) -> JSONResponse:
+async def login(body: LoginIn, request: Request, staff: StaffDep, client: ClientDep) -> JSONResponse:
     """Log in. JSON only, so a cross-site form cannot post it; the answer is the same for an
-    unknown name, a wrong password and a locked account."""
-    account = await staff.accounts.authenticate(body.username, body.password)
+    unknown name, a wrong password, a missing, wrong or used code and a locked name or client."""
+    account = await staff.accounts.authenticate(body.username, body.password, body.code, client)
     if account is None:
         await staff.audit.write(staff="-", action="login", outcome="refused")
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
     session_id, session = await staff.sessions.start(account, previous_id=request.cookies.get(COOKIE))
     await staff.audit.write(staff=account.username, action="login", outcome="ok")
-    await staff.presence.seen(account.username)
-    return JSONResponse({"username": session.username, "role": session.role, "csrf": session.csrf},
+    return JSONResponse(session_view(session),
                         headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
+
+
+def session_view(session: StaffSession) -> dict:
+    return {"username": session.username, "role": session.role, "csrf": session.csrf, "available": session.available}
 
 
 @router.post("/logout", status_code=204)
 async def logout(request: Request, session: SessionDep, staff: StaffDep) -> Response:
-    await staff.sessions.end(request.cookies.get(COOKIE, ""))
-    await staff.presence.gone(session.username)
+    await staff.sessions.end(request.cookies.get(COOKIE, ""))  # takes the member off the presence list too
     await staff.audit.write(staff=session.username, action="logout", outcome="ok")
     return Response(status_code=204, headers={"Set-Cookie": expired_cookie_header()})
 
 
+@router.post("/activity", status_code=204)
+async def activity(session: SessionDep) -> Response:
+    """The person is at the console (typing, clicking, moving the mouse): the session dependency
+    has restarted their idle time; nothing else happens and nothing is audited."""
+    return Response(status_code=204)
+
+
+@router.post("/availability")
+async def availability(body: AvailabilityIn, request: Request, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    """The console's "available" switch: on, users may be queued for this member while they act;
+    off, they are not counted, however busy they are at the console."""
+    if not await staff.sessions.set_available(request.cookies.get(COOKIE, ""), body.available):
+        raise HTTPException(401, "log in first")
+    if body.available:
+        await staff.presence.seen(session.username, for_seconds=staff.presence_seconds)
+    else:
+        await staff.presence.gone(session.username)
+    await staff.audit.write(staff=session.username, action="availability", outcome="on" if body.available else "off")
+    return JSONResponse({"available": body.available}, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/session")
 async def whoami(session: SessionDep) -> JSONResponse:
-    return JSONResponse({"username": session.username, "role": session.role, "csrf": session.csrf},
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(session_view(session), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/queue")
@@ -131,10 +186,14 @@ async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Tic
 
 
 @router.get("/tickets/{ticket_id}")
-async def ticket_detail(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
-    """The ticket, the whole transcript, and canned replies in the user's language."""
+async def ticket_detail(ticket_id: str, request: Request, session: SessionDep, staff: StaffDep) -> JSONResponse:
+    """The ticket, the whole transcript, and canned replies in the user's language.
+
+    Opening a ticket is audited as a view; the console's refreshes of the open ticket (polls) are
+    not: they would write an entry every 1.5 seconds and bury who looked at what."""
     found = await ticket_for(staff, ticket_id, session)
-    await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
+    if not is_poll(request):
+        await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
     canned = [{"key": key, "text": render(spec, found.language).text}
               for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
     view = ticket_view(found, await staff.tickets.position(found.id), with_phone=True)

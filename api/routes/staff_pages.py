@@ -25,7 +25,8 @@ async def login_page() -> FileResponse:
 
 @router.get("/staff")
 async def console_page(request: Request, services: ServicesDep) -> Response:
-    staff = services.staff
-    if staff is None or await staff.sessions.get(request.cookies.get(COOKIE)) is None:
+    staff, cookie = services.staff, request.cookies.get(COOKIE)
+    if staff is None or await staff.sessions.get(cookie) is None:
         return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
+    await staff.sessions.touch(cookie or "")  # opening the console is something the person does
     return FileResponse(PAGES / "console.html", headers=NO_STORE)

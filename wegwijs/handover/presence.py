@@ -1,9 +1,19 @@
-"""Which staff members are at the console: a Redis sorted set of name -> last request time.
+"""Who can take a conversation now: a Redis sorted set of staff name -> until when they count.
 
-The staff API marks a member present on every authenticated request (the console polls the
-queue every few seconds) and removes them at logout; a member unseen for two minutes is gone.
-The action server asks before it queues anyone: nobody present means the phone line and the
-offer of a call-back instead (actions/callback.py).
+A member counts as present only while both hold:
+- they switched the console's "available" switch on (kept in their session: it is off after
+  login, and logout or the session's end takes it away), and
+- they did something real at the console within the last two minutes: an action, or the
+  console's note that they are typing or moving the mouse, never its automatic polls.
+
+The gateway's staff API writes this (api/routes/staff.py): each real action of an available
+member moves their "until" two minutes on (never past the session's own idle end); switching off,
+logging out and a session's end remove them. The set is pruned of lapsed names whenever someone is
+seen, so it never holds more than the members present in the last two minutes.
+
+The action server asks ``anyone()`` before it queues anyone (actions/handover.py): nobody
+present means the phone line and the offer of a call-back instead (actions/callback.py), so no
+user waits in a queue that nobody is watching.
 """
 from __future__ import annotations
 
@@ -20,12 +30,16 @@ class Presence:
         self._redis = redis
         self._clock = clock
 
-    async def seen(self, username: str) -> None:
-        await self._redis.zadd(ONLINE, {username: self._clock()})
+    async def seen(self, username: str, for_seconds: float = AWAY_AFTER_SECONDS) -> None:
+        """An available member did something real: they count for the next ``for_seconds``."""
+        now = self._clock()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(ONLINE, {username: now + for_seconds})
+            pipe.zremrangebyscore(ONLINE, "-inf", now)
+            await pipe.execute()
 
     async def gone(self, username: str) -> None:
         await self._redis.zrem(ONLINE, username)
 
     async def anyone(self) -> bool:
-        since = self._clock() - AWAY_AFTER_SECONDS
-        return await self._redis.zcount(ONLINE, since, "+inf") > 0
+        return await self._redis.zcount(ONLINE, f"({self._clock()}", "+inf") > 0

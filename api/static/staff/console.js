@@ -1,12 +1,20 @@
 "use strict";
 // The staff console. Everything from users, staff or the bot is shown with textContent only:
 // no HTML from a message is ever parsed, so script and javascript: links stay inert text.
-const state = {csrf: "", ticket: null};
+// The console's own refreshes are marked as polls: the server serves them but does not take them
+// for the person's doing (they neither keep the session alive nor count as being at the console).
+const state = {csrf: "", ticket: null, lastAction: Date.now()};
+const ACTIVITY_EVERY_MS = 60_000;
 
-async function api(method, path, body) {
+async function api(method, path, body, {poll = false} = {}) {
   const headers = {};
   if (method !== "GET") headers["X-CSRF-Token"] = state.csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (poll) {
+    headers["X-Wegwijs-Poll"] = "1";
+  } else {
+    state.lastAction = Date.now();
+  }
   const answer = await fetch(path, {method, headers, credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body)});
   if (answer.status === 401) {
@@ -58,9 +66,10 @@ function say(text) {
   document.getElementById("status").textContent = text;
 }
 
-async function refreshQueue() {
+async function refreshQueue({poll = false} = {}) {
   const language = document.getElementById("language-filter").value;
-  const answer = await api("GET", "/staff/api/queue" + (language ? "?language=" + encodeURIComponent(language) : ""));
+  const answer = await api("GET", "/staff/api/queue" + (language ? "?language=" + encodeURIComponent(language) : ""),
+    undefined, {poll});
   const list = document.getElementById("queue");
   list.replaceChildren();
   for (const ticket of (await answer.json()).tickets) {
@@ -89,9 +98,10 @@ async function claimTicket(id) {
   await refreshQueue();
 }
 
-async function refreshTicket() {
+// Opening a ticket (poll false) is audited as a view; refreshing the open one (poll true) is not.
+async function refreshTicket({poll = false} = {}) {
   if (!state.ticket) return;
-  const answer = await api("GET", `/staff/api/tickets/${encodeURIComponent(state.ticket)}`);
+  const answer = await api("GET", `/staff/api/tickets/${encodeURIComponent(state.ticket)}`, undefined, {poll});
   if (!answer.ok) return;
   const ticket = await answer.json();
   document.getElementById("ticket-meta").textContent =
@@ -123,7 +133,7 @@ document.getElementById("reply-form").addEventListener("submit", async (event) =
     say(sent.whatsapp === "template"
       ? "Outside WhatsApp's 24-hour window: the template message was sent instead of your reply."
       : "Sent.");
-    await refreshTicket();
+    await refreshTicket({poll: true});
   } else {
     say((await answer.json()).error || "Not sent.");
   }
@@ -144,13 +154,44 @@ document.getElementById("logout").addEventListener("click", async () => {
   window.location.assign("/staff/login");
 });
 
-document.getElementById("language-filter").addEventListener("change", refreshQueue);
+document.getElementById("language-filter").addEventListener("change", () => refreshQueue());
+
+// The "available" switch: off after every login. Users who ask for a person are queued only
+// while someone is available (and doing something); otherwise they get the phone line.
+function showAvailable(available) {
+  document.getElementById("available").checked = available;
+  document.getElementById("available-state").textContent = available ? "on" : "off";
+}
+
+document.getElementById("available").addEventListener("change", async (event) => {
+  const wanted = event.target.checked;
+  const answer = await api("POST", "/staff/api/availability", {available: wanted});
+  if (answer.ok) {
+    showAvailable((await answer.json()).available);
+    say(wanted ? "You are available: users who ask for a person are queued for you." :
+      "You are not available: users who ask for a person get the phone line.");
+  } else {
+    showAvailable(!wanted);
+    say("Could not change your availability.");
+  }
+});
+
+// Typing, clicking or moving the mouse is the person at the console, even when it sends nothing:
+// tell the server, at most once a minute (any other request of theirs counts the same).
+function noteActivity() {
+  if (!state.csrf || Date.now() - state.lastAction < ACTIVITY_EVERY_MS) return;
+  api("POST", "/staff/api/activity").catch(() => {});
+}
+for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) {
+  document.addEventListener(kind, noteActivity, {passive: true});
+}
 
 (async () => {
   const session = await (await api("GET", "/staff/api/session")).json();
   state.csrf = session.csrf;
   document.getElementById("who").textContent = `${session.username} (${session.role})`;
+  showAvailable(session.available);
   await refreshQueue();
-  setInterval(refreshQueue, 3000);
-  setInterval(refreshTicket, 1500);
+  setInterval(() => refreshQueue({poll: true}), 3000);
+  setInterval(() => refreshTicket({poll: true}), 1500);
 })();

@@ -11,6 +11,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     body: JSON.stringify({
       username: document.getElementById("username").value,
       password: document.getElementById("password").value,
+      code: document.getElementById("code").value.trim(),
     }),
   });
   if (answer.ok) {
@@ -18,5 +19,6 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
   } else {
     const body = await answer.json().catch(() => ({}));
     error.textContent = body.error || "Log in failed.";
+    document.getElementById("code").value = "";  // a code works once: the next try needs a new one
   }
 });
