@@ -32,6 +32,7 @@ from actions.cases.redaction import REDACTED_TEXT, holds_personal_details
 from wegwijs.personal_replies import is_personal
 
 DEFAULT_MAX_EVENTS = 200
+OPEN_FORM_SECONDS = 3600  # session_expiration_time (60 minutes, bot/domain/domain.yml)
 PERSONAL_SLOTS = ("case_reference", "date_of_birth", "callback_phone")
 # Replies that repeat what the user gave or state their case (wegwijs/personal_replies.py): kept
 # as the stand-in, without the values they were filled with.
@@ -79,8 +80,10 @@ class BoundedRedisTrackerStore(RedisTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         await self.stream_events(tracker)
-        self.red.set(
-            self.key_prefix + tracker.sender_id,
-            self.serialise_tracker(tracker),
-            ex=timeout or self.record_exp,
-        )
+        expiry = timeout or self.record_exp
+        if any(tracker.get_slot(name) is not None for name in PERSONAL_SLOTS):
+            # A form holds a reference, a date of birth or a number for its next question. If the
+            # user leaves it there, the tracker goes when the session would have ended (a new
+            # session carries nothing over), not after the conversation's 30 days.
+            expiry = min(expiry, OPEN_FORM_SECONDS) if expiry else OPEN_FORM_SECONDS
+        self.red.set(self.key_prefix + tracker.sender_id, self.serialise_tracker(tracker), ex=expiry)

@@ -29,7 +29,7 @@ MINUTES_16 = 16 * 60
 def present_agent(stack: Stack, gateway: httpx.Client) -> Iterator[StaffClient]:
     member = StaffClient(gateway, create_account(stack, "agent"))
     assert member.login().status_code == 200
-    member.be_available()
+    member.available()
     yield member
     member.call("POST", "/staff/api/logout")
 

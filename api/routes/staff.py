@@ -224,6 +224,7 @@ async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: Staff
             kept = f"[WhatsApp template {services.whatsapp.config.template}; the reply itself could not be sent]"
     await staff.outbox.send(found.conversation, kept, "staff")
     await staff.transcripts.add(found.conversation, [("staff", kept)])
+    await staff.tickets.touch(ticket_id)  # a staff action: the hand-over is not stranded (api/stranded.py)
     await staff.audit.write(staff=session.username, action="reply", ticket=ticket_id, outcome=outcome or "ok")
     return JSONResponse({"sent": True, "whatsapp": outcome})
 
