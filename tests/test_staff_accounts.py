@@ -169,3 +169,21 @@ def test_password_checks_leave_the_event_loop_free(redis_server) -> None:
     one_hash, worst_gap, results = with_accounts(redis_server, scenario)
     assert results == [None] * 4
     assert worst_gap < one_hash * 0.75, (worst_gap, one_hash)
+
+
+def test_password_checks_run_one_at_a_time_at_the_lowest_cpu_priority() -> None:
+    """A flood of logins must not slow the chats down: argon2 runs in one thread of its own pool,
+    at nice 19 (its own threads inherit it), so chat work wins the cores."""
+    import asyncio
+    import threading
+
+    from api.staff import accounts
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    async def in_pool() -> int:
+        return await asyncio.get_running_loop().run_in_executor(accounts._VERIFIERS, niceness)
+
+    assert accounts.CONCURRENT_VERIFICATIONS == 1 and accounts._VERIFIERS._max_workers == 1
+    assert asyncio.run(in_pool()) == accounts.LOGIN_NICENESS == 19
