@@ -6,7 +6,6 @@ page's clock under the test's control: the console's own refreshes are marked as
 moving the mouse tells the server at most once a minute. Writes docs/staff-console.png."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -14,12 +13,12 @@ import redis
 
 from api.staff.audit import STREAM
 from scripts.stack import Stack
+from tests.screenshots import screenshot_path
 from tests.conftest import new_conversation
 from tests.test_handover import LiveMessages, say
 from tests.test_staff_api import PASSWORD, create_account, next_code
 from wegwijs.responses import load_specs, render
 
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "staff-console.png"
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">x</a>'
 
 
@@ -65,7 +64,7 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
         _, message = live.next(timeout=10)
         assert message == {"text": greeting, "kind": "staff"}
         page.wait_for_selector("#transcript li.staff")
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        page.screenshot(path=screenshot_path("staff-console.png"), full_page=True)
 
         page.click("#close")
         _, back = live.next(timeout=10)

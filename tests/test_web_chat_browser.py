@@ -16,6 +16,7 @@ import pytest
 
 from api.security_headers import CSP
 from scripts.stack import Stack
+from tests.screenshots import screenshot_path
 from tests.test_handover import DARI_RETURN_QUESTION, text_of
 from tests.test_staff_api import StaffClient, assert_served_with_strict_csp, create_account
 from wegwijs.digits import to_locale_digits
@@ -24,7 +25,6 @@ from wegwijs.responses import load_specs, render
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT_FILES = ROOT / "api" / "static" / "chat"
-DOCS = ROOT / "docs"
 VIEWPORT = {"width": 360, "height": 740}
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><a href="javascript:window.__xss=3">x</a>'
 DUTCH_QUESTION = "ik wil graag terug naar mijn land, kan dat?"
@@ -129,7 +129,7 @@ def test_dari_then_dutch_without_reload_and_the_history_survives_a_reload(
     bot_box = page.locator(".ww-bot").last.bounding_box()
     assert user_box["x"] < bot_box["x"] + bot_box["width"] / 2, "the user's messages sit at the inline end (left)"
     assert no_horizontal_scroll(page)
-    page.screenshot(path=str(DOCS / "web-chat-dari.png"))
+    page.screenshot(path=screenshot_path("web-chat-dari.png"))
 
     # Back to Dutch with the picker, without a reload.
     before = bot_count(page)
@@ -151,7 +151,7 @@ def test_dari_then_dutch_without_reload_and_the_history_survives_a_reload(
     send_box, input_box = page.locator(".ww-send").bounding_box(), page.locator("#wegwijs-input").bounding_box()
     assert send_box["x"] > input_box["x"]
     assert no_horizontal_scroll(page)
-    page.screenshot(path=str(DOCS / "web-chat-dutch.png"))
+    page.screenshot(path=screenshot_path("web-chat-dutch.png"))
 
     # A reload: the history comes back from the server, same texts in the same order.
     before_reload = shown(page)
