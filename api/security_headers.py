@@ -1,6 +1,6 @@
 """Security headers on the gateway's pages: a Content-Security-Policy without inline script,
 no framing, no MIME sniffing, no referrer. Applied to the staff console, the web chat page at
-``/`` and the chat widget's files under /chat; the OpenAPI page keeps FastAPI's own, which needs
+``/``, the chat widget's files under /chat and the privacy notice pages under /privacy/; the OpenAPI page keeps FastAPI's own, which needs
 inline script."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-PAGE_PREFIXES = ("/staff", "/chat")
+PAGE_PREFIXES = ("/staff", "/chat", "/privacy/")
 PAGE_PATHS = frozenset({"/"})  # "/" exactly: as a prefix it would match every path
 
 

@@ -347,4 +347,7 @@ def test_the_privacy_notice_page_opens_in_the_users_language(stack: Stack, conte
     body = page.text_content("main")
     assert to_locale_digits("30", babel_name(language)) in body and to_locale_digits("112", babel_name(language)) in body
     assert page.evaluate("document.scripts.length") == 0
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize") != "32px", \
+        "its own stylesheet is applied under the strict policy"
     page.close()

@@ -1,7 +1,8 @@
 """``GET /privacy/{language}``: the full privacy notice, a plain page in the user's language.
 
 Server-rendered from the catalogs (the ``gateway_privacy_page_*`` texts) with the retention
-settings filled in, escaped, in the language's writing direction. No script, no outside resource:
+settings filled in, escaped, in the language's writing direction, under the pages' strict
+Content-Security-Policy (api/security_headers.py). No script, no outside resource:
 it must open on a cheap phone with a weak connection, and tell nothing to anyone else.
 """
 from __future__ import annotations
@@ -27,8 +28,6 @@ SECTIONS = (
     ("whatsapp_heading", ("whatsapp",)),
     ("erase_heading", ("erase", "safety")),
 )
-STYLE = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;color:#111}"
-         "h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.5rem}")
 
 
 def page_text(key: str, language: str, values: dict[str, str]) -> str:
@@ -49,6 +48,6 @@ async def privacy_page(services: ServicesDep, language: str = PathParam(..., max
         parts += [f"<p>{page_text(key, language, values)}</p>" for key in paragraphs]
     html = (f'<!doctype html><html lang="{language}" dir="{writing_direction(language)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">'
-            f"<title>{page_text('title', language, values)}</title><style>{STYLE}</style></head>"
+            f"<title>{page_text('title', language, values)}</title><link rel=\"stylesheet\" href=\"/chat/privacy.css\"></head>"
             f"<body><main>{''.join(parts)}</main></body></html>")
     return HTMLResponse(html, headers={"Cache-Control": "max-age=300"})
