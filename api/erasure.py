@@ -17,7 +17,6 @@ entry without the id or the number.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Optional
 
@@ -98,16 +97,8 @@ class Erasure:
 
 
 def _mentions(fields: dict, number: str) -> bool:
+    """Whether a stream entry is about the number: a send to it, or a message (or a failed entry
+    holding one) from it."""
     values = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
               for k, v in fields.items()}
-    if values.get("to") == number:
-        return True
-    for name in ("body", "entry"):
-        try:
-            parsed = json.loads(values.get(name) or "null")
-        except ValueError:
-            continue
-        if isinstance(parsed, dict) and (str(parsed.get("from", "")) == number or str(parsed.get("to", "")) == number
-                                         or number in json.dumps(parsed)):
-            return True
-    return False
+    return values.get("to") == number or any(number in (values.get(name) or "") for name in ("body", "entry"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Optional
 
 from api.staff.service import Staff
+from wegwijs.handover.tickets import Ticket
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
@@ -25,17 +26,14 @@ def handover_view(status: str, position: Optional[int]) -> dict:
     return {"status": status, "position": position}
 
 
-async def handover_turn(staff: Staff, sender: str, text: str, language: str,
-                        switched: bool = False) -> Optional[tuple[list[dict], dict]]:
-    """(messages, handover) when a person has the conversation; None when the bot has it.
+async def handover_turn(staff: Staff, ticket: Ticket, text: str, language: str,
+                        switched: bool = False) -> tuple[list[dict], dict]:
+    """(messages, handover) for a turn while ``ticket`` (open, not a call-back) has the conversation.
 
     ``switched``: the user chose another language. The conversation stays with staff: the user
     hears, in the new language, that staff will answer (the staff console shows the new
     language with the next poll); Rasa is not asked, so a language button cannot skip the queue."""
-    ticket = await staff.tickets.open_for(sender)
-    if ticket is None or ticket.is_callback:
-        return None
-    await staff.transcripts.add(sender, [("user", text)])
+    await staff.transcripts.add(ticket.conversation, [("user", text)])
     if switched:
         await staff.tickets.set_language(ticket.id, language)
         rendered = render(load_specs()[LANGUAGE_CHOSEN], language)

@@ -37,17 +37,16 @@ def page_path(language: str) -> str:
     return f"/privacy/{language}"
 
 
-def retention_values(keep: Retention, language: str) -> dict[str, str]:
-    locale = babel_name(language)
-    return {"days": to_locale_digits(str(keep.conversation_days), locale),
-            "callback_days": to_locale_digits(str(keep.callback_days), locale)}
+def retention_values(keep: Retention) -> dict[str, str]:
+    """The retention placeholders; the text they go into is put in the locale's digits as a whole."""
+    return {"days": str(keep.conversation_days), "callback_days": str(keep.callback_days)}
 
 
 def notice_message(channel: str, language: str, keep: Retention) -> dict:
     """The notice as one reply ({text, buttons, links}) for ``channel`` in ``language``."""
     key = NOTICE.get(channel, WEB_NOTICE)
     rendered = render(load_specs()[key], language)
-    text = to_locale_digits(rendered.text.format(**retention_values(keep, language)), babel_name(language))
+    text = to_locale_digits(rendered.text.format(**retention_values(keep)), babel_name(language))
     links = [] if channel == "whatsapp" else [{"title": render(load_specs()[LINK], language).text,
                                                 "url": page_path(language)}]
     return {"text": text, "buttons": rendered.buttons, "links": links}

@@ -38,7 +38,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.client_address import client_key
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +101,9 @@ class RateLimits:
         self._items = {limit.name: configured(limit) for limit in ALL}
         self._secret = secret
 
-    def _identifier(self, value: str) -> str:
-        # Conversation ids and numbers are keyed-hashed: the counters' Redis keys name nobody.
-        return hmac.new(self._secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    def conversation(self, conversation_id: str) -> str:
+        """A conversation's identifier for the counters: keyed-hashed, so their Redis keys name nobody."""
+        return hmac.new(self._secret, conversation_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     def _hit(self, limit: Limit, identifier: str) -> Optional[int]:
         """Seconds until a retry may pass when over the limit; None when the hit was allowed."""
@@ -114,14 +113,21 @@ class RateLimits:
                 return max(1, math.ceil(reset - time.time()))
         return None
 
-    async def refused(self, limit: Limit, value: str, hashed: bool = False) -> Optional[int]:
-        """Count one hit of ``limit`` for ``value`` (a client key, a conversation id): the seconds
-        to wait when it is over its limit, else None."""
-        identifier = value if hashed else self._identifier(value)
+    def _first_refused(self, checks: tuple[tuple[Limit, str], ...]) -> Optional[int]:
+        for limit, identifier in checks:
+            wait = self._hit(limit, identifier)
+            if wait is not None:
+                return wait
+        return None
+
+    async def refused(self, *checks: tuple[Limit, str]) -> Optional[int]:
+        """Count one hit for each (limit, identifier) in turn, until one is over its limit: the
+        seconds to wait then, else None. Identifiers are client keys (``client_key``) or
+        ``conversation()``'s; all checks share one trip to the worker thread."""
         try:
-            return await anyio.to_thread.run_sync(self._hit, limit, identifier)
+            return await anyio.to_thread.run_sync(self._first_refused, checks)
         except Exception as error:  # a limit must never take the service down
-            logger.warning("rate limit %s not checked: %s", limit.name, type(error).__name__)
+            logger.warning("rate limit %s not checked: %s", checks[0][0].name, type(error).__name__)
             return None
 
 
@@ -142,9 +148,7 @@ class RateLimitMiddleware:
                           if scope["method"] == method and pattern.match(scope["path"])), None)
             services = getattr(scope["app"].state, "services", None) if limit and "app" in scope else None
             if limit and services is not None:
-                request = Request(scope)
-                client = client_key(services.settings.clients.of(request), services.settings.conversation_secret)
-                wait = await services.limits.refused(limit, client, hashed=True)
+                wait = await services.limits.refused((limit, services.settings.client_of(Request(scope))))
                 if wait is not None:
                     await too_many(wait)(scope, receive, send)
                     return

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Optional
 import httpx
 from fastapi import Depends, Request
 
-from api.client_address import client_key
 from api.conversation_ids import ConversationIds
 from api.conversation_store import MemoryConversationStore, RedisConversationStore
 from api.language.detector import LanguageDetector
@@ -48,8 +47,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 def client_of(request: Request) -> str:
     """The calling client as a keyed hash of its address (api/client_address.py): for limits."""
-    settings = get_services(request).settings
-    return client_key(settings.clients.of(request), settings.conversation_secret)
+    return get_services(request).settings.client_of(request)
 
 
 ClientDep = Annotated[str, Depends(client_of)]

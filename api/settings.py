@@ -5,7 +5,9 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from api.client_address import ClientAddresses, ProxyConfigurationError
+from starlette.requests import HTTPConnection
+
+from api.client_address import ClientAddresses, ProxyConfigurationError, client_key
 
 
 class ConfigurationError(RuntimeError):
@@ -43,6 +45,10 @@ class Settings:
             conversation_secret=conversation_secret.encode("utf-8"),
             clients=clients,
         )
+
+    def client_of(self, connection: HTTPConnection) -> str:
+        """The calling client as a keyed hash of its address (api/client_address.py): for limits."""
+        return client_key(self.clients.of(connection), self.conversation_secret)
 
     def __repr__(self) -> str:  # never print the token
         return f"Settings(rasa_url={self.rasa_url!r}, redis={'set' if self.redis_url else 'none'})"

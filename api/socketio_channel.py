@@ -27,7 +27,6 @@ from api.body_limit import MAX_BODY_BYTES
 from api.payloads import is_offered
 from api.routes.messages import SENDER_PREFIX
 from api.services import Services
-from api.client_address import client_key
 from api.rate_limits import CONVERSATIONS
 from api.routes.messages import message_refused
 from api.turns import take_turn
@@ -70,8 +69,7 @@ class SocketIOChannel:
         """Remembers the connection's client (a keyed hash of its address) for the limits."""
         services, scope = self.services, environ.get("asgi.scope")
         if services is not None and scope is not None:
-            address = services.settings.clients.of(HTTPConnection(scope))
-            await self.sio.save_session(sid, {"client": client_key(address, services.settings.conversation_secret)})
+            await self.sio.save_session(sid, {"client": services.settings.client_of(HTTPConnection(scope))})
 
     async def session_request(self, sid: str, data: Any) -> None:
         services = self.services
@@ -80,7 +78,7 @@ class SocketIOChannel:
         asked = data.get("session_id") if isinstance(data, dict) else None
         if not services.ids.valid(asked):
             client = (await self.sio.get_session(sid)).get("client", "")
-            if await services.limits.refused(CONVERSATIONS, client, hashed=True) is not None:
+            if await services.limits.refused((CONVERSATIONS, client)) is not None:
                 await self.sio.disconnect(sid)  # minting conversations without limit is refused here too
                 return
         session = asked if services.ids.valid(asked) else services.ids.mint()

@@ -24,17 +24,18 @@ from redis.exceptions import RedisError
 
 from api.rasa_client import RasaUnavailable
 from api.services import Services
+from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_PREFIX
 from wegwijs.handover.tickets import Ticket
 from wegwijs.responses import load_specs, render
 
 logger = logging.getLogger(__name__)
 INTENT = "/handover_stranded"
 UNAVAILABLE = "gateway_service_unavailable"
-WHATSAPP_PREFIX = "whatsapp:"
 
 
-async def hand_back(services: Services, ticket: Ticket) -> Optional[list[dict]]:
-    """Close the stranded ticket and get the bot's replies; None when someone else closed it first."""
+async def hand_back(services: Services, ticket: Ticket, said: Optional[str] = None) -> Optional[list[dict]]:
+    """Close the stranded ticket and get the bot's replies; None when someone else closed it first.
+    ``said``: the user's message that found the ticket stranded, kept before the replies."""
     staff = services.staff
     assert staff is not None
     if not await staff.tickets.close(ticket.id, reason="stranded"):
@@ -48,7 +49,8 @@ async def hand_back(services: Services, ticket: Ticket) -> Optional[list[dict]]:
     except RasaUnavailable as error:
         logger.error("stranded hand-over: assistant unavailable: %s", error)
         messages = [{"text": render(load_specs()[UNAVAILABLE], ticket.language).text, "buttons": [], "links": []}]
-    await staff.transcripts.add(ticket.conversation, [("bot", m["text"], m) for m in messages])
+    said_first = [("user", said)] if said else []
+    await staff.transcripts.add(ticket.conversation, said_first + [("bot", m["text"], m) for m in messages])
     await staff.audit.write(staff="-", action="stranded", ticket=ticket.id, outcome="handed_back")
     return messages
 
@@ -58,8 +60,9 @@ async def push(services: Services, ticket: Ticket, messages: list[dict]) -> None
     staff = services.staff
     assert staff is not None
     if ticket.conversation.startswith(WHATSAPP_PREFIX):
-        if services.whatsapp is not None and await services.whatsapp.within_window(ticket.conversation[len(WHATSAPP_PREFIX):]):
-            await services.whatsapp.deliver(ticket.conversation[len(WHATSAPP_PREFIX):], messages, ticket.language)
+        wa_id = ticket.conversation[len(WHATSAPP_PREFIX):]
+        if services.whatsapp is not None and await services.whatsapp.within_window(wa_id):
+            await services.whatsapp.deliver(wa_id, messages, ticket.language)
         return
     for message in messages:
         await staff.outbox.send(ticket.conversation, message["text"], "bot", message.get("buttons"))

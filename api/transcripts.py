@@ -33,10 +33,9 @@ def kept_bot_text(response: str | None, text: str, language: str) -> str:
     every value replaced (a case's stage: the stand-in only)."""
     if not is_personal(response):
         return text
-    spec = load_specs()[response] if response in load_specs() else None
-    if spec is None or response.startswith(CASE_STAGE_PREFIXES):
+    if response.startswith(CASE_STAGE_PREFIXES):
         return REDACTED_TEXT
-    template = render(spec, language).text
+    template = render(load_specs()[response], language).text
     return template.format(**{name: REDACTED_TEXT for name in placeholders_in(template)})
 
 

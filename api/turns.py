@@ -70,14 +70,17 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
 
     said = text or payload or ""
     staff = services.staff
-    if staff is not None:
-        back = await stranded_turn(services, sender, said)
+    ticket = await staff.tickets.open_for(sender) if staff is not None else None
+    if staff is not None and ticket is not None and not ticket.is_callback:
+        if not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
+            messages, handover = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
+            return Turn(settled.language, HANDOVER_TOPIC, None, messages, handover)
+        # Waiting past the stranded time: it goes back to the bot now (api/stranded.py), and this
+        # message gets the line and the call-back offer. None: another gateway just did it, and
+        # the bot has the conversation.
+        back = await hand_back(services, ticket, said=said)
         if back is not None:
             return Turn(settled.language, HANDOVER_TOPIC, "general", back, None)
-        with_staff = await handover_turn(staff, sender, said, settled.language, switched=settled.switched)
-        if with_staff is not None:
-            messages, handover = with_staff
-            return Turn(settled.language, HANDOVER_TOPIC, None, messages, handover)
 
     try:
         replies = await services.rasa.send(sender, message, {**metadata, "language": settled.language})
@@ -113,18 +116,6 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
     if settled.followed_from:
         messages.append(language_followed_message(settled.language, settled.followed_from))
     return Turn(settled.language, topic, line, messages, handover, notice=notice)
-
-
-async def stranded_turn(services: Services, sender: str, said: str) -> Optional[list[dict]]:
-    """The user writes while their hand-over has waited past the stranded time: it goes back to the
-    bot now (api/stranded.py), and this message gets the line and the call-back offer."""
-    staff = services.staff
-    assert staff is not None
-    ticket = await staff.tickets.open_for(sender)
-    if ticket is None or ticket.is_callback or not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
-        return None
-    await staff.transcripts.add(sender, [("user", said)])
-    return await hand_back(services, ticket)
 
 
 async def erase_conversation(services: Services, key: str, sender: str, by: str) -> None:

@@ -2,9 +2,17 @@
 so a test can look for a conversation id, a number or a marker text anywhere."""
 from __future__ import annotations
 
+import secrets
+import string
 from dataclasses import dataclass
 
 import redis
+
+
+def new_marker() -> str:
+    """A text to look for afterwards. Letters only: digits could read as a date or a phone number,
+    which are redacted anyway."""
+    return "mk" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
 
 
 @dataclass(frozen=True)

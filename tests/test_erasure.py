@@ -4,8 +4,6 @@ same from the staff API, an agent cannot; each erasure leaves a content-free aud
 each, a scan of the whole Redis finds neither the id, nor the number, nor the marker text."""
 from __future__ import annotations
 
-import secrets
-import string
 import time
 
 import httpx
@@ -14,7 +12,7 @@ import pytest
 from api.staff.audit import STREAM as AUDIT
 from scripts.stack import Stack
 from tests.conftest import new_conversation
-from tests.redis_scan import holding
+from tests.redis_scan import holding, new_marker
 from tests.test_staff_api import StaffClient, create_account
 from tests.test_whatsapp import delivery, number, post, text, wait_for, body_text, button_reply
 from wegwijs.responses import load_specs, render
@@ -22,11 +20,6 @@ from wegwijs.responses import load_specs, render
 ASK = {"nl": "verwijder mijn gegevens", "en": "delete my data", "ar": "احذف بياناتي", "fa-AF": "معلوماتم را پاک کنید"}
 STORY = {"nl": "ik ben {m} en ik wil terug naar mijn land", "en": "I am {m} and I want to go back home",
          "ar": "انا {m} واريد العودة الى بلدي", "fa-AF": "من {m} هستم و میخواهم به وطنم برگردم"}
-
-
-def new_marker() -> str:
-    """Letters only: digits could read as a date or a phone number, which are redacted anyway."""
-    return "mk" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
 
 
 def eventually_none(url: str, *needles: str, timeout: float = 10) -> list[str]:

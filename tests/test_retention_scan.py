@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import string
 import time
 
 import httpx
 
 from scripts.stack import Stack
 from tests.conftest import DEMO_CASE_DETAILS, new_conversation
-from tests.redis_scan import scan
+from tests.redis_scan import new_marker, scan
 from tests.test_staff_api import StaffClient, create_account
 from tests.test_whatsapp import delivery, number, post, text, wait_for
 
@@ -24,10 +23,6 @@ from tests.test_whatsapp import delivery, number, post, text, wait_for
 BOUNDED = re.compile(r"^(wegwijs:handover:(queue|waiting)|wegwijs:staff:online|wegwijs:staff:audit"
                      r"|wegwijs:wa:(inbound:\d+|failed|statuses)|wegwijs:staff:account:[a-z0-9._-]+)$")
 CALLBACK_NUMBER = "+31 6 4{}"  # a Dutch mobile number, made unique per run
-
-
-def letters(n: int = 12) -> str:
-    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(n))
 
 
 def say(gateway: httpx.Client, conversation: str, words: str, payload: str | None = None) -> dict:
@@ -39,7 +34,7 @@ def say(gateway: httpx.Client, conversation: str, words: str, payload: str | Non
 
 def test_every_key_expires_or_is_bounded_and_nothing_outlives_its_use(stack: Stack, gateway: httpx.Client,
                                                                       graph_api) -> None:
-    marker = "mk" + letters()
+    marker = new_marker()
     digits = "".join(secrets.choice("0123456789") for _ in range(7))
     callback_number = CALLBACK_NUMBER.format(digits)
 

@@ -34,9 +34,10 @@ async def message_refused(services: Services, client: Optional[str], conversatio
                           hint: Optional[str]) -> Optional[Refusal]:
     """Counts the message against its conversation's and its client's limits; a Refusal (with the
     apology and the general line) when it is over one of them, else None."""
-    wait = await services.limits.refused(MESSAGES_CONVERSATION, conversation)
-    if wait is None and client is not None:
-        wait = await services.limits.refused(MESSAGES_CLIENT, client, hashed=True)
+    checks = [(MESSAGES_CONVERSATION, services.limits.conversation(conversation))]
+    if client is not None:
+        checks.append((MESSAGES_CLIENT, client))
+    wait = await services.limits.refused(*checks)
     if wait is None:
         return None
     state = await services.store.get(conversation)

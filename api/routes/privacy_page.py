@@ -40,7 +40,7 @@ async def privacy_page(services: ServicesDep, language: str = PathParam(..., max
     """The full privacy notice in ``language``: what is kept, for how long, and how to erase it."""
     if language not in SHIPPED:
         raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
-    values = retention_values(services.retention, language)
+    values = retention_values(services.retention)
     parts = [f"<h1>{page_text('title', language, values)}</h1>"]
     for heading, paragraphs in SECTIONS:
         if heading:

@@ -50,7 +50,7 @@ async def deliver(request: Request, services: ServicesDep, client: ClientDep) ->
     body = await request.body()
     if not valid_signature(channel.config.app_secret, body, request.headers.get("x-hub-signature-256")):
         # Only callers that are not Meta count against a limit: Meta's signed deliveries never do.
-        wait = await services.limits.refused(WEBHOOK_REFUSED, client, hashed=True)
+        wait = await services.limits.refused((WEBHOOK_REFUSED, client))
         if wait is not None:
             return too_many(wait)
         raise HTTPException(401, "invalid or missing X-Hub-Signature-256")
