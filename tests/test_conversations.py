@@ -86,7 +86,11 @@ def test_conversation(gateway: httpx.Client, conversation_id: str, language: str
         assert reply["language"] == expected_language, where
         assert [m["text"] for m in reply["messages"]] in expected_texts(expected.text, turn, expected_language, before), where
         if "buttons" in turn:  # buttons an action chose ("did you mean"): their payloads, in order
-            assert [b["payload"] for b in reply["messages"][0]["buttons"]] == turn["buttons"], where
+            # The likeliest subject first and "something else" last; the runner-up between them is
+            # whatever the classifier ranks second, which moves with every retraining.
+            payloads = [b["payload"] for b in reply["messages"][0]["buttons"]]
+            assert (len(payloads), payloads[0], payloads[-1]) == (len(turn["buttons"]), turn["buttons"][0],
+                                                                  turn["buttons"][-1]), f"{where}: {payloads}"
         else:
             assert reply["messages"][0]["buttons"] == expected.buttons, where
         if "last_buttons" in turn:  # the buttons of the turn's last message (the way back to a language)

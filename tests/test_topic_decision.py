@@ -88,3 +88,30 @@ def test_a_danger_sentence_is_not_diluted_by_a_question_in_the_next() -> None:
     d = decide(message([("return_info", 0.8), ("safety_emergency", 0.1)],
                        sentences=[("safety_emergency", 0.85), ("return_info", 0.9)]))
     assert (d["intent"], d["also"]) == ("safety_emergency", "return_info")
+
+
+def test_one_topic_spread_over_its_intents_is_answered_not_asked_about() -> None:
+    """A story ending in a request: return's intents together clearly beat the asylum background,
+    even under the fallback threshold; the background sentence is offered as the second subject."""
+    m = message([("nlu_fallback", 0.2), ("return_info", 0.19), ("ask_asylum", 0.16), ("return_travel", 0.1),
+                 ("return_money", 0.06)], intent="nlu_fallback", sentences=[("ask_asylum", 0.72), ("return_travel", 0.43)])
+    d = decide(m)
+    assert (d["intent"], d["reason"], d["also"]) == ("return_info", "topic", "ask_asylum")
+
+
+def test_two_topics_close_when_summed_still_ask_did_you_mean() -> None:
+    d = decide(message([("return_travel", 0.25), ("reunification_travel", 0.22), ("return_money", 0.05),
+                        ("reunification_info", 0.06)]))
+    assert d["intent"] == "nlu_fallback" and d["suggestions"] == ["return_travel", "reunification_travel"]
+
+
+def test_a_form_answer_is_never_lifted_to_a_topic() -> None:
+    d = decide(message([("affirm", 0.28), ("return_info", 0.2), ("return_travel", 0.15)]))
+    assert d is None or d["intent"] in ("affirm", "nlu_fallback")
+
+
+def test_familiar_letters_with_no_plausible_subject_get_the_menu() -> None:
+    """Only "stop" and "out of scope" score: no subject is worth a "did you mean" button."""
+    m = message([("nlu_fallback", 0.2), ("stop", 0.115), ("out_of_scope", 0.087), ("safety_emergency", 0.045),
+                 ("return_travel", 0.04)], intent="nlu_fallback")
+    assert decide(m) is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from wegwijs.intent_topics import topic_of
 from wegwijs.responses import load_specs, render
 
 SAFETY_WITH_A_QUESTION = {
@@ -45,7 +46,8 @@ def test_danger_comes_first_and_the_other_question_follows_as_a_button(
     assert (reply["language"], reply["topic"], reply["phone_line"]) == (language, "safety", "general")
     assert texts[0] == text_of("utter_safety", language)
     offer = texts.index(text_of("utter_also_offer", language))
-    assert [b["payload"] for b in reply["messages"][offer]["buttons"]] == ["/return_info"]
+    offered = [b["payload"].lstrip("/") for b in reply["messages"][offer]["buttons"]]
+    assert [topic_of(intent) for intent in offered] == ["voluntary_return"], offered
     assert texts[-1] == text_of("utter_ask_callback_wanted", language)
     assert 0 < offer < len(texts) - 1
 

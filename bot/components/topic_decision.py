@@ -21,9 +21,16 @@ and the safety detector. In this order:
    scoring at least ``also_ratio`` of the top and ``also_min`` absolute.
 4. **Unsure between two topics:** when the top intent scores under ``unsure_below`` and another
    topic's intent is within ``unsure_ratio`` of it, or the fallback classifier already gave
-   up, the intent becomes ``nlu_fallback`` with ``suggestions``: the two best intents of
-   different topics, for a "Did you mean ...?" with buttons (actions/fallback.py). Keyboard
-   mashing (``unfamiliar_text_fallback``) gets no suggestions.
+   up, the decision is lifted to topics first: the classifier often spreads one subject over
+   its intents ("return", "the ticket home", "money for the return"), so the confidences are
+   summed per topic. When one topic holds at least ``unsure_below`` and every other topic less
+   than ``unsure_ratio`` of it, that topic's best intent is the answer (``reason: topic``) and
+   a sentence about another subject is still offered as ``also``. Otherwise the intent becomes
+   ``nlu_fallback`` with ``suggestions``: the two best intents of different topics, for a
+   "Did you mean ...?" with buttons (actions/fallback.py). Keyboard mashing
+   (``unfamiliar_text_fallback``), or a message whose best subject scores under ``suggest_min``
+   (familiar letters, no plausible subject: only "stop" or "out of scope" score), gets no
+   suggestions: the topic menu.
 
 The thresholds are this component's config (config.yml), measured on the held-out split
 (docs/nlu-report.md). Output ``topic_decision``: ``{"reason", "also", "suggestions", "classifier_intent"}``.
@@ -96,7 +103,7 @@ class TopicDecision(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"actionable_ratio": 0.9, "also_ratio": 0.6, "also_min": 0.2, "safety_also_min": 0.15,
-                "unsure_below": 0.3, "unsure_ratio": 0.6, "suggest_min": 0.08, "sentence_min": 0.5}
+                "unsure_below": 0.3, "unsure_ratio": 0.6, "suggest_min": 0.05, "sentence_min": 0.5}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = {**self.get_default_config(), **config}
@@ -120,9 +127,10 @@ class TopicDecision(GraphComponent, IntentClassifier):
         if intent == SAFETY_INTENT or not ranked:
             return None
         if intent == FALLBACK:
-            if message.get(UNFAMILIAR) or ranked[0][1] < c["suggest_min"]:
+            best_subject = next((s for n, s in ranked if is_subject(n)), 0.0)
+            if message.get(UNFAMILIAR) or best_subject < c["suggest_min"]:
                 return None
-            return self._unsure(ranked)
+            return self._settled(message, ranked) or self._unsure(ranked)
         top, top_confidence = next(((n, s) for n, s in ranked if n == intent), ranked[0])
         if top in BACKGROUND:
             for name, confidence in ranked[:3]:
@@ -133,13 +141,35 @@ class TopicDecision(GraphComponent, IntentClassifier):
         second = _other_subject(ranked, top, c["also_min"])
         second_confidence = dict(ranked).get(second, 0.0) if second else 0.0
         if top_confidence < c["unsure_below"] and second and second_confidence >= c["unsure_ratio"] * top_confidence:
-            return self._unsure(ranked)
+            # Lifted to topics only for a subject or background: "yes" or "stop" answer a question.
+            settled = self._settled(message, ranked) if is_subject(top) or top in BACKGROUND else None
+            if settled is None:
+                return self._unsure(ranked)
+            if settled["intent"] != top:
+                return settled
+            second = None
         also = _sentence_subject(message, top, c["sentence_min"])
         if not also and second and second_confidence >= c["also_ratio"] * top_confidence:
             also = second
         if also:
             return {"intent": top, "reason": "classifier", "also": also, "suggestions": []}
         return None
+
+    def _settled(self, message: Message, ranked: list[tuple[str, float]]) -> Optional[Dict[Text, Any]]:
+        """The answer when the subjects' confidences, summed per topic, make one topic clear."""
+        c = self._config
+        mass: Dict[str, float] = {}
+        for name, confidence in ranked:
+            if is_subject(name):
+                mass[topic_of(name)] = mass.get(topic_of(name), 0.0) + confidence
+        topics = sorted(mass.items(), key=lambda item: item[1], reverse=True)
+        if not topics or topics[0][1] < c["unsure_below"]:
+            return None
+        if len(topics) > 1 and topics[1][1] >= c["unsure_ratio"] * topics[0][1]:
+            return None
+        intent = next(n for n, _ in ranked if is_subject(n) and topic_of(n) == topics[0][0])
+        return {"intent": intent, "reason": "topic", "also": _sentence_subject(message, intent, c["sentence_min"]),
+                "suggestions": []}
 
     def _unsure(self, ranked: list[tuple[str, float]]) -> Dict[Text, Any]:
         first = next((n for n, _ in ranked if is_subject(n)), None)
