@@ -25,9 +25,10 @@ MIN_SAFETY_RECALL = 0.88
 MAX_SAFETY_FALSE_ALARMS = 0.04
 MIN_NONSENSE_FALLBACK = 0.8
 # The independent set (70 messages per language).
-MIN_TOPIC_ACCURACY = {"nl": 0.85, "en": 0.77, "ar": 0.84, "fa-AF": 0.81}
+# Regression gates a message or two under the figures of 2026-12-02 (docs/nlu-report.md); the goal is 0.95.
+MIN_TOPIC_ACCURACY = {"nl": 0.92, "en": 0.91, "ar": 0.94, "fa-AF": 0.92}
 MIN_INDEPENDENT_SAFETY_RECALL = 0.93
-MAX_INDEPENDENT_FALSE_ALARMS = 0.12
+MAX_INDEPENDENT_FALSE_ALARMS = 0.05
 MIN_REPLY_LANGUAGE = 0.98
 
 
