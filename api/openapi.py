@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.schemas import ErrorOut
+from api.staff.sessions import COOKIE, CSRF_HEADER
 
 ERROR_REF = "#/components/schemas/ErrorOut"
 DESCRIPTIONS = {
@@ -43,6 +44,15 @@ RATE_LIMITED = frozenset({
     ("post", "/staff/api/login"), ("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),
 })
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# The staff API's credentials (api/routes/staff.py, current_session): the session cookie, and on
+# every state-changing request the session's CSRF token. Login needs neither.
+SECURITY_SCHEMES = {
+    "staffSession": {"type": "apiKey", "in": "cookie", "name": COOKIE,
+                     "description": "The session cookie POST /staff/api/login sets."},
+    "csrfToken": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
+                  "description": "The `csrf` of the login's answer, on every state-changing request."},
+}
+STAFF_PREFIX, LOGIN = "/staff/api/", "/staff/api/login"
 
 
 def errors(*codes: int, **descriptions: str) -> Dict[int | str, Dict[str, Any]]:
@@ -86,6 +96,8 @@ def _complete(path: str, method: str, operation: Dict[str, Any]) -> None:
                                **({"headers": response["headers"]} if "headers" in response else {})}
     if "429" in responses:
         responses["429"].setdefault("headers", RETRY_AFTER)
+    if path.startswith(STAFF_PREFIX) and path != LOGIN:
+        operation["security"] = [{"staffSession": []} if method == "get" else {"staffSession": [], "csrfToken": []}]
 
 
 def document(app: FastAPI) -> Dict[str, Any]:
@@ -94,6 +106,7 @@ def document(app: FastAPI) -> Dict[str, Any]:
         for method in METHODS:
             if method in item:
                 _complete(path, method, item[method])
+    spec.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     schemas = spec.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

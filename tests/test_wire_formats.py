@@ -77,6 +77,8 @@ def test_every_error_in_the_document_is_error_out() -> None:
                         schema["$ref"].endswith(("MessageOut", "HealthOut")), (method, path, code)
             if path.startswith("/staff/api/") and path != "/staff/api/login":
                 assert "401" in responses, (method, path)
+                needed = {"staffSession"} | ({"csrfToken"} if method != "get" else set())
+                assert [set(option) for option in operation["security"]] == [needed], (method, path)
     for alternative in spec["components"]["schemas"]["MessageIn"]["anyOf"]:  # text, or a payload, or both
         language = alternative["properties"]["language"]
         assert language["anyOf"][0]["enum"] == list(SHIPPED) and language["anyOf"][1] == {"type": "null"}
