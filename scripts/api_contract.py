@@ -48,7 +48,8 @@ PASSWORD = "contract-test-password-" + secrets.token_hex(8)
 
 def whatsapp_env() -> dict[str, str]:
     """A configured WhatsApp channel whose Graph API is a closed port on 127.0.0.1."""
-    return {"WEGWIJS_WHATSAPP_VERIFY_TOKEN": secrets.token_urlsafe(16), "WEGWIJS_WHATSAPP_APP_SECRET": secrets.token_urlsafe(16),
+    return {"WEGWIJS_WHATSAPP_VERIFY_TOKEN": secrets.token_urlsafe(16),
+            "WEGWIJS_WHATSAPP_APP_SECRET": secrets.token_urlsafe(16),
             "WEGWIJS_WHATSAPP_TOKEN": secrets.token_urlsafe(16), "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
             "WEGWIJS_WHATSAPP_API_BASE": f"http://127.0.0.1:{free_port()}"}
 
@@ -69,7 +70,8 @@ def staff_login(stack: Stack) -> tuple[str, str]:
                         json={"username": username, "password": PASSWORD, "code": code})
     if answer.status_code != 200:
         raise StackError(f"staff login failed with {answer.status_code}")
-    return answer.cookies.get(COOKIE) or answer.headers["set-cookie"].split(";")[0].split("=", 1)[1], answer.json()["csrf"]
+    cookie = answer.cookies.get(COOKIE) or answer.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    return cookie, answer.json()["csrf"]
 
 
 # The document's security schemes (api/openapi.py), filled from the environment, so Schemathesis

@@ -23,9 +23,10 @@ STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 WAIT_MS = 3000
 
 
-EVENT_STREAM: dict[int | str, dict[str, Any]] = {200: {"description": "Server-sent events: `event: message`, `data:` an OutboxEvent "
-                                    "(`{text, kind, buttons?}`, api/outbox.py), each with its `id:`.",
-                      "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+EVENT_STREAM: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Server-sent events: `event: message`, `data:` an OutboxEvent (`{text, kind, buttons?}`, "
+                   "api/outbox.py), each with its `id:`.",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 
 @router.get("/conversations/{conversation_id}/events", response_class=StreamingResponse,

@@ -24,8 +24,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.openapi import errors
-from api.schemas import (AvailabilityIn, AvailabilityOut, CannedReplyOut, ClosedOut, LoginIn, QueueOut, ReplyIn, SentOut,
-                         SessionOut, TicketDetailOut, TicketView)
+from api.schemas import (AvailabilityIn, AvailabilityOut, CannedReplyOut, ClosedOut, LoginIn, QueueOut, ReplyIn,
+                         SentOut, SessionOut, TicketDetailOut, TicketView)
 from api.services import ClientDep, ServicesDep
 from api.transcripts import Said
 from api.staff.service import Staff
