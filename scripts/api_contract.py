@@ -106,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--keep", action="store_true", help="keep the run folder (logs, JUnit report)")
     args = parser.parse_args(argv)
+    executable = os.environ.get("SCHEMATHESIS") or str(VENV_BIN / "schemathesis")
+    if not shutil.which(executable):
+        print(f"error: {executable} not found: Schemathesis (4.30.1) comes with the development requirements",
+              file=sys.stderr)
+        return 1
     model = model_path()
     if not model.exists():
         print(f"error: {model.name} is missing: run `make train`", file=sys.stderr)
