@@ -29,6 +29,7 @@ from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
 from wegwijs.opening_hours import OpeningHours, opening_hours
 from wegwijs.phone_lines import GENERAL, contacts
+from wegwijs.wire import ActionMessage, link
 
 NETHERLANDS, ABROAD, UNKNOWN = "netherlands", "abroad", "unknown"
 NETHERLANDS_COUNTRY_CODE = 31
@@ -101,11 +102,11 @@ def present_phone_lines(dispatcher: CollectingDispatcher, tracker: Tracker, now:
     where = whereabouts(tracker.get_slot("abroad"), metadata)
     language = tracker.get_slot("language") or "en"
     for line in lines_for_conversation(tracker.events):
-        link = None
+        attached: Optional[ActionMessage] = None
         if metadata.get("channel") in LINK_CHANNELS:
             shown = contacts().international(line) if where == ABROAD else contacts().national(line)
-            link = {"links": [{"title": shown, "url": contacts().tel_uri(line)}]}
-        dispatcher.utter_message(response=f"{PHONE_PREFIX}{line}_{where}", json_message=link)
+            attached = {"links": [link(shown, contacts().tel_uri(line))]}
+        dispatcher.utter_message(response=f"{PHONE_PREFIX}{line}_{where}", json_message=dict(attached) if attached else None)
         hours = hours_message(opening_hours(), line, now, language)
         if hours:
             dispatcher.utter_message(**hours)

@@ -9,45 +9,53 @@ and the chat stays with the bot meanwhile (staff replies in the chat still reach
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, TypedDict
 
 from api.staff.service import Staff
-from wegwijs.handover.tickets import Ticket
+from api.transcripts import Said
+from wegwijs.handover.tickets import Status, Ticket
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
+from wegwijs.wire import ReplyMessage, reply_message
 
 WAITING = "gateway_handover_waiting"
 LANGUAGE_CHOSEN = "gateway_handover_language"
 TOPIC = "human_handover"
 
 
-def handover_view(status: str, position: Optional[int]) -> dict:
+class HandoverView(TypedDict):
+    """A turn's ``handover``: whether a person has the conversation or it waits for one."""
+    status: Status
+    position: Optional[int]  # 1 for the next in the queue; None once a person has it
+
+
+def handover_view(status: Status, position: Optional[int]) -> HandoverView:
     return {"status": status, "position": position}
 
 
 async def handover_turn(staff: Staff, ticket: Ticket, text: str, language: str,
-                        switched: bool = False) -> tuple[list[dict], dict]:
+                        switched: bool = False) -> tuple[list[ReplyMessage], HandoverView]:
     """(messages, handover) for a turn while ``ticket`` (open, not a call-back) has the conversation.
 
     ``switched``: the user chose another language. The conversation stays with staff: the user
     hears, in the new language, that staff will answer (the staff console shows the new
     language with the next poll); Rasa is not asked, so a language button cannot skip the queue."""
-    await staff.transcripts.add(ticket.conversation, [("user", text)])
+    await staff.transcripts.add(ticket.conversation, [Said.by_user(text)])
     if switched:
         await staff.tickets.set_language(ticket.id, language)
         rendered = render(load_specs()[LANGUAGE_CHOSEN], language)
         position = await staff.tickets.position(ticket.id)
-        return [{"text": rendered.text, "buttons": [], "links": []}], handover_view(ticket.status, position)
+        return [reply_message(rendered.text)], handover_view(ticket.status, position)
     if ticket.status != "queued":
         return [], handover_view(ticket.status, None)
     position = await staff.tickets.position(ticket.id)
     rendered = render(load_specs()[WAITING], language)
     shown = to_locale_digits(str(position or 1), babel_name(language))
-    return [{"text": rendered.text.format(position=shown), "buttons": [], "links": []}], handover_view("queued", position)
+    return [reply_message(rendered.text.format(position=shown))], handover_view("queued", position)
 
 
-async def queued_view(staff: Staff, sender: str) -> Optional[dict]:
+async def queued_view(staff: Staff, sender: str) -> Optional[HandoverView]:
     """The hand-over object for a turn in which the bot has just queued the conversation."""
     ticket = await staff.tickets.open_for(sender)
     if ticket is None:

@@ -11,7 +11,7 @@ from typing import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
 from api.conversation_ids import ConversationIds
 from api.conversation_store import open_store
@@ -74,6 +74,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

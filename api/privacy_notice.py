@@ -19,6 +19,7 @@ from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
 from wegwijs.retention import Retention
+from wegwijs.wire import ReplyMessage, link, reply_message
 
 NOTICE = {"whatsapp": "gateway_privacy_notice_whatsapp"}
 WEB_NOTICE = "gateway_privacy_notice_web"
@@ -42,11 +43,10 @@ def retention_values(keep: Retention) -> dict[str, str]:
     return {"days": str(keep.conversation_days), "callback_days": str(keep.callback_days)}
 
 
-def notice_message(channel: str, language: str, keep: Retention) -> dict:
+def notice_message(channel: str, language: str, keep: Retention) -> ReplyMessage:
     """The notice as one reply ({text, buttons, links}) for ``channel`` in ``language``."""
     key = NOTICE.get(channel, WEB_NOTICE)
     rendered = render(load_specs()[key], language)
     text = to_locale_digits(rendered.text.format(**retention_values(keep)), babel_name(language))
-    links = [] if channel == "whatsapp" else [{"title": render(load_specs()[LINK], language).text,
-                                                "url": page_path(language)}]
-    return {"text": text, "buttons": rendered.buttons, "links": links}
+    links = [] if channel == "whatsapp" else [link(render(load_specs()[LINK], language).text, page_path(language))]
+    return reply_message(text, rendered.buttons, links)

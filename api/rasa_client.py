@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import aiohttp
+
+from wegwijs.wire import KeyedReply, button, link
 
 WEBHOOK = "/webhooks/gateway/webhook"
 
@@ -19,12 +20,17 @@ class RasaUnavailable(Exception):
     """Rasa did not answer usefully: down, timed out, failed, or answered with no reply at all."""
 
 
-@dataclass(frozen=True)
-class BotReply:
-    text: str
-    buttons: list[dict[str, str]]
-    response: Optional[str]
-    links: list[dict[str, str]] = field(default_factory=list)
+def read_reply(message: dict[str, Any]) -> KeyedReply:
+    """A reply of Rasa's gateway channel, checked field by field (text, buttons, links, response)."""
+    response, text = message.get("response"), message.get("text")
+    return {
+        "text": text if isinstance(text, str) else "",
+        "buttons": [button(b["title"], b["payload"]) for b in message.get("buttons") or [] if isinstance(b, dict)
+                    and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)],
+        "links": [link(item["title"], item["url"]) for item in message.get("links") or [] if isinstance(item, dict)
+                  and isinstance(item.get("title"), str) and isinstance(item.get("url"), str)],
+        "response": response if isinstance(response, str) else None,
+    }
 
 
 class RasaClient:
@@ -45,7 +51,7 @@ class RasaClient:
             )
         return self._session
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[BotReply]:
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[KeyedReply]:
         body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             async with self._client().post(WEBHOOK, json=body) as answer:
@@ -54,11 +60,7 @@ class RasaClient:
                 payload = await answer.json()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(type(error).__name__) from error
-        replies = [
-            BotReply(text=m.get("text") or "", buttons=m.get("buttons") or [], response=m.get("response"),
-                     links=m.get("links") or [])
-            for m in payload.get("messages", [])
-        ]
+        replies = [read_reply(m) for m in payload.get("messages", []) if isinstance(m, dict)]
         # Rasa answers an internal failure (its NLG, its tracker store) with no reply at all.
         if not replies:
             raise RasaUnavailable("no reply")

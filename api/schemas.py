@@ -1,11 +1,22 @@
-"""Wire formats of the chat API, named by role."""
+"""The gateway's HTTP bodies, named by role: what the OpenAPI document shows and the routes answer.
+
+Shapes that also travel between the processes (a reply's ``{text, buttons, links}``) are
+TypedDicts in wegwijs/wire.py; the models here are their HTTP form, with the same fields
+(tests/test_wire_formats.py holds them to it). Every error, whatever the route and status, is one
+``ErrorOut``. A field that may be ``null`` says so in the document (``anyOf`` with
+``{"type": "null"}``: pydantic 1 leaves that out), so neither side is surprised by it.
+"""
 from __future__ import annotations
 
-from typing import List, Literal, Optional
+import re
+from typing import Any, Dict, List, Literal, Optional
 
-from pydantic import BaseModel, Field, StrictStr, root_validator, validator
+from pydantic import BaseModel, Field, StrictBool, StrictStr, root_validator, validator
 
-from wegwijs.languages import SHIPPED
+from api.payloads import offered_payloads
+from api.transcripts import Who
+from wegwijs.handover.tickets import CALLBACK_TIMES, Priority, Status
+from wegwijs.languages import Language
 
 Topic = Literal[
     "voluntary_return",
@@ -24,31 +35,88 @@ Topic = Literal[
     "privacy",
 ]
 PhoneLine = Literal["return", "reunification", "general"]
+Direction = Literal["ltr", "rtl"]
+CallbackTime = Literal["morning", "afternoon", "any"]
+assert set(CallbackTime.__args__) == set(CALLBACK_TIMES)  # type: ignore[attr-defined]
 MAX_TEXT_LENGTH = 2000
+# Something to read: not only spaces and slashes (a leading '/' is cut before Rasa sees the text).
+TEXT_TO_READ = re.compile(r"^[\s/]*[^\s/]")
 
 
-class MessageIn(BaseModel):
+def _nullable(schema: Dict[str, Any], model: Any) -> None:
+    """``Optional`` fields as ``anyOf: [..., {"type": "null"}]`` (OpenAPI 3.1), so that ``null``
+    is documented wherever it is accepted or answered."""
+    properties = schema.get("properties", {})
+    for field in model.__fields__.values():
+        shown = properties.get(field.alias)
+        if shown is None or not field.allow_none or "anyOf" in shown and {"type": "null"} in shown["anyOf"]:
+            continue
+        outer = {key: shown.pop(key) for key in ("title", "description", "default") if key in shown}
+        properties[field.alias] = {**outer, "anyOf": [shown, {"type": "null"}]}
+
+
+def _one_of_these(schema: Dict[str, Any], names: tuple[str, ...], exclusive: bool) -> None:
+    """Rewrite an object schema as alternatives, one per name in ``names``, each requiring that
+    field (not null); ``exclusive``: the others null or absent. Said as whole objects in an
+    ``anyOf``, not as a constraint beside ``properties``, so generators read it too."""
+    base = {key: schema.pop(key) for key in ("type", "properties", "required", "additionalProperties") if key in schema}
+    alternatives = []
+    for name in names:
+        properties = dict(base["properties"])
+        shown = base["properties"][name]
+        properties[name] = {**shown["anyOf"][0], "description": shown.get("description", "")}  # without its null
+        if exclusive:
+            properties.update({other: {"type": "null"} for other in names if other != name})
+        alternatives.append({**base, "properties": properties, "required": [*base.get("required", []), name]})
+    schema["anyOf"] = alternatives
+
+
+class Body(BaseModel):
+    class Config:
+        extra = "forbid"
+        schema_extra = staticmethod(_nullable)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+class Problem(Body):
+    field: str = Field(..., description="Where: a body field (`text`), a parameter (`path.language`, "
+                                        "`query.language`), or `body` for the body as a whole.")
+    problem: str
+
+
+class ErrorOut(Body):
+    """Every error the gateway answers, whatever its status."""
+    error: str = Field(..., description="What is wrong, in English, for the developer.")
+    detail: Optional[List[Problem]] = Field(None, description="For 422: each problem with the request.")
+
+
+# -- the chat API --------------------------------------------------------------------------------
+
+class MessageIn(Body):
     conversation_id: StrictStr = Field(
         ..., regex=r"^[A-Za-z0-9_:-]{1,64}$", description="1 to 64 letters, digits, '-', '_' or ':'."
     )
     text: Optional[StrictStr] = Field(None, max_length=MAX_TEXT_LENGTH, description="What the user typed.")
-    language: Optional[StrictStr] = Field(None, description=f"A language hint: one of {', '.join(SHIPPED)}.")
+    language: Optional[Language] = Field(None, description="A language hint.")
     payload: Optional[StrictStr] = Field(None, max_length=200, description="The payload of a button the user pressed.")
 
     class Config:
-        extra = "forbid"
-        schema_extra = {"example": {"conversation_id": "web-3f9a", "text": "میخواهم به افغانستان برگردم"}}
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            _nullable(schema, model)
+            properties = schema["properties"]
+            # What the validators below refuse, said in the schema: text with something to read
+            # (not only spaces and slashes), a payload the assistant offers, and one of the two.
+            properties["text"]["anyOf"][0]["pattern"] = TEXT_TO_READ.pattern
+            properties["payload"]["anyOf"][0]["enum"] = sorted(offered_payloads())
+            _one_of_these(schema, ("text", "payload"), exclusive=False)
+            schema["example"] = {"conversation_id": "web-3f9a", "text": "میخواهم به افغانستان برگردم"}
 
     @validator("text")
     def text_has_content(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and not value.strip().lstrip("/").strip():
+        if value is not None and not TEXT_TO_READ.match(value):
             raise ValueError("text must contain something to read")
-        return value
-
-    @validator("language")
-    def language_is_shipped(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and value not in SHIPPED:
-            raise ValueError(f"language must be one of {', '.join(SHIPPED)}")
         return value
 
     @root_validator(skip_on_failure=True)
@@ -58,39 +126,202 @@ class MessageIn(BaseModel):
         return values
 
 
-class ButtonOut(BaseModel):
+class ButtonOut(Body):
     title: str
-    payload: str
+    payload: str = Field(..., description="Send it back as `payload` when the user presses the button.")
 
 
-class LinkOut(BaseModel):
+class LinkOut(Body):
     title: str = Field(..., description="What to show: the phone number as the user dials it, or the notice's name.")
     url: str = Field(..., description="A tel: link (RFC 3966), or the gateway's own privacy notice page "
                                       "(/privacy/{language}), for channels that show links.")
 
 
-class BotMessageOut(BaseModel):
+class BotMessageOut(Body):
+    """One reply (wegwijs.wire.ReplyMessage)."""
     text: str
-    buttons: List[ButtonOut] = []
-    links: List[LinkOut] = []
+    buttons: List[ButtonOut]
+    links: List[LinkOut]
 
 
-class HandoverOut(BaseModel):
-    status: Literal["queued", "active", "closed"]
-    position: Optional[int] = Field(None, description="1 for the next in the queue; null once a person has it.")
+class HandoverOut(Body):
+    status: Status
+    position: Optional[int] = Field(..., description="1 for the next in the queue; null once a person has it.")
 
 
-class MessageOut(BaseModel):
+class MessageOut(Body):
     conversation_id: str
-    language: str
+    language: Language
     topic: Topic
-    phone_line: Optional[PhoneLine]
+    phone_line: Optional[PhoneLine] = Field(..., description="The line a reply gives, if any.")
     messages: List[BotMessageOut]
-    handover: Optional[HandoverOut] = None
+    handover: Optional[HandoverOut] = Field(None, description="Set when a person is involved.")
     erased: bool = Field(False, description="The user confirmed \"delete my data\": everything kept about the "
                                             "conversation is gone; a client forgets its id and its history too.")
+    notice: Optional[BotMessageOut] = Field(None, description="The privacy notice, with a conversation's first "
+                                                              "reply (and once more when the notice changes).")
 
 
-class ErrorOut(BaseModel):
-    error: str
-    detail: object = None
+class NewConversationIn(Body):
+    language: Optional[Language] = Field(None, description="The language the user chose, if any.")
+
+
+class NewConversationOut(Body):
+    conversation_id: str = Field(..., description="Keep it: every other conversation route needs it.")
+    language: Optional[Language]
+
+
+class HistoryMessageOut(Body):
+    who: Who
+    text: str = Field(..., description="The user's texts with their personal details replaced.")
+    buttons: List[ButtonOut]
+    links: List[LinkOut]
+
+
+class HistoryOut(Body):
+    conversation_id: str
+    language: Optional[Language] = Field(..., description="null until the conversation has one.")
+    direction: Direction
+    messages: List[HistoryMessageOut]
+    handover: Optional[HandoverOut]
+
+
+class LanguageOut(Body):
+    code: Language
+    name: str = Field(..., description="The language's name in its own script.")
+    direction: Direction
+
+
+class UiTextsOut(Body):
+    language: Language
+    direction: Direction
+    name: str
+    texts: Dict[str, str] = Field(..., description="The web chat's own words, by key.")
+    languages: List[LanguageOut]
+
+
+# -- operations --------------------------------------------------------------------------------
+
+class HealthOut(Body):
+    status: Literal["ok", "unavailable"]
+    down: List[Literal["redis", "rasa", "action_server"]]
+    checks: Dict[str, str] = Field(..., description="`redis`, `rasa`, `action_server`: `ok`, `down`, or why "
+                                                    "a dependency is not configured.")
+
+
+class DeliveryOut(Body):
+    stored: int = Field(..., description="Messages stored for the workers.")
+    duplicates: int = Field(..., description="Messages Meta delivered before (ignored).")
+    statuses: int = Field(..., description="Status callbacks kept.")
+
+
+# -- the staff API -------------------------------------------------------------------------------
+
+class ReplyIn(Body):
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT_LENGTH)
+
+
+class LoginIn(Body):
+    username: StrictStr = Field(..., max_length=64)
+    password: StrictStr = Field(..., max_length=1024)
+    # The authenticator app's code or a recovery code. Not required by the schema: a login without
+    # one is a failed login like a wrong password (counted, the same 401), not a 422 that says why.
+    code: StrictStr = Field("", max_length=64)
+
+
+class AvailabilityIn(Body):
+    available: StrictBool
+
+
+class AvailabilityOut(Body):
+    available: bool
+
+
+class SessionOut(Body):
+    username: str
+    role: Literal["agent", "supervisor"]
+    csrf: str = Field(..., description="Send it as X-CSRF-Token with every state-changing request.")
+    available: bool
+
+
+class CallbackOut(Body):
+    time: CallbackTime
+
+
+class CallbackDetailOut(CallbackOut):
+    phone: Optional[str] = Field(..., description="The number to call (E.164); null once the ticket is closed.")
+
+
+class TicketView(Body):
+    """A ticket as the console sees it."""
+    id: str
+    language: Language
+    topic: Topic
+    priority: Priority
+    reason: str
+    created: float = Field(..., description="Epoch seconds.")
+    status: Status
+    holder: str = Field(..., description="The staff member who has it; empty while queued.")
+    channel: str
+    position: Optional[int] = Field(..., description="Its place in the queue; null unless queued.")
+    callback: Optional[CallbackOut] = Field(..., description="Set on a call-back request.")
+
+
+class QueueOut(Body):
+    tickets: List[TicketView]
+
+
+class TranscriptEntryOut(Body):
+    """One entry of a transcript (api.transcripts.TranscriptEntry)."""
+    who: Who
+    text: str
+    at: float = Field(..., description="Epoch seconds.")
+    buttons: Optional[List[ButtonOut]] = Field(None, description="A bot reply's buttons, if it had any.")
+    links: Optional[List[LinkOut]] = Field(None, description="A bot reply's links, if it had any.")
+
+
+class CannedReplyOut(Body):
+    key: str
+    text: str
+
+
+class TicketDetailOut(TicketView):
+    """The (audited) detail view: the only one with the call-back number."""
+    callback: Optional[CallbackDetailOut] = Field(..., description="Set on a call-back request.")
+    transcript: List[TranscriptEntryOut]
+    canned: List[CannedReplyOut] = Field(..., description="Ready replies in the user's language.")
+    direction: Direction
+
+
+class SentOut(Body):
+    sent: bool
+    whatsapp: Optional[Literal["text", "template"]] = Field(
+        ..., description="On WhatsApp: sent as text, or as the template outside the 24-hour window; else null.")
+
+
+class ClosedOut(Body):
+    id: str
+    status: Literal["closed"]
+
+
+class ErasureIn(Body):
+    conversation_id: Optional[StrictStr] = Field(None, regex=r"^[A-Za-z0-9_-]{1,64}$",
+                                                 description="A web chat or socket.io conversation id.")
+    whatsapp_number: Optional[StrictStr] = Field(None, regex=r"^\+?[0-9]{6,15}$",
+                                                 description="A WhatsApp number in international form (+ optional).")
+
+    class Config:
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+            _nullable(schema, model)
+            _one_of_these(schema, ("conversation_id", "whatsapp_number"), exclusive=True)
+
+    @root_validator(skip_on_failure=True)
+    def exactly_one(cls, values: dict) -> dict:
+        if bool(values.get("conversation_id")) == bool(values.get("whatsapp_number")):
+            raise ValueError("give either conversation_id or whatsapp_number")
+        return values
+
+
+class ErasedOut(Body):
+    erased: Literal[True]

@@ -15,7 +15,6 @@ Cross-origin browsers are refused unless ``WEGWIJS_SOCKETIO_ORIGINS`` lists thei
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from typing import Any, Optional
@@ -24,6 +23,7 @@ import socketio
 from starlette.requests import HTTPConnection
 
 from api.body_limit import MAX_BODY_BYTES
+from api.outbox import event_buttons
 from api.payloads import is_offered
 from api.routes.messages import SENDER_PREFIX
 from api.services import Services
@@ -31,6 +31,7 @@ from api.rate_limits import CONVERSATIONS
 from api.routes.messages import message_refused
 from api.turns import take_turn
 from wegwijs.languages import SHIPPED
+from wegwijs.wire import ReplyMessage, reply_message
 
 logger = logging.getLogger(__name__)
 USER_EVENT, BOT_EVENT = "user_uttered", "bot_uttered"
@@ -43,9 +44,10 @@ def allowed_origins() -> Optional[list[str]]:
     return listed or None  # None: same origin only
 
 
-def bot_uttered(message: dict) -> dict:
-    out: dict[str, Any] = {"text": message.get("text", "")}
-    if message.get("buttons"):
+def bot_uttered(message: ReplyMessage) -> dict[str, Any]:
+    """Rasa's socket.io ``bot_uttered``: the text, and the buttons as ``quick_replies``."""
+    out: dict[str, Any] = {"text": message["text"]}
+    if message["buttons"]:
         out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
                                 for b in message["buttons"]]
     return out
@@ -129,8 +131,8 @@ class SocketIOChannel:
             try:
                 for entry_id, fields in await outbox.wait(sender, after, RELAY_WAIT_MS):
                     after = entry_id
-                    await self.sio.emit(BOT_EVENT, bot_uttered({"text": fields.get("text", ""),
-                                                             "buttons": json.loads(fields.get("buttons") or "[]")}), room=sid)
+                    reply = reply_message(fields["text"], event_buttons(fields))
+                    await self.sio.emit(BOT_EVENT, bot_uttered(reply), room=sid)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - Redis hiccup: try again shortly

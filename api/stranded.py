@@ -24,16 +24,18 @@ from redis.exceptions import RedisError
 
 from api.rasa_client import RasaUnavailable
 from api.services import Services
+from api.transcripts import Said
 from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_PREFIX
 from wegwijs.handover.tickets import Ticket
 from wegwijs.responses import load_specs, render
+from wegwijs.wire import ReplyMessage, reply_message
 
 logger = logging.getLogger(__name__)
 INTENT = "/handover_stranded"
 UNAVAILABLE = "gateway_service_unavailable"
 
 
-async def hand_back(services: Services, ticket: Ticket, said: Optional[str] = None) -> Optional[list[dict]]:
+async def hand_back(services: Services, ticket: Ticket, said: Optional[str] = None) -> Optional[list[ReplyMessage]]:
     """Close the stranded ticket and get the bot's replies; None when someone else closed it first.
     ``said``: the user's message that found the ticket stranded, kept before the replies."""
     staff = services.staff
@@ -45,17 +47,17 @@ async def hand_back(services: Services, ticket: Ticket, said: Optional[str] = No
         metadata["sender_phone"] = ticket.conversation[len(WHATSAPP_PREFIX):]
     try:
         replies = await services.rasa.send(ticket.conversation, INTENT, metadata)
-        messages = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
+        messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
     except RasaUnavailable as error:
         logger.error("stranded hand-over: assistant unavailable: %s", error)
-        messages = [{"text": render(load_specs()[UNAVAILABLE], ticket.language).text, "buttons": [], "links": []}]
-    said_first = [("user", said)] if said else []
-    await staff.transcripts.add(ticket.conversation, said_first + [("bot", m["text"], m) for m in messages])
+        messages = [reply_message(render(load_specs()[UNAVAILABLE], ticket.language).text)]
+    said_first = [Said.by_user(said)] if said else []
+    await staff.transcripts.add(ticket.conversation, said_first + [Said.by_bot(m) for m in messages])
     await staff.audit.write(staff="-", action="stranded", ticket=ticket.id, outcome="handed_back")
     return messages
 
 
-async def push(services: Services, ticket: Ticket, messages: list[dict]) -> None:
+async def push(services: Services, ticket: Ticket, messages: list[ReplyMessage]) -> None:
     """The replies to a user who is not in a turn: WhatsApp, or the web chat's and socket.io's stream."""
     staff = services.staff
     assert staff is not None
@@ -65,7 +67,7 @@ async def push(services: Services, ticket: Ticket, messages: list[dict]) -> None
             await services.whatsapp.deliver(wa_id, messages, ticket.language)
         return
     for message in messages:
-        await staff.outbox.send(ticket.conversation, message["text"], "bot", message.get("buttons"))
+        await staff.outbox.send(ticket.conversation, message["text"], "bot", message["buttons"])
 
 
 async def sweep(services: Services, stranded_seconds: float) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterable, Literal, Union
+from dataclasses import dataclass, field
+from typing import Iterable, List, Literal, Optional, TypedDict
 
 from redis.asyncio import Redis
 
@@ -18,20 +19,55 @@ from actions.cases.redaction import REDACTED_TEXT, redacted
 from wegwijs.personal_replies import CASE_STAGE_PREFIXES, is_personal
 from wegwijs.responses import load_specs, placeholders_in, render
 from wegwijs.retention import retention
+from wegwijs.wire import ButtonDict, LinkDict, ReplyMessage
 
 PREFIX = "wegwijs:gw:transcript:"
 KEEP_ENTRIES = 200
 TTL_SECONDS = retention().conversation_seconds
 Who = Literal["user", "bot", "staff"]
-# (who, text) or (who, text, {"buttons": [...], "links": [...]})
-Entry = Union[tuple[Who, str], tuple[Who, str, dict]]
+
+
+class _Kept(TypedDict):
+    who: Who
+    text: str
+    at: float  # epoch seconds
+
+
+class TranscriptEntry(_Kept, total=False):
+    """One entry of the list, as Redis keeps it and the staff console and the web chat's
+    history read it: a bot reply keeps its buttons and links (only when it had some)."""
+    buttons: List[ButtonDict]
+    links: List[LinkDict]
+
+
+@dataclass(frozen=True)
+class Said:
+    """One thing said in the conversation, to be kept: by the user, the bot or staff."""
+    who: Who
+    text: str
+    buttons: List[ButtonDict] = field(default_factory=list)
+    links: List[LinkDict] = field(default_factory=list)
+
+    @classmethod
+    def by_user(cls, text: str) -> "Said":
+        return cls("user", text)
+
+    @classmethod
+    def by_staff(cls, text: str) -> "Said":
+        return cls("staff", text)
+
+    @classmethod
+    def by_bot(cls, reply: ReplyMessage, text: Optional[str] = None) -> "Said":
+        """A bot reply with its buttons and links; ``text``: what is kept instead of its text
+        (``kept_bot_text``)."""
+        return cls("bot", reply["text"] if text is None else text, reply["buttons"], reply["links"])
 
 
 def kept_bot_text(response: str | None, text: str, language: str) -> str:
     """What the transcript keeps of a bot reply: the text, or, for a reply that carried the
     user's personal details (wegwijs/personal_replies.py), its template in ``language`` with
     every value replaced (a case's stage: the stand-in only)."""
-    if not is_personal(response):
+    if response is None or not is_personal(response):
         return text
     if response.startswith(CASE_STAGE_PREFIXES):
         return REDACTED_TEXT
@@ -43,14 +79,18 @@ class Transcripts:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def add(self, conversation: str, entries: Iterable[Entry]) -> None:
+    async def add(self, conversation: str, said: Iterable[Said]) -> None:
         now = time.time()
         items = []
-        for who, text, *extra in entries:
-            if not text:
+        for one in said:
+            if not one.text:
                 continue
-            item = {"who": who, "text": redacted(text) if who == "user" else text, "at": now}
-            item.update({k: v for k, v in (extra[0] if extra else {}).items() if k in ("buttons", "links") and v})
+            item: TranscriptEntry = {"who": one.who, "text": redacted(one.text) if one.who == "user" else one.text,
+                                     "at": now}
+            if one.buttons:
+                item["buttons"] = one.buttons
+            if one.links:
+                item["links"] = one.links
             items.append(json.dumps(item, ensure_ascii=False))
         if not items:
             return
@@ -61,5 +101,5 @@ class Transcripts:
             pipe.expire(key, TTL_SECONDS)
             await pipe.execute()
 
-    async def read(self, conversation: str) -> list[dict]:
+    async def read(self, conversation: str) -> list[TranscriptEntry]:
         return [json.loads(item) for item in await self._redis.lrange(PREFIX + conversation, 0, -1)]

@@ -12,19 +12,20 @@ from redis.exceptions import RedisError
 
 from api.conversation_store import ConversationState
 from api.handover_turn import TOPIC as HANDOVER_TOPIC
-from api.handover_turn import handover_turn, queued_view
+from api.handover_turn import HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
 from api.payloads import chosen_language, intent_message, language_chosen_message
 from api.erasure import Erasure
 from api.privacy_notice import notice_message
 from api.privacy_notice import version as notice_version
-from api.rasa_client import BotReply, RasaUnavailable
+from api.rasa_client import RasaUnavailable
 from api.services import Services
 from api.stranded import hand_back
 from api.topics import topic_and_line
-from api.transcripts import kept_bot_text
+from api.transcripts import Said, kept_bot_text
 from wegwijs.languages import native_name
 from wegwijs.responses import language_chosen_payload, load_specs, render
+from wegwijs.wire import ReplyMessage, button, reply_message
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "gateway_service_unavailable"
@@ -39,11 +40,11 @@ class Turn:
     language: str
     topic: str
     phone_line: Optional[str]
-    messages: list[dict]  # {"text", "buttons", "links"}
-    handover: Optional[dict]
+    messages: list[ReplyMessage]
+    handover: Optional[HandoverView]
     unavailable: bool = False  # Rasa could not answer: the messages apologise and give the line
     erased: bool = False  # the user confirmed "delete my data": nothing of the conversation is left
-    notice: Optional[dict] = None  # the privacy notice, with the first reply (api/privacy_notice.py)
+    notice: Optional[ReplyMessage] = None  # the privacy notice, with the first reply (api/privacy_notice.py)
 
 
 async def take_turn(services: Services, key: str, sender: str, text: Optional[str], payload: Optional[str],
@@ -73,8 +74,8 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
     ticket = await staff.tickets.open_for(sender) if staff is not None else None
     if staff is not None and ticket is not None and not ticket.is_callback:
         if not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
-            messages, handover = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
-            return Turn(settled.language, HANDOVER_TOPIC, None, messages, handover)
+            held, view = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
+            return Turn(settled.language, HANDOVER_TOPIC, None, held, view)
         # Waiting past the stranded time: it goes back to the bot now (api/stranded.py), and this
         # message gets the line and the call-back offer. None: another gateway just did it, and
         # the bot has the conversation.
@@ -89,11 +90,11 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
         spec = load_specs()[UNAVAILABLE]
         rendered = render(spec, settled.language)
         return Turn(settled.language, spec.topic, spec.phone_line,
-                    [{"text": rendered.text, "buttons": rendered.buttons, "links": []}], None, unavailable=True)
+                    [reply_message(rendered.text, rendered.buttons)], None, unavailable=True)
 
-    topic, line = topic_and_line(reply.response for reply in replies)
-    messages = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
-    if any(reply.response == ERASE_DONE for reply in replies):
+    topic, line = topic_and_line(reply["response"] for reply in replies)
+    messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
+    if any(reply["response"] == ERASE_DONE for reply in replies):
         await erase_conversation(services, key, sender, by="user")
         return Turn(settled.language, topic, line, messages, None, erased=True)
     notice = None
@@ -101,17 +102,17 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
         # The first reply of a conversation (or the first since the notice changed) comes with it,
         # after the replies themselves (a safety reply keeps 112 and the line first).
         notice = notice_message(metadata.get("channel", "api"), settled.language, services.retention)
-        replies = [*replies, BotReply(notice["text"], notice["buttons"], None, notice["links"])]
+        replies = [*replies, {"text": notice["text"], "buttons": notice["buttons"], "links": notice["links"],
+                              "response": None}]
         await services.store.save(key, replace(new_state, notice=notice_version()))
-    handover = None
+    handover: Optional[HandoverView] = None
     if staff is not None:
         try:  # the transcript is for staff; failing to keep it must not cost the user the reply
-            await staff.transcripts.add(sender, [("user", said)] + [
-                ("bot", kept_bot_text(r.response, r.text, settled.language), {"buttons": r.buttons, "links": r.links})
-                for r in replies])
+            await staff.transcripts.add(sender, [Said.by_user(said)] + [
+                Said.by_bot(r, kept_bot_text(r["response"], r["text"], settled.language)) for r in replies])
         except RedisError as error:
             logger.warning("transcript not kept: %s", type(error).__name__)
-        if any(reply.response in QUEUED for reply in replies):
+        if any(reply["response"] in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
     if settled.followed_from:
         messages.append(language_followed_message(settled.language, settled.followed_from))
@@ -126,8 +127,7 @@ async def erase_conversation(services: Services, key: str, sender: str, by: str)
         await Erasure(services.staff.redis).erase(key, sender, by)
 
 
-def language_followed_message(language: str, earlier: str) -> dict:
+def language_followed_message(language: str, earlier: str) -> ReplyMessage:
     """Said in the message's language, with one button back to the language chosen before."""
     rendered = render(load_specs()[LANGUAGE_FOLLOWED], language)
-    back = {"title": native_name(earlier), "payload": language_chosen_payload(earlier)}
-    return {"text": rendered.text, "buttons": [back], "links": []}
+    return reply_message(rendered.text, [button(native_name(earlier), language_chosen_payload(earlier))])

@@ -162,8 +162,42 @@ def test_a_5000_character_text_is_split_at_whitespace() -> None:
     shaped = shape({"text": text + "!", "buttons": [], "links": [{"title": "site", "url": "https://example.org"}]}, "en")
     bodies = [m["text"]["body"] for m in shaped.messages]
     assert len(bodies) == 2 and all(units(body) <= TEXT_BODY_MAX for body in bodies)
-    assert " ".join(bodies) == text + "!"  # cut between words, nothing lost
+    # cut between words, nothing lost: the link is the last line
+    assert " ".join(bodies) == text + "!\n\nsite: https://example.org"
     assert all(m["type"] == "text" and m["text"]["preview_url"] is False for m in shaped.messages)
+
+
+def test_links_reach_whatsapp_as_lines_of_text() -> None:
+    tel = {"title": "088 746 4466", "url": "tel:+31-88-746-4466"}
+    web = {"title": "IOM Netherlands", "url": "https://netherlands.iom.int"}
+    # A number the text does not show is added, on a line of its own; so is a web link.
+    shaped = shape({"text": "Call us.", "buttons": [], "links": [tel, web]}, "en")
+    assert [m["text"]["body"] for m in shaped.messages] == [
+        "Call us.\n\n088 746 4466\nIOM Netherlands: https://netherlands.iom.int"]
+    # One the text already shows is not repeated (WhatsApp makes it tappable); a path of the
+    # gateway's own cannot be opened from WhatsApp and is left out.
+    own_page = {"title": "Privacy", "url": "/privacy/en"}
+    shaped = shape({"text": "Call 088 746 4466.", "buttons": [], "links": [tel, own_page]}, "en")
+    assert [m["text"]["body"] for m in shaped.messages] == ["Call 088 746 4466."]
+    # With buttons, the links stay in the body above them.
+    shaped = shape({"text": "Call us.", "buttons": options(2), "links": [tel]}, "ar")
+    assert kind(shaped.messages[0]) == "button"
+    assert shaped.messages[0]["interactive"]["body"]["text"] == "Call us.\n\n088 746 4466"
+    # A link alone still makes a message.
+    assert shape({"text": "", "buttons": [], "links": [web]}, "nl").messages == [
+        text_message("IOM Netherlands: https://netherlands.iom.int")]
+
+
+def test_replies_with_links_are_accepted_by_the_graph_api(graph: FakeGraphAPI) -> None:
+    tel = {"title": "+31 88 746 4466", "url": "tel:+31-88-746-4466"}
+    cases = [{"text": "x" * 4090, "buttons": [], "links": [tel]},  # the link line pushes it over 4096
+             {"text": "y" * 1015, "buttons": options(3), "links": [tel]},  # and this body over 1024
+             {"text": "Bel ons", "buttons": options(12), "links": [tel]}]
+    messages = [m for case in cases for m in shape(case, "nl").messages]
+    assert len(messages) >= 4
+    results = send_all(graph, messages)
+    assert graph.violations == [] and all(result.ok for result in results)
+    assert any("+31 88 746 4466" in m["text"]["body"] for m in graph.sent if m["type"] == "text")
 
 
 def test_splitting_prefers_paragraphs_counts_emoji_twice_and_cuts_unbroken_runs() -> None:

@@ -7,10 +7,13 @@ underscore form (``fa_AF``).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal, get_args
 
 from babel import Locale
 
-SHIPPED: tuple[str, ...] = ("nl", "en", "ar", "fa-AF")
+# The shipped languages as a type: the OpenAPI document shows them as an enum.
+Language = Literal["nl", "en", "ar", "fa-AF"]
+SHIPPED: tuple[str, ...] = get_args(Language)
 SOURCE_LANGUAGE = "en"
 DEFAULT_LANGUAGE = "nl"
 RIGHT_TO_LEFT = frozenset({"ar", "fa-AF", "ps"})

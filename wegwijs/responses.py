@@ -18,6 +18,7 @@ from wegwijs.catalogs import translator
 from wegwijs.languages import RIGHT_TO_LEFT, SHIPPED, native_name
 from wegwijs.paths import RESPONSES_FILE
 from wegwijs.phone_lines import contacts
+from wegwijs.wire import ButtonDict, button
 
 LANGUAGE_BUTTONS = "languages"
 LRM = "\u200e"
@@ -47,7 +48,7 @@ class ResponseSpec:
 @dataclass(frozen=True)
 class Rendered:
     text: str
-    buttons: list[dict[str, str]]
+    buttons: list[ButtonDict]
 
 
 def placeholders_in(text: str) -> set[str]:
@@ -81,13 +82,13 @@ def button_sets() -> dict[str, tuple[Button, ...]]:
     return {name: tuple(Button(b["title"], b["payload"]) for b in buttons) for name, buttons in raw["button_sets"].items()}
 
 
-def intent_buttons(intents: list[str], language: str, set_name: str = "subjects") -> list[dict[str, str]]:
+def intent_buttons(intents: list[str], language: str, set_name: str = "subjects") -> list[ButtonDict]:
     """Buttons that send these intents, titled from ``set_name`` in ``language``; intents
     without a button there are skipped."""
     gettext = translator(language).gettext
-    by_payload = {button.payload: button for button in button_sets()[set_name]}
+    by_payload = {offered.payload: offered for offered in button_sets()[set_name]}
     chosen = [by_payload[f"/{intent}"] for intent in intents if f"/{intent}" in by_payload]
-    return [{"title": gettext(button.title), "payload": button.payload} for button in chosen]
+    return [button(gettext(offered.title), offered.payload) for offered in chosen]
 
 
 def language_chosen_payload(code: str) -> str:
@@ -116,7 +117,7 @@ def render(spec: ResponseSpec, language: str) -> Rendered:
     values.update({name: "{%s}" % name for name in RUNTIME_PLACEHOLDERS})
     text = gettext(spec.text).format(**values)
     if spec.language_buttons:
-        buttons = [{"title": native_name(code), "payload": language_chosen_payload(code)} for code in SHIPPED]
+        buttons = [button(native_name(code), language_chosen_payload(code)) for code in SHIPPED]
     else:
-        buttons = [{"title": gettext(b.title), "payload": b.payload} for b in spec.buttons]
+        buttons = [button(gettext(b.title), b.payload) for b in spec.buttons]
     return Rendered(text=text, buttons=buttons)

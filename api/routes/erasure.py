@@ -6,39 +6,21 @@ own "delete my data" (api/erasure.py); the audit log records who did it, never w
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StrictStr, root_validator
 
 from api.erasure import target_of
-from api.routes.staff import SessionDep, StaffDep
-from api.schemas import ErrorOut
+from api.openapi import errors
+from api.routes.staff import STAFF_ERRORS, SessionDep, StaffDep
+from api.schemas import ErasedOut, ErasureIn
 from api.services import ServicesDep
 from api.turns import erase_conversation
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
 
 
-class ErasureIn(BaseModel):
-    conversation_id: Optional[StrictStr] = Field(None, regex=r"^[A-Za-z0-9_-]{1,64}$",
-                                                 description="A web chat or socket.io conversation id.")
-    whatsapp_number: Optional[StrictStr] = Field(None, regex=r"^\+?[0-9]{6,15}$",
-                                                 description="A WhatsApp number in international form (+ optional).")
-
-    class Config:
-        extra = "forbid"
-
-    @root_validator(skip_on_failure=True)
-    def exactly_one(cls, values: dict) -> dict:
-        if bool(values.get("conversation_id")) == bool(values.get("whatsapp_number")):
-            raise ValueError("give either conversation_id or whatsapp_number")
-        return values
-
-
-@router.post("/erasures", responses={403: {"model": ErrorOut}, 422: {"model": ErrorOut}})
-async def erase(body: ErasureIn, session: SessionDep, staff: StaffDep, services: ServicesDep) -> JSONResponse:
+@router.post("/erasures", response_model=ErasedOut,
+             responses=errors(*STAFF_ERRORS, 403, s403="A missing or wrong X-CSRF-Token, or not a supervisor."))
+async def erase(body: ErasureIn, session: SessionDep, staff: StaffDep, services: ServicesDep) -> ErasedOut:
     """Erase everything kept about the conversation or number (the answer is the same whether or
     not anything was kept, so it tells nobody whether the number ever wrote)."""
     if session.role != "supervisor":
@@ -46,4 +28,4 @@ async def erase(body: ErasureIn, session: SessionDep, staff: StaffDep, services:
     number = body.whatsapp_number.lstrip("+") if body.whatsapp_number else None
     key, sender = target_of(body.conversation_id, number)
     await erase_conversation(services, key, sender, by=session.username)
-    return JSONResponse({"erased": True})
+    return ErasedOut(erased=True)

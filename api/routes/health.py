@@ -7,6 +7,7 @@ import httpx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from api.schemas import HealthOut
 from api.services import Services, ServicesDep
 
 router = APIRouter(tags=["operations"])
@@ -33,7 +34,8 @@ async def _actions(services: Services) -> str:
         return "down"
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthOut,
+            responses={503: {"model": HealthOut, "description": "A dependency is down: `down` names it."}})
 async def health(services: ServicesDep) -> JSONResponse:
     """Reports each dependency: `redis`, `rasa`, `action_server`."""
     redis, rasa, actions = await asyncio.gather(_redis(services), _rasa(services), _actions(services))

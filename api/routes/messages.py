@@ -7,13 +7,16 @@ from typing import Optional
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
+from api.errors import error_body
 from api.language.resolve import resolve
+from api.openapi import errors
 from api.payloads import is_offered
 from api.rate_limits import MESSAGES_CLIENT, MESSAGES_CONVERSATION
-from api.schemas import ErrorOut, MessageIn, MessageOut
+from api.schemas import MessageIn, MessageOut
 from api.services import ClientDep, Services, ServicesDep
 from api.turns import take_turn
 from wegwijs.responses import load_specs, render
+from wegwijs.wire import ReplyMessage, reply_message
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
@@ -27,7 +30,7 @@ class Refusal:
     """A message over its limit: how long to wait, and the apology in the user's language."""
     retry_after: int
     language: str
-    message: dict
+    message: ReplyMessage
 
 
 async def message_refused(services: Services, client: Optional[str], conversation: str, text: Optional[str],
@@ -44,18 +47,21 @@ async def message_refused(services: Services, client: Optional[str], conversatio
     language = resolve(services.detector, text or "", remembered=state.language,
                        remembered_explicit=state.explicit, hint=hint).language
     rendered = render(load_specs()[RATE_LIMITED], language)
-    return Refusal(wait, language, {"text": rendered.text, "buttons": [], "links": []})
+    return Refusal(wait, language, reply_message(rendered.text))
 
 
 @router.post(
     "/messages",
     response_model=MessageOut,
-    responses={404: {"model": ErrorOut, "description": "The conversation id was not minted by this gateway."},
-               422: {"model": ErrorOut},
+    responses={**errors(404, 422, s404="The conversation id was not minted by this gateway.",
+                        s422="The body is not as documented, or the payload is not one the assistant offered."),
                429: {"model": MessageOut, "description": "Too many messages from this client or in this conversation: "
                      "the reply apologises in the user's language and gives the phone line; Retry-After says when "
                      "to send again. Nothing was passed to the assistant."},
-               503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
+               503: {"description": "The assistant could not answer: the reply (`MessageOut`) says so and gives the "
+                                    "phone line; or, on an unexpected failure, an `ErrorOut`.",
+                     "content": {"application/json": {"schema": {"anyOf": [
+                         {"$ref": "#/components/schemas/MessageOut"}, {"$ref": "#/components/schemas/ErrorOut"}]}}}}},
 )
 async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep) -> JSONResponse:
     """Send what the user typed (or the payload of a button they pressed) and get the replies.
@@ -69,13 +75,15 @@ async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep
     if not services.ids.valid(body.conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     if body.payload is not None and not is_offered(body.payload):
-        return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
+        return JSONResponse(status_code=422, content=error_body("unknown payload",
+                                                                [("payload", "must be one the assistant offered")]))
     refused = await message_refused(services, client, body.conversation_id, body.text, body.language)
     if refused is not None:
         spec = load_specs()[RATE_LIMITED]
         return JSONResponse(status_code=429, headers={"Retry-After": str(refused.retry_after)}, content={
             "conversation_id": body.conversation_id, "language": refused.language, "topic": spec.topic,
-            "phone_line": spec.phone_line, "messages": [refused.message], "handover": None})
+            "phone_line": spec.phone_line, "messages": [refused.message], "handover": None, "erased": False,
+            "notice": None})
     turn = await take_turn(services, body.conversation_id, SENDER_PREFIX + body.conversation_id, body.text,
                            body.payload, body.language, {"channel": "api", "client": client})
     # Built as a plain dict: every field is already known to be valid, and skipping pydantic's

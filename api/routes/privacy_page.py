@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter, HTTPException
-from fastapi import Path as PathParam
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from api.privacy_notice import retention_values
-from api.schemas import ErrorOut
+from api.openapi import errors
 from api.services import ServicesDep
 from wegwijs.digits import to_locale_digits
-from wegwijs.languages import SHIPPED, babel_name, writing_direction
+from wegwijs.languages import Language, babel_name, writing_direction
 from wegwijs.responses import load_specs, render
 
 router = APIRouter(tags=["chat"])
@@ -35,11 +34,9 @@ def page_text(key: str, language: str, values: dict[str, str]) -> str:
     return escape(to_locale_digits(rendered, babel_name(language)))  # every number in the locale's digits
 
 
-@router.get("/privacy/{language}", response_class=HTMLResponse, responses={422: {"model": ErrorOut}})
-async def privacy_page(services: ServicesDep, language: str = PathParam(..., max_length=16)) -> HTMLResponse:
+@router.get("/privacy/{language}", response_class=HTMLResponse, responses=errors(422))
+async def privacy_page(services: ServicesDep, language: Language) -> HTMLResponse:
     """The full privacy notice in ``language``: what is kept, for how long, and how to erase it."""
-    if language not in SHIPPED:
-        raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
     values = retention_values(services.retention)
     parts = [f"<h1>{page_text('title', language, values)}</h1>"]
     for heading, paragraphs in SECTIONS:

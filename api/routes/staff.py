@@ -18,20 +18,22 @@ open, or opened to look something up, must not make users wait for nobody.
 """
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, StrictBool, StrictStr
 
-from api.schemas import MAX_TEXT_LENGTH
+from api.openapi import errors
+from api.schemas import (AvailabilityIn, AvailabilityOut, CannedReplyOut, ClosedOut, LoginIn, QueueOut, ReplyIn,
+                         SentOut, SessionOut, TicketDetailOut, TicketView)
 from api.services import ClientDep, ServicesDep
+from api.transcripts import Said
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
 from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
 from api.whatsapp.channel import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
 from wegwijs.handover.tickets import Ticket
-from wegwijs.languages import SHIPPED, writing_direction
+from wegwijs.languages import Language, writing_direction
 from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
@@ -42,29 +44,10 @@ CANNED_PREFIX = "staff_canned_"
 BACK = "gateway_handover_back"
 
 
-class ReplyIn(BaseModel):
-    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT_LENGTH)
-
-    class Config:
-        extra = "forbid"
-
-
-class LoginIn(BaseModel):
-    username: StrictStr = Field(..., max_length=64)
-    password: StrictStr = Field(..., max_length=1024)
-    # The authenticator app's code or a recovery code. Not required by the schema: a login without
-    # one is a failed login like a wrong password (counted, the same 401), not a 422 that says why.
-    code: StrictStr = Field("", max_length=64)
-
-    class Config:
-        extra = "forbid"
-
-
-class AvailabilityIn(BaseModel):
-    available: StrictBool
-
-    class Config:
-        extra = "forbid"
+# What every route with a session can answer (current_session): 401 without one; a state-changing
+# one also 403 without the session's CSRF token.
+STAFF_ERRORS = (401,)
+ACTING_ERRORS = (401, 403)
 
 
 def staff_of(services: ServicesDep) -> Staff:
@@ -100,9 +83,9 @@ async def current_session(request: Request, staff: StaffDep) -> StaffSession:
 SessionDep = Annotated[StaffSession, Depends(current_session)]
 
 
-def ticket_view(ticket: Ticket, position: Optional[int], with_phone: bool = False) -> dict:
+def ticket_fields(ticket: Ticket, position: Optional[int], with_phone: bool = False) -> dict[str, Any]:
     """A ticket as the console sees it. The call-back number only in the (audited) detail view."""
-    callback = None
+    callback: Optional[dict[str, Any]] = None
     if ticket.is_callback:
         callback = {"time": ticket.callback_time}
         if with_phone:
@@ -112,11 +95,17 @@ def ticket_view(ticket: Ticket, position: Optional[int], with_phone: bool = Fals
             "channel": ticket.channel, "position": position, "callback": callback}
 
 
+def ticket_view(ticket: Ticket, position: Optional[int]) -> TicketView:
+    # parse_obj: the hash's strings are checked against the document's enums here.
+    return TicketView.parse_obj(ticket_fields(ticket, position))
+
+
 def may_act(session: StaffSession, ticket: Ticket) -> bool:
     return session.role == "supervisor" or ticket.status == "queued" or ticket.holder == session.username
 
 
-@router.post("/login")
+@router.post("/login", response_model=SessionOut,
+             responses=errors(401, s401="Wrong name, password or code, or too many attempts."))
 async def login(body: LoginIn, request: Request, staff: StaffDep, client: ClientDep) -> JSONResponse:
     """Log in. JSON only, so a cross-site form cannot post it; the answer is the same for an
     unknown name, a wrong password, a missing, wrong or used code and a locked name or client."""
@@ -126,29 +115,30 @@ async def login(body: LoginIn, request: Request, staff: StaffDep, client: Client
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
     session_id, session = await staff.sessions.start(account, previous_id=request.cookies.get(COOKIE))
     await staff.audit.write(staff=account.username, action="login", outcome="ok")
-    return JSONResponse(session_view(session),
+    return JSONResponse(session_view(session).dict(),
                         headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
 
 
-def session_view(session: StaffSession) -> dict:
-    return {"username": session.username, "role": session.role, "csrf": session.csrf, "available": session.available}
+def session_view(session: StaffSession) -> SessionOut:
+    return SessionOut.parse_obj({"username": session.username, "role": session.role, "csrf": session.csrf,
+                                 "available": session.available})
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, response_class=Response, responses=errors(*ACTING_ERRORS))
 async def logout(request: Request, session: SessionDep, staff: StaffDep) -> Response:
     await staff.sessions.end(request.cookies.get(COOKIE, ""))  # takes the member off the presence list too
     await staff.audit.write(staff=session.username, action="logout", outcome="ok")
     return Response(status_code=204, headers={"Set-Cookie": expired_cookie_header()})
 
 
-@router.post("/activity", status_code=204)
+@router.post("/activity", status_code=204, response_class=Response, responses=errors(*ACTING_ERRORS))
 async def activity(session: SessionDep) -> Response:
     """The person is at the console (typing, clicking, moving the mouse): the session dependency
     has restarted their idle time; nothing else happens and nothing is audited."""
     return Response(status_code=204)
 
 
-@router.post("/availability")
+@router.post("/availability", response_model=AvailabilityOut, responses=errors(*ACTING_ERRORS))
 async def availability(body: AvailabilityIn, request: Request, session: SessionDep, staff: StaffDep) -> JSONResponse:
     """The console's "available" switch: on, users may be queued for this member while they act;
     off, they are not counted, however busy they are at the console."""
@@ -159,22 +149,20 @@ async def availability(body: AvailabilityIn, request: Request, session: SessionD
     else:
         await staff.presence.gone(session.username)
     await staff.audit.write(staff=session.username, action="availability", outcome="on" if body.available else "off")
-    return JSONResponse({"available": body.available}, headers={"Cache-Control": "no-store"})
+    return JSONResponse(AvailabilityOut(available=body.available).dict(), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/session")
+@router.get("/session", response_model=SessionOut, responses=errors(*STAFF_ERRORS))
 async def whoami(session: SessionDep) -> JSONResponse:
-    return JSONResponse(session_view(session), headers={"Cache-Control": "no-store"})
+    return JSONResponse(session_view(session).dict(), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/queue")
+@router.get("/queue", response_model=QueueOut, responses=errors(*STAFF_ERRORS))
 async def queue(session: SessionDep, staff: StaffDep,
-                language: Optional[str] = Query(None, description=f"one of {', '.join(SHIPPED)}")) -> JSONResponse:
+                language: Optional[Language] = Query(None, description="Only tickets in this language.")) -> QueueOut:
     """Queued tickets, urgent first, then oldest first."""
-    if language is not None and language not in SHIPPED:
-        raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
     tickets = await staff.tickets.queued(language)
-    return JSONResponse({"tickets": [ticket_view(t, n) for n, t in enumerate(tickets, start=1)]})
+    return QueueOut(tickets=[ticket_view(t, n) for n, t in enumerate(tickets, start=1)])
 
 
 async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Ticket:
@@ -185,7 +173,7 @@ async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Tic
     return ticket
 
 
-@router.get("/tickets/{ticket_id}")
+@router.get("/tickets/{ticket_id}", response_model=TicketDetailOut, responses=errors(*STAFF_ERRORS, 404))
 async def ticket_detail(ticket_id: str, request: Request, session: SessionDep, staff: StaffDep) -> JSONResponse:
     """The ticket, the whole transcript, and canned replies in the user's language.
 
@@ -194,17 +182,20 @@ async def ticket_detail(ticket_id: str, request: Request, session: SessionDep, s
     found = await ticket_for(staff, ticket_id, session)
     if not is_poll(request):
         await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
-    canned = [{"key": key, "text": render(spec, found.language).text}
+    canned = [CannedReplyOut(key=key, text=render(spec, found.language).text)
               for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
-    view = ticket_view(found, await staff.tickets.position(found.id), with_phone=True)
-    view.update(transcript=await staff.transcripts.read(found.conversation), canned=canned,
-                direction=writing_direction(found.language))
-    return JSONResponse(view, headers={"Cache-Control": "no-store"})
+    view = ticket_fields(found, await staff.tickets.position(found.id), with_phone=True)
+    detail = TicketDetailOut.parse_obj({**view, "transcript": await staff.transcripts.read(found.conversation),
+                                        "canned": [reply.dict() for reply in canned],
+                                        "direction": writing_direction(found.language)})
+    return JSONResponse(detail.dict(), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/tickets/{ticket_id}/reply")
+@router.post("/tickets/{ticket_id}/reply", response_model=SentOut, responses=errors(
+    *ACTING_ERRORS, 404, 409, s409="Not the ticket's holder (claim it first), or outside WhatsApp's 24-hour window "
+                                   "with no template configured."))
 async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: StaffDep,
-                services: ServicesDep) -> JSONResponse:
+                services: ServicesDep) -> SentOut:
     """Send a reply to the user, in their channel, now. Only the ticket's holder may.
 
     On WhatsApp, outside the 24-hour customer-service window a free-form message is not allowed:
@@ -223,29 +214,34 @@ async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: Staff
         if outcome == SENT_TEMPLATE:
             kept = f"[WhatsApp template {services.whatsapp.config.template}; the reply itself could not be sent]"
     await staff.outbox.send(found.conversation, kept, "staff")
-    await staff.transcripts.add(found.conversation, [("staff", kept)])
+    await staff.transcripts.add(found.conversation, [Said.by_staff(kept)])
     await staff.tickets.touch(ticket_id)  # a staff action: the hand-over is not stranded (api/stranded.py)
     await staff.audit.write(staff=session.username, action="reply", ticket=ticket_id, outcome=outcome or "ok")
-    return JSONResponse({"sent": True, "whatsapp": outcome})
+    return SentOut(sent=True, whatsapp=outcome)
 
 
 def whatsapp_number(conversation: str) -> str:
     return conversation[len(WHATSAPP_SENDER_PREFIX):]
 
 
-@router.post("/tickets/{ticket_id}/claim")
-async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONResponse:
+@router.post("/tickets/{ticket_id}/claim", response_model=TicketView,
+             responses=errors(*ACTING_ERRORS, 404, 409, s409="Someone else has claimed it."))
+async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> TicketView:
     await ticket_for(staff, ticket_id, session)
     won = await staff.tickets.claim(ticket_id, session.username)
     await staff.audit.write(staff=session.username, action="claim", ticket=ticket_id, outcome="ok" if won else "taken")
     if not won:
         raise HTTPException(409, "someone else has claimed this ticket")
     ticket = await staff.tickets.get(ticket_id)
-    return JSONResponse(ticket_view(ticket, None))
+    if ticket is None:  # closed and expired meanwhile
+        raise HTTPException(404, "no such ticket")
+    return ticket_view(ticket, None)
 
 
-@router.post("/tickets/{ticket_id}/close")
-async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: ServicesDep) -> JSONResponse:
+@router.post("/tickets/{ticket_id}/close", response_model=ClosedOut, responses=errors(
+    *ACTING_ERRORS, 404, 409, s403="A missing or wrong X-CSRF-Token, or an agent closing a ticket nobody claimed.",
+    s409="The ticket is closed already."))
+async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: ServicesDep) -> ClosedOut:
     ticket = await ticket_for(staff, ticket_id, session)
     if ticket.status == "queued" and session.role != "supervisor":
         raise HTTPException(403, "claim the ticket before closing it")
@@ -257,7 +253,7 @@ async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: 
     if not ticket.is_callback:  # a call-back's chat stayed with the bot all along
         back = render(load_specs()[BACK], ticket.language).text
         await staff.outbox.send(ticket.conversation, back, "bot")
-        await staff.transcripts.add(ticket.conversation, [("bot", back)])
+        await staff.transcripts.add(ticket.conversation, [Said("bot", back)])
         if ticket.channel == "whatsapp" and services.whatsapp is not None:
             await services.whatsapp.send_if_window(whatsapp_number(ticket.conversation), back)
-    return JSONResponse({"id": ticket_id, "status": "closed"})
+    return ClosedOut(id=ticket_id, status="closed")

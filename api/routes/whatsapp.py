@@ -18,7 +18,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from redis.exceptions import RedisError
 
+from api.openapi import errors
 from api.rate_limits import WEBHOOK_REFUSED, too_many
+from api.schemas import DeliveryOut
 from api.services import ClientDep, ServicesDep
 from api.whatsapp.signature import valid_signature
 
@@ -27,7 +29,8 @@ router = APIRouter(prefix="/webhooks/whatsapp", tags=["whatsapp"])
 NOT_CONFIGURED = "WhatsApp is not configured on this gateway"
 
 
-@router.get("", response_class=PlainTextResponse)
+@router.get("", response_class=PlainTextResponse,
+            responses=errors(403, s403="The verify token or the mode is wrong."))
 async def verify(services: ServicesDep,
                  mode: str = Query("", alias="hub.mode", max_length=32),
                  token: str = Query("", alias="hub.verify_token", max_length=256),
@@ -41,7 +44,9 @@ async def verify(services: ServicesDep,
     return PlainTextResponse(challenge)
 
 
-@router.post("")
+@router.post("", response_model=DeliveryOut,
+             responses=errors(400, 401, 413, s400="The body is not JSON.",
+                              s401="The X-Hub-Signature-256 header is missing or wrong."))
 async def deliver(request: Request, services: ServicesDep, client: ClientDep) -> JSONResponse:
     """A delivery: messages and status callbacks, stored durably before the 200."""
     channel = services.whatsapp

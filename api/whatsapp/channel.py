@@ -31,6 +31,7 @@ from api.whatsapp.shaping import shape, template_message, text_message
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.normalize import to_ascii_digits
 from wegwijs.responses import load_specs, render
+from wegwijs.wire import ReplyMessage, reply_message
 
 logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 24 * 3600
@@ -81,7 +82,7 @@ class WhatsAppChannel:
         if text is None and payload is None:
             state = await self.services.store.get(sender)
             language = state.language or DEFAULT_LANGUAGE
-            await self.deliver(wa_id, [{"text": render(load_specs()[UNSUPPORTED], language).text, "buttons": []}], language)
+            await self.deliver(wa_id, [reply_message(render(load_specs()[UNSUPPORTED], language).text)], language)
             return
         if payload is None and text is not None:
             payload = await self._numbered_choice(wa_id, text)
@@ -99,7 +100,7 @@ class WhatsAppChannel:
         return payload.decode() if isinstance(payload, bytes) else payload
 
     # -- answering ---------------------------------------------------------------------------
-    async def deliver(self, wa_id: str, messages: list[dict], language: str) -> None:
+    async def deliver(self, wa_id: str, messages: list[ReplyMessage], language: str) -> None:
         """Each reply shaped for WhatsApp (text, buttons, list or numbered text) and sent in order."""
         for reply in messages:
             shaped = shape(reply, language)

@@ -11,6 +11,13 @@
   button label, duplicates): numbered text, with ``Shaped.numbered`` telling the caller which
   payload a typed digit stands for. The numbers stay ASCII in Arabic-script languages too.
 
+Links (``{title, url}``) have no message type of their own on WhatsApp: each goes into the text,
+on a line of its own after it, before any options, so it counts against the same limits and
+splits like any text. A ``tel:`` link shows its number (WhatsApp makes it tappable), a web link
+its title and address; one whose number or address the text already shows is not repeated. A
+link to a page of the gateway's own (a path such as ``/privacy/en``, without a host) cannot be
+opened from WhatsApp and is left out; the WhatsApp texts never need one (api/privacy_notice.py).
+
 Lengths are measured in UTF-16 code units. Meta gives its limits in "characters" without saying
 how it counts them; UTF-16 units are never fewer than code points, so a body that fits here fits
 whichever way Meta counts (an emoji counts as two).
@@ -23,6 +30,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
+
+from wegwijs.wire import ReplyMessage
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +53,7 @@ NUMBERED_KEY = "gateway_whatsapp_numbered"
 FALLBACK_TEXTS = {CHOOSE_KEY: "Choose", NUMBERED_KEY: "Reply with the number of your choice:"}
 
 _WHITESPACE = re.compile(r"\s+")
+TEL_SCHEME = "tel:"
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,29 @@ def _best_break(window: str, fits: int) -> int:
 
 def _one_line(value: Any) -> str:
     return _WHITESPACE.sub(" ", value).strip() if isinstance(value, str) else ""
+
+
+def _link_lines(reply: Any, text: str) -> list[str]:
+    """The reply's links as lines of text, those the text already shows left out."""
+    links = reply.get("links")
+    if not isinstance(links, (list, tuple)):
+        return []
+    lines: list[str] = []
+    for item in links:
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+            continue
+        title, url = _one_line(item.get("title")), item["url"].strip()
+        if url.lower().startswith(TEL_SCHEME):
+            line = title or url[len(TEL_SCHEME):]
+            shown = line
+        elif url.lower().startswith(("https://", "http://")) and not _WHITESPACE.search(url):
+            line = f"{title}: {url}" if title and title != url else url
+            shown = url
+        else:  # a path of the gateway's own, or nothing WhatsApp can open
+            continue
+        if shown and shown not in text and line not in lines:
+            lines.append(line)
+    return lines
 
 
 def _options(reply: dict) -> list[tuple[str, str]]:
@@ -210,10 +243,9 @@ def _numbered(text: str, options: list[tuple[str, str]], language: str) -> Shape
     return Shaped(messages=[text_message(body) for body in bodies], numbered=numbered)
 
 
-def shape(reply: dict, language: str) -> Shaped:
+def shape(reply: ReplyMessage, language: str) -> Shaped:
     """The WhatsApp messages for one bot reply ``{"text", "buttons": [{"title", "payload"}],
-    "links"}`` in ``language``. Links are not sent: WhatsApp makes numbers and addresses in the
-    text tappable itself."""
+    "links": [{"title", "url"}]}`` in ``language``; the links go into the text."""
     try:
         return _shape(reply, language)
     except Exception:  # noqa: BLE001 - a reply must never break the channel
@@ -226,12 +258,15 @@ def shape(reply: dict, language: str) -> Shaped:
             return Shaped()
 
 
-def _shape(reply: dict, language: str) -> Shaped:
+def _shape(reply: Any, language: str) -> Shaped:
     if not isinstance(reply, dict):
         return Shaped()
     language = language if isinstance(language, str) else ""
     raw_text = reply.get("text")
     text = raw_text.strip() if isinstance(raw_text, str) else ""
+    lines = _link_lines(reply, text)
+    if lines:
+        text = "\n\n".join(part for part in (text, "\n".join(lines)) if part)
     options = _options(reply)
     if not options:
         return Shaped(messages=[text_message(body) for body in split_text(text)])

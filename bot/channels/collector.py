@@ -5,20 +5,34 @@ from typing import Any, Dict, List, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
+from wegwijs.wire import KeyedReply, LinkDict, button, link
+
 TEL_SCHEME = "tel:"
 
 
-def tel_links(custom: Any) -> List[Dict[Text, Text]]:
+def tel_links(custom: Any) -> List[LinkDict]:
+    """The ``tel:`` links of an action's ``json_message`` (``wegwijs.wire.ActionMessage``)."""
     links = custom.get("links") if isinstance(custom, dict) else None
     return [
-        {"title": str(link["title"]), "url": link["url"]}
-        for link in links or []
-        if isinstance(link, dict) and str(link.get("url", "")).startswith(TEL_SCHEME) and link.get("title")
+        link(str(item["title"]), str(item["url"]))
+        for item in (links if isinstance(links, list) else [])
+        if isinstance(item, dict) and str(item.get("url", "")).startswith(TEL_SCHEME) and item.get("title")
     ]
 
 
+def keyed_reply(message: Dict[Text, Any]) -> KeyedReply:
+    """One message Rasa sends to the channel, as the gateway reads it (``wegwijs.wire.KeyedReply``)."""
+    return {
+        "text": message.get("text") or "",
+        "buttons": [button(str(b.get("title", "")), str(b.get("payload", "")))
+                    for b in message.get("buttons") or [] if isinstance(b, dict)],
+        "links": tel_links(message.get("custom")),
+        "response": message.get("utter_action"),
+    }
+
+
 class KeyedCollectingOutputChannel(CollectingOutputChannel):
-    """Collects ``{"text", "buttons", "links", "response"}`` per bot message.
+    """Collects a ``KeyedReply`` (``{"text", "buttons", "links", "response"}``) per bot message.
 
     ``response`` is the ``utter_*`` key; the gateway derives the turn's topic and phone line
     from it (bot/responses.yml), so no wording or mapping has to be parsed out of the text.
@@ -30,14 +44,4 @@ class KeyedCollectingOutputChannel(CollectingOutputChannel):
         return "gateway"
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        self.messages.append(
-            {
-                "text": message.get("text") or "",
-                "buttons": [
-                    {"title": b.get("title", ""), "payload": b.get("payload", "")}
-                    for b in message.get("buttons") or []
-                ],
-                "links": tel_links(message.get("custom")),
-                "response": message.get("utter_action"),
-            }
-        )
+        self.messages.append(dict(keyed_reply(message)))
