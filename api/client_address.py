@@ -21,7 +21,7 @@ import hmac
 import ipaddress
 import os
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Union
 
 from starlette.requests import HTTPConnection
 
@@ -44,11 +44,11 @@ def _networks(listed: str) -> tuple[Network, ...]:
 
 @dataclass(frozen=True)
 class ClientAddresses:
-    header: Optional[str] = None  # lower case; None: the TCP peer is the client
+    header: str | None = None  # lower case; None: the TCP peer is the client
     proxies: tuple[Network, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_env(cls) -> "ClientAddresses":
+    def from_env(cls) -> ClientAddresses:
         header = os.environ.get("WEGWIJS_CLIENT_ADDRESS_HEADER", "").strip().lower() or None
         proxies = _networks(os.environ.get("WEGWIJS_TRUSTED_PROXIES", ""))
         if header and not proxies:

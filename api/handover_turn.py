@@ -9,11 +9,9 @@ and the chat stays with the bot meanwhile (staff replies in the chat still reach
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from api.staff.service import Staff
-from wegwijs.handover.tickets import Ticket
 from wegwijs.digits import to_locale_digits
+from wegwijs.handover.tickets import Ticket
 from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
 
@@ -22,7 +20,7 @@ LANGUAGE_CHOSEN = "gateway_handover_language"
 TOPIC = "human_handover"
 
 
-def handover_view(status: str, position: Optional[int]) -> dict:
+def handover_view(status: str, position: int | None) -> dict:
     return {"status": status, "position": position}
 
 
@@ -47,7 +45,7 @@ async def handover_turn(staff: Staff, ticket: Ticket, text: str, language: str,
     return [{"text": rendered.text.format(position=shown), "buttons": [], "links": []}], handover_view("queued", position)
 
 
-async def queued_view(staff: Staff, sender: str) -> Optional[dict]:
+async def queued_view(staff: Staff, sender: str) -> dict | None:
     """The hand-over object for a turn in which the bot has just queued the conversation."""
     ticket = await staff.tickets.open_for(sender)
     if ticket is None:

@@ -8,7 +8,7 @@ window decides between the text and a template.
 from __future__ import annotations
 
 import json
-from typing import Literal, Optional
+from typing import Literal
 
 from redis.asyncio import Redis
 
@@ -24,7 +24,7 @@ class Outbox:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def send(self, conversation: str, text: str, kind: Kind, buttons: Optional[list[dict]] = None) -> str:
+    async def send(self, conversation: str, text: str, kind: Kind, buttons: list[dict] | None = None) -> str:
         """``buttons``: the bot's buttons under the text, as in a reply ({title, payload})."""
         key = PREFIX + conversation
         fields = {"text": text, "kind": kind}
@@ -42,6 +42,6 @@ class Outbox:
         return [(entry_id.decode(), {k.decode(): v.decode() for k, v in fields.items()})
                 for _, entries in answer for entry_id, fields in entries]
 
-    async def latest_id(self, conversation: str) -> Optional[str]:
+    async def latest_id(self, conversation: str) -> str | None:
         entries = await self._redis.xrevrange(PREFIX + conversation, count=1)
         return entries[0][0].decode() if entries else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import aiohttp
 
@@ -23,7 +23,7 @@ class RasaUnavailable(Exception):
 class BotReply:
     text: str
     buttons: list[dict[str, str]]
-    response: Optional[str]
+    response: str | None
     links: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -32,7 +32,7 @@ class RasaClient:
         self._base_url = base_url
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:

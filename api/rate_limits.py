@@ -28,7 +28,6 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 import anyio.to_thread
 from limits import RateLimitItem, parse_many
@@ -37,7 +36,6 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
-
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +91,7 @@ def configured(limit: Limit) -> list[RateLimitItem]:
 
 
 class RateLimits:
-    def __init__(self, redis_url: Optional[str], secret: bytes) -> None:
+    def __init__(self, redis_url: str | None, secret: bytes) -> None:
         storage = storage_from_string(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url \
             else storage_from_string("memory://")
         self._storage = storage  # the limiter holds only a weak reference to it
@@ -105,7 +103,7 @@ class RateLimits:
         """A conversation's identifier for the counters: keyed-hashed, so their Redis keys name nobody."""
         return hmac.new(self._secret, conversation_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
-    def _hit(self, limit: Limit, identifier: str) -> Optional[int]:
+    def _hit(self, limit: Limit, identifier: str) -> int | None:
         """Seconds until a retry may pass when over the limit; None when the hit was allowed."""
         for item in self._items[limit.name]:
             if not self._limiter.hit(item, limit.name, identifier):
@@ -113,14 +111,14 @@ class RateLimits:
                 return max(1, math.ceil(reset - time.time()))
         return None
 
-    def _first_refused(self, checks: tuple[tuple[Limit, str], ...]) -> Optional[int]:
+    def _first_refused(self, checks: tuple[tuple[Limit, str], ...]) -> int | None:
         for limit, identifier in checks:
             wait = self._hit(limit, identifier)
             if wait is not None:
                 return wait
         return None
 
-    async def refused(self, *checks: tuple[Limit, str]) -> Optional[int]:
+    async def refused(self, *checks: tuple[Limit, str]) -> int | None:
         """Count one hit for each (limit, identifier) in turn, until one is over its limit: the
         seconds to wait then, else None. Identifiers are client keys (``client_key``) or
         ``conversation()``'s; all checks share one trip to the worker thread."""

@@ -1,7 +1,7 @@
 """Wire formats of the chat API, named by role."""
 from __future__ import annotations
 
-from typing import List, Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, Field, StrictStr, root_validator, validator
 
@@ -31,22 +31,22 @@ class MessageIn(BaseModel):
     conversation_id: StrictStr = Field(
         ..., regex=r"^[A-Za-z0-9_:-]{1,64}$", description="1 to 64 letters, digits, '-', '_' or ':'."
     )
-    text: Optional[StrictStr] = Field(None, max_length=MAX_TEXT_LENGTH, description="What the user typed.")
-    language: Optional[StrictStr] = Field(None, description=f"A language hint: one of {', '.join(SHIPPED)}.")
-    payload: Optional[StrictStr] = Field(None, max_length=200, description="The payload of a button the user pressed.")
+    text: StrictStr | None = Field(None, max_length=MAX_TEXT_LENGTH, description="What the user typed.")
+    language: StrictStr | None = Field(None, description=f"A language hint: one of {', '.join(SHIPPED)}.")
+    payload: StrictStr | None = Field(None, max_length=200, description="The payload of a button the user pressed.")
 
     class Config:
         extra = "forbid"
         schema_extra = {"example": {"conversation_id": "web-3f9a", "text": "میخواهم به افغانستان برگردم"}}
 
     @validator("text")
-    def text_has_content(cls, value: Optional[str]) -> Optional[str]:
+    def text_has_content(cls, value: str | None) -> str | None:
         if value is not None and not value.strip().lstrip("/").strip():
             raise ValueError("text must contain something to read")
         return value
 
     @validator("language")
-    def language_is_shipped(cls, value: Optional[str]) -> Optional[str]:
+    def language_is_shipped(cls, value: str | None) -> str | None:
         if value is not None and value not in SHIPPED:
             raise ValueError(f"language must be one of {', '.join(SHIPPED)}")
         return value
@@ -71,22 +71,22 @@ class LinkOut(BaseModel):
 
 class BotMessageOut(BaseModel):
     text: str
-    buttons: List[ButtonOut] = []
-    links: List[LinkOut] = []
+    buttons: list[ButtonOut] = []
+    links: list[LinkOut] = []
 
 
 class HandoverOut(BaseModel):
     status: Literal["queued", "active", "closed"]
-    position: Optional[int] = Field(None, description="1 for the next in the queue; null once a person has it.")
+    position: int | None = Field(None, description="1 for the next in the queue; null once a person has it.")
 
 
 class MessageOut(BaseModel):
     conversation_id: str
     language: str
     topic: Topic
-    phone_line: Optional[PhoneLine]
-    messages: List[BotMessageOut]
-    handover: Optional[HandoverOut] = None
+    phone_line: PhoneLine | None
+    messages: list[BotMessageOut]
+    handover: HandoverOut | None = None
     erased: bool = Field(False, description="The user confirmed \"delete my data\": everything kept about the "
                                             "conversation is gone; a client forgets its id and its history too.")
 

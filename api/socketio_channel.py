@@ -18,17 +18,16 @@ import asyncio
 import json
 import logging
 import os
-from typing import Any, Optional
+from typing import Any
 
 import socketio
 from starlette.requests import HTTPConnection
 
 from api.body_limit import MAX_BODY_BYTES
 from api.payloads import is_offered
-from api.routes.messages import SENDER_PREFIX
-from api.services import Services
 from api.rate_limits import CONVERSATIONS
-from api.routes.messages import message_refused
+from api.routes.messages import SENDER_PREFIX, message_refused
+from api.services import Services
 from api.turns import take_turn
 from wegwijs.languages import SHIPPED
 
@@ -38,7 +37,7 @@ MAX_TEXT = 2000
 RELAY_WAIT_MS = 3000
 
 
-def allowed_origins() -> Optional[list[str]]:
+def allowed_origins() -> list[str] | None:
     listed = [o.strip() for o in os.environ.get("WEGWIJS_SOCKETIO_ORIGINS", "").split(",") if o.strip()]
     return listed or None  # None: same origin only
 
@@ -55,7 +54,7 @@ class SocketIOChannel:
     def __init__(self) -> None:
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=allowed_origins(), logger=False,
                                         engineio_logger=False, max_http_buffer_size=MAX_BODY_BYTES)
-        self.services: Optional[Services] = None
+        self.services: Services | None = None
         self._relays: dict[str, asyncio.Task] = {}
         self.sio.on("connect", self.connect)
         self.sio.on("session_request", self.session_request)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Optional
 
 from redis.exceptions import RedisError
 
@@ -33,7 +32,7 @@ INTENT = "/handover_stranded"
 UNAVAILABLE = "gateway_service_unavailable"
 
 
-async def hand_back(services: Services, ticket: Ticket, said: Optional[str] = None) -> Optional[list[dict]]:
+async def hand_back(services: Services, ticket: Ticket, said: str | None = None) -> list[dict] | None:
     """Close the stranded ticket and get the bot's replies; None when someone else closed it first.
     ``said``: the user's message that found the ticket stranded, kept before the replies."""
     staff = services.staff
@@ -91,7 +90,7 @@ class StrandedSweeper:
         self.services = services
         self.stranded_seconds = stranded_seconds
         self.every = float(os.environ.get("WEGWIJS_HANDOVER_SWEEP_SECONDS", "30"))
-        self._task: Optional[asyncio.Task] = None
+        self._task: asyncio.Task | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="stranded-sweeper")

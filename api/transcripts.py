@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterable, Literal, Union
+from collections.abc import Iterable
+from typing import Literal, Union
 
 from redis.asyncio import Redis
 
@@ -36,7 +37,7 @@ def kept_bot_text(response: str | None, text: str, language: str) -> str:
     if response.startswith(CASE_STAGE_PREFIXES):
         return REDACTED_TEXT
     template = render(load_specs()[response], language).text
-    return template.format(**{name: REDACTED_TEXT for name in placeholders_in(template)})
+    return template.format(**dict.fromkeys(placeholders_in(template), REDACTED_TEXT))
 
 
 class Transcripts:

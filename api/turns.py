@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Optional
 
 from redis.exceptions import RedisError
 
 from api.conversation_store import ConversationState
-from api.handover_turn import TOPIC as HANDOVER_TOPIC
-from api.handover_turn import handover_turn, queued_view
+from api.erasure import Erasure
+from api.handover_turn import TOPIC as HANDOVER_TOPIC, handover_turn, queued_view
 from api.language.resolve import resolve
 from api.payloads import chosen_language, intent_message, language_chosen_message
-from api.erasure import Erasure
-from api.privacy_notice import notice_message
-from api.privacy_notice import version as notice_version
+from api.privacy_notice import notice_message, version as notice_version
 from api.rasa_client import BotReply, RasaUnavailable
 from api.services import Services
 from api.stranded import hand_back
@@ -38,16 +35,16 @@ QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_cal
 class Turn:
     language: str
     topic: str
-    phone_line: Optional[str]
+    phone_line: str | None
     messages: list[dict]  # {"text", "buttons", "links"}
-    handover: Optional[dict]
+    handover: dict | None
     unavailable: bool = False  # Rasa could not answer: the messages apologise and give the line
     erased: bool = False  # the user confirmed "delete my data": nothing of the conversation is left
-    notice: Optional[dict] = None  # the privacy notice, with the first reply (api/privacy_notice.py)
+    notice: dict | None = None  # the privacy notice, with the first reply (api/privacy_notice.py)
 
 
-async def take_turn(services: Services, key: str, sender: str, text: Optional[str], payload: Optional[str],
-                    hint: Optional[str], metadata: dict) -> Turn:
+async def take_turn(services: Services, key: str, sender: str, text: str | None, payload: str | None,
+                    hint: str | None, metadata: dict) -> Turn:
     """``key``: the conversation in the gateway's store; ``sender``: its id at Rasa and in the
     hand-over queue; ``payload``: an offered button payload; ``metadata``: for the actions
     (channel, sender_phone)."""

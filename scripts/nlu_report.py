@@ -28,8 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts.nlu_independent import evaluate as evaluate_independent
-from scripts.nlu_independent import markdown as independent_markdown
+from scripts.nlu_independent import evaluate as evaluate_independent, markdown as independent_markdown
 from wegwijs.languages import SHIPPED
 from wegwijs.paths import NLU_DIR, ROOT
 

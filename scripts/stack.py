@@ -18,7 +18,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 from urllib.parse import urlparse
 
 import httpx
@@ -66,7 +65,7 @@ class Ports:
     redis: int = 6390
 
     @classmethod
-    def from_env(cls) -> "Ports":
+    def from_env(cls) -> Ports:
         return cls(
             gateway=int(os.environ.get("WEGWIJS_PORT", 8000)),
             rasa=int(os.environ.get("WEGWIJS_RASA_PORT", 5005)),
@@ -75,20 +74,20 @@ class Ports:
         )
 
     @classmethod
-    def free(cls) -> "Ports":
+    def free(cls) -> Ports:
         return cls(free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass
 class Stack:
     ports: Ports = field(default_factory=Ports.from_env)
-    redis_url: Optional[str] = None  # None: start our own redis-server if there is one
+    redis_url: str | None = None  # None: start our own redis-server if there is one
     use_redis: bool = True
-    model: Optional[Path] = None
+    model: Path | None = None
     run_dir: Path = RUN_DIR
     quiet: bool = False
-    cases_csv: Optional[Path] = DEMO_CASES
-    opening_hours: Optional[Path] = None  # None: WEGWIJS_OPENING_HOURS_FILE or bot/opening_hours.yml
+    cases_csv: Path | None = DEMO_CASES
+    opening_hours: Path | None = None  # None: WEGWIJS_OPENING_HOURS_FILE or bot/opening_hours.yml
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the WhatsApp channel's settings
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 

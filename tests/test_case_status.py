@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from actions.cases.dates import format_for
+from tests.conftest import new_conversation
 from tests.phone_texts import possible_phone_texts
 from wegwijs.languages import SHIPPED
 from wegwijs.responses import load_specs, render
-from tests.conftest import new_conversation
 
 DEMO = {
     "IOM-NL-2026-000042": ("family_reunification", "dna_sample_scheduled", dt.date(1990, 5, 14), dt.date(2026, 12, 10), "Addis Ababa", "reunification"),

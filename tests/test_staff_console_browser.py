@@ -13,8 +13,8 @@ import redis
 
 from api.staff.audit import STREAM
 from scripts.stack import Stack
-from tests.screenshots import screenshot_path
 from tests.conftest import new_conversation
+from tests.screenshots import screenshot_path
 from tests.test_handover import LiveMessages, say
 from tests.test_staff_api import PASSWORD, create_account, next_code
 from wegwijs.responses import load_specs, render

@@ -5,7 +5,8 @@ translators see where a text is used.
 """
 from __future__ import annotations
 
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
 
 import yaml
 

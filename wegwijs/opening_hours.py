@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -31,12 +30,12 @@ class LineState:
     """``open``: until ``change`` (None: not within the horizon). Closed: opens at ``change``."""
 
     open: bool
-    change: Optional[dt.datetime]
+    change: dt.datetime | None
 
 
 @dataclass(frozen=True)
 class Schedule:
-    weekly: dict[int, tuple[tuple[dt.time, Optional[dt.time]], ...]]  # weekday -> (start, end); end None = midnight
+    weekly: dict[int, tuple[tuple[dt.time, dt.time | None], ...]]  # weekday -> (start, end); end None = midnight
     closed: frozenset[dt.date]
 
     def intervals(self, day: dt.date, zone: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -55,7 +54,7 @@ class OpeningHours:
     zone: ZoneInfo
     schedules: dict[str, Schedule]
 
-    def line_state(self, line: str, now: dt.datetime) -> Optional[LineState]:
+    def line_state(self, line: str, now: dt.datetime) -> LineState | None:
         """None when the line's hours are not configured."""
         schedule = self.schedules.get(line)
         if schedule is None:
@@ -86,7 +85,7 @@ def _merged(spans) -> list[tuple[dt.datetime, dt.datetime]]:
     return result
 
 
-def _interval(text: str, where: str) -> tuple[dt.time, Optional[dt.time]]:
+def _interval(text: str, where: str) -> tuple[dt.time, dt.time | None]:
     match = INTERVAL.match(str(text).strip())
     if not match:
         raise ValueError(f"{where}: {text!r} is not an interval like 09:00-17:00")

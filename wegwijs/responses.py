@@ -10,7 +10,6 @@ import json
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional
 
 import yaml
 
@@ -38,7 +37,7 @@ class ResponseSpec:
     key: str
     topic: str
     text: str
-    phone_line: Optional[str] = None
+    phone_line: str | None = None
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     language_buttons: bool = False
     source: str = "brochure"  # "service": what the assistant itself does, not an IOM fact

@@ -17,7 +17,6 @@ import datetime as dt
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import phonenumbers
 from tqdm import tqdm
@@ -51,7 +50,7 @@ class ImportResult:
                 f"{self.rejected} rejected")
 
 
-def _date(value: str, column: str, required: bool) -> Optional[dt.date]:
+def _date(value: str, column: str, required: bool) -> dt.date | None:
     value = value.strip()
     if not value:
         if required:
@@ -122,7 +121,7 @@ def import_file(path: Path, store: CaseStore, progress: bool = True) -> ImportRe
     return result
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Import a CSV export of cases into the case store.")
     parser.add_argument("csv", type=Path)
     parser.add_argument("--database-url", help="default: DATABASE_URL, else .run/cases.sqlite3")

@@ -7,10 +7,7 @@ does not exist. ``GET /api/v1/ui/{language}`` gives the web chat's own texts fro
 """
 from __future__ import annotations
 
-from typing import Optional
-
-from fastapi import APIRouter, HTTPException
-from fastapi import Path as PathParam
+from fastapi import APIRouter, HTTPException, Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StrictStr, validator
 from redis.exceptions import RedisError
@@ -29,20 +26,20 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class NewConversation(BaseModel):
-    language: Optional[StrictStr] = None
+    language: StrictStr | None = None
 
     class Config:
         extra = "forbid"
 
     @validator("language")
-    def shipped(cls, value: Optional[str]) -> Optional[str]:
+    def shipped(cls, value: str | None) -> str | None:
         if value is not None and value not in SHIPPED:
             raise ValueError(f"must be one of {', '.join(SHIPPED)}")
         return value
 
 
 @router.post("/conversations", status_code=201, responses={422: {"model": ErrorOut}})
-async def start(services: ServicesDep, body: Optional[NewConversation] = None) -> JSONResponse:
+async def start(services: ServicesDep, body: NewConversation | None = None) -> JSONResponse:
     """A new web conversation: keep its id; every other conversation route needs it."""
     conversation_id = services.ids.mint()
     language = body.language if body else None

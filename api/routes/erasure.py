@@ -6,8 +6,6 @@ own "delete my data" (api/erasure.py); the audit log records who did it, never w
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictStr, root_validator
@@ -22,9 +20,9 @@ router = APIRouter(prefix="/staff/api", tags=["staff"])
 
 
 class ErasureIn(BaseModel):
-    conversation_id: Optional[StrictStr] = Field(None, regex=r"^[A-Za-z0-9_-]{1,64}$",
+    conversation_id: StrictStr | None = Field(None, regex=r"^[A-Za-z0-9_-]{1,64}$",
                                                  description="A web chat or socket.io conversation id.")
-    whatsapp_number: Optional[StrictStr] = Field(None, regex=r"^\+?[0-9]{6,15}$",
+    whatsapp_number: StrictStr | None = Field(None, regex=r"^\+?[0-9]{6,15}$",
                                                  description="A WhatsApp number in international form (+ optional).")
 
     class Config:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter, HTTPException
-from fastapi import Path as PathParam
+from fastapi import APIRouter, HTTPException, Path as PathParam
 from fastapi.responses import HTMLResponse
 
 from api.privacy_notice import retention_values

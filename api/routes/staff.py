@@ -18,7 +18,7 @@ open, or opened to look something up, must not make users wait for nobody.
 """
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,8 +28,7 @@ from api.schemas import MAX_TEXT_LENGTH
 from api.services import ClientDep, ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
-from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
-from api.whatsapp.channel import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
+from api.whatsapp.channel import OUTSIDE_WINDOW, SENDER_PREFIX as WHATSAPP_SENDER_PREFIX, SENT_TEMPLATE
 from wegwijs.handover.tickets import Ticket
 from wegwijs.languages import SHIPPED, writing_direction
 from wegwijs.responses import load_specs, render
@@ -100,7 +99,7 @@ async def current_session(request: Request, staff: StaffDep) -> StaffSession:
 SessionDep = Annotated[StaffSession, Depends(current_session)]
 
 
-def ticket_view(ticket: Ticket, position: Optional[int], with_phone: bool = False) -> dict:
+def ticket_view(ticket: Ticket, position: int | None, with_phone: bool = False) -> dict:
     """A ticket as the console sees it. The call-back number only in the (audited) detail view."""
     callback = None
     if ticket.is_callback:
@@ -169,7 +168,7 @@ async def whoami(session: SessionDep) -> JSONResponse:
 
 @router.get("/queue")
 async def queue(session: SessionDep, staff: StaffDep,
-                language: Optional[str] = Query(None, description=f"one of {', '.join(SHIPPED)}")) -> JSONResponse:
+                language: str | None = Query(None, description=f"one of {', '.join(SHIPPED)}")) -> JSONResponse:
     """Queued tickets, urgent first, then oldest first."""
     if language is not None and language not in SHIPPED:
         raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")

@@ -38,7 +38,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -215,11 +215,11 @@ class Accounts:
     async def has_second_factor(self, username: str) -> bool:
         return bool(await self._redis.hexists(ACCOUNT + username, "totp"))
 
-    async def get(self, username: str) -> Optional[Account]:
+    async def get(self, username: str) -> Account | None:
         role, generation = await self._redis.hmget(ACCOUNT + username, ["role", "generation"])
         return Account(username, role.decode(), (generation or b"").decode()) if role else None  # type: ignore[arg-type]
 
-    async def authenticate(self, username: str, password: str, code: str, client: str) -> Optional[Account]:
+    async def authenticate(self, username: str, password: str, code: str, client: str) -> Account | None:
         """The account when name, password and code match and neither the (name, client) pair nor
         the name is locked; else None. ``code``: a TOTP code or an unused recovery code, used up
         here; ``client``: the keyed hash of the caller's address.
@@ -303,7 +303,7 @@ async def command(args: argparse.Namespace) -> int:
         await redis.close()
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Manage staff accounts of the Wegwijs staff console.")
     sub = parser.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create", help="create an account; asks for its password")

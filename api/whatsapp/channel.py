@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Optional
 
 from redis.asyncio import Redis
 
@@ -26,11 +25,11 @@ from api.whatsapp.config import WhatsAppConfig
 from api.whatsapp.graph import GraphClient
 from api.whatsapp.inbox import Inbox
 from api.whatsapp.keys import FAILED, SENDER_PREFIX, last_inbound_key, numbered_key
-from wegwijs.retention import min_stream_id, retention
 from api.whatsapp.shaping import shape, template_message, text_message
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.normalize import to_ascii_digits
 from wegwijs.responses import load_specs, render
+from wegwijs.retention import min_stream_id, retention
 
 logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 24 * 3600
@@ -41,7 +40,7 @@ UNSUPPORTED = "gateway_whatsapp_unsupported"
 SENT_TEXT, SENT_TEMPLATE, OUTSIDE_WINDOW = "text", "template", "outside_window"
 
 
-def read_message(message: dict) -> tuple[Optional[str], Optional[str]]:
+def read_message(message: dict) -> tuple[str | None, str | None]:
     """(text, payload) of a stored message; (None, None) for a type the assistant cannot read."""
     kind = message.get("type")
     if kind == "text":
@@ -91,7 +90,7 @@ class WhatsAppChannel:
                                {"channel": "whatsapp", "sender_phone": wa_id})
         await self.deliver(wa_id, turn.messages + ([turn.notice] if turn.notice else []), turn.language)
 
-    async def _numbered_choice(self, wa_id: str, text: str) -> Optional[str]:
+    async def _numbered_choice(self, wa_id: str, text: str) -> str | None:
         typed = to_ascii_digits(text.strip().rstrip("."))
         if not typed.isdigit():
             return None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import httpx
 from redis.asyncio import Redis
@@ -27,7 +26,7 @@ class RunningWhatsApp:
         await self._redis.close()
 
 
-async def start_whatsapp(services: Services) -> Optional[RunningWhatsApp]:
+async def start_whatsapp(services: Services) -> RunningWhatsApp | None:
     config = WhatsAppConfig.from_env()
     if config is None:
         return None

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def _options(reply: dict) -> list[tuple[str, str]]:
     return options
 
 
-def _reply_buttons(body: str, options: list[tuple[str, str]]) -> Optional[dict]:
+def _reply_buttons(body: str, options: list[tuple[str, str]]) -> dict | None:
     titles = [title for title, _ in options]
     ids = [payload for _, payload in options]
     if (
@@ -165,7 +165,7 @@ def _reply_buttons(body: str, options: list[tuple[str, str]]) -> Optional[dict]:
     }
 
 
-def _list(body: str, options: list[tuple[str, str]], language: str) -> Optional[dict]:
+def _list(body: str, options: list[tuple[str, str]], language: str) -> dict | None:
     label = gateway_text(CHOOSE_KEY, language)
     ids = [payload for _, payload in options]
     if (
@@ -216,7 +216,7 @@ def shape(reply: dict, language: str) -> Shaped:
     text tappable itself."""
     try:
         return _shape(reply, language)
-    except Exception:  # noqa: BLE001 - a reply must never break the channel
+    except Exception:
         log.exception("could not shape a reply; sending its text only")
         try:
             text = reply.get("text") if isinstance(reply, dict) else None

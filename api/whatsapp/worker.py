@@ -17,15 +17,14 @@ import logging
 import os
 import socket
 import time
-from typing import Optional
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from api.whatsapp.channel import WhatsAppChannel
+from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 from api.whatsapp.keys import FAILED
 from wegwijs.retention import min_stream_id, retention
-from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 
 GROUP = "workers"
 LEASE_SECONDS = 30
@@ -97,7 +96,7 @@ class WhatsAppWorkers:
 
     async def _consume(self, partition: int) -> None:
         """Work on the partition while the lease holds: pending entries first, then new ones."""
-        start_id: Optional[str] = "0"
+        start_id: str | None = "0"
         renewed = time.monotonic()
         while True:
             if time.monotonic() - renewed > LEASE_SECONDS / 3:

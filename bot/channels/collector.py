@@ -1,14 +1,14 @@
 """An output channel that keeps, with each reply, the response key that produced it."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
 TEL_SCHEME = "tel:"
 
 
-def tel_links(custom: Any) -> List[Dict[Text, Text]]:
+def tel_links(custom: Any) -> list[dict[str, str]]:
     links = custom.get("links") if isinstance(custom, dict) else None
     return [
         {"title": str(link["title"]), "url": link["url"]}
@@ -26,10 +26,10 @@ class KeyedCollectingOutputChannel(CollectingOutputChannel):
     """
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "gateway"
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.messages.append(
             {
                 "text": message.get("text") or "",

@@ -17,10 +17,10 @@ that starts with it. Text is folded with ``wegwijs.normalize`` first, as everywh
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import spacy
 import yaml

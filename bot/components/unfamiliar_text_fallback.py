@@ -10,7 +10,7 @@ Intent payloads (``/intent``) are left alone.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,7 +28,7 @@ UNFAMILIAR = "unfamiliar"
 FILE = "trigrams.json"
 
 
-def trigrams(words: List[Text]) -> List[Text]:
+def trigrams(words: list[str]) -> list[str]:
     grams = []
     for word in words:
         padded = f" {word.lower()} "
@@ -39,24 +39,24 @@ def trigrams(words: List[Text]) -> List[Text]:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"min_familiarity": 0.5}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 known: Optional[set] = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 known: set | None = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self._known = known or set()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "UnfamiliarTextFallback":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> UnfamiliarTextFallback:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "UnfamiliarTextFallback":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> UnfamiliarTextFallback:
         with model_storage.read_from(resource) as directory:
             known = set(json.loads((directory / FILE).read_text(encoding="utf-8")))
         return cls(config, model_storage, resource, known)
@@ -74,7 +74,7 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
         grams = trigrams([t.text for t in message.get(TOKENS_NAMES[TEXT]) or []])
         return sum(g in self._known for g in grams) / len(grams) if grams else 1.0
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if (message.get(TEXT) or "").startswith("/") or not self._known:
                 continue
