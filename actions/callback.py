@@ -63,7 +63,7 @@ def read_time(message: dict[str, Any], language: str) -> str | None:
     English) or its number (1-3, any digits)."""
     for entity in message.get("entities") or []:
         if entity.get("entity") == TIME and entity.get("value") in CALLBACK_TIMES:
-            return entity["value"]
+            return str(entity["value"])
     typed = normalize(message.get("text") or "").strip().strip(".!؟?").casefold()
     if typed.isdigit() and 1 <= int(typed) <= len(CALLBACK_TIMES):
         return list(time_titles(language))[int(typed) - 1]
@@ -116,7 +116,7 @@ class ValidateCallbackForm(Action):
         message = tracker.latest_message or {}
         language = tracker.get_slot("language") or "en"
         if requested in (WANTED, CONSENT):
-            answer = YES_NO.get((message.get("intent") or {}).get("name"))
+            answer = YES_NO.get((message.get("intent") or {}).get("name") or "")
             if answer is True:
                 return [SlotSet(requested, True)]
             if answer is False:  # a no ends the form here; action_callback_request says so

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -43,6 +43,9 @@ from wegwijs.handover.tickets import Callback, Ticket, TicketQueue
 from wegwijs.languages import babel_name
 from wegwijs.opening_hours import opening_hours
 
+if TYPE_CHECKING:  # imported when REDIS_URL is set, in handover_redis()
+    from redis.asyncio import Redis
+
 FALLBACK_INTENT = "nlu_fallback"
 CHAT_HOURS = "chat"
 REASON_BY_INTENT = {"request_human": "user_request", "safety_emergency": "safety"}
@@ -52,7 +55,7 @@ CALLBACK_FORM = "callback_form"
 
 
 @lru_cache(maxsize=1)
-def handover_redis():
+def handover_redis() -> Redis[bytes] | None:
     """The Redis of the queue; None without REDIS_URL (then nobody can be queued)."""
     url = os.environ.get("REDIS_URL")
     if not url:

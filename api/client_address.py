@@ -21,11 +21,10 @@ import hmac
 import ipaddress
 import os
 from dataclasses import dataclass, field
-from typing import Union
 
 from starlette.requests import HTTPConnection
 
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ProxyConfigurationError(ValueError):
@@ -38,7 +37,7 @@ def _networks(listed: str) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ProxyConfigurationError(f"WEGWIJS_TRUSTED_PROXIES: {item!r} is not an address or network")
+            raise ProxyConfigurationError(f"WEGWIJS_TRUSTED_PROXIES: {item!r} is not an address or network") from None
     return tuple(networks)
 
 

@@ -38,7 +38,7 @@ class ConversationStore(Protocol):
 class RedisConversationStore:
     durable = True
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def get(self, conversation_id: str) -> ConversationState:

@@ -51,7 +51,7 @@ def target_of(conversation_id: str | None, whatsapp_number: str | None) -> tuple
 
 
 class Erasure:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def erase(self, state_key: str, sender: str, by: str) -> Erased:
@@ -95,7 +95,7 @@ class Erasure:
         return removed
 
 
-def _mentions(fields: dict, number: str) -> bool:
+def _mentions(fields: dict[bytes | str, bytes | str], number: str) -> bool:
     """Whether a stream entry is about the number: a send to it, or a message (or a failed entry
     holding one) from it."""
     values = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v

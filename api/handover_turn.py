@@ -9,6 +9,8 @@ and the chat stays with the bot meanwhile (staff replies in the chat still reach
 """
 from __future__ import annotations
 
+from typing import Any
+
 from api.staff.service import Staff
 from wegwijs.digits import to_locale_digits
 from wegwijs.handover.tickets import Ticket
@@ -20,12 +22,12 @@ LANGUAGE_CHOSEN = "gateway_handover_language"
 TOPIC = "human_handover"
 
 
-def handover_view(status: str, position: int | None) -> dict:
+def handover_view(status: str, position: int | None) -> dict[str, Any]:
     return {"status": status, "position": position}
 
 
 async def handover_turn(staff: Staff, ticket: Ticket, text: str, language: str,
-                        switched: bool = False) -> tuple[list[dict], dict]:
+                        switched: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """(messages, handover) for a turn while ``ticket`` (open, not a call-back) has the conversation.
 
     ``switched``: the user chose another language. The conversation stays with staff: the user
@@ -45,7 +47,7 @@ async def handover_turn(staff: Staff, ticket: Ticket, text: str, language: str,
     return [{"text": rendered.text.format(position=shown), "buttons": [], "links": []}], handover_view("queued", position)
 
 
-async def queued_view(staff: Staff, sender: str) -> dict | None:
+async def queued_view(staff: Staff, sender: str) -> dict[str, Any] | None:
     """The hand-over object for a turn in which the bot has just queued the conversation."""
     ticket = await staff.tickets.open_for(sender)
     if ticket is None:

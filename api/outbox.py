@@ -8,7 +8,7 @@ window decides between the text and a template.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -21,10 +21,10 @@ Kind = Literal["staff", "bot"]
 
 
 class Outbox:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
-    async def send(self, conversation: str, text: str, kind: Kind, buttons: list[dict] | None = None) -> str:
+    async def send(self, conversation: str, text: str, kind: Kind, buttons: list[dict[str, Any]] | None = None) -> str:
         """``buttons``: the bot's buttons under the text, as in a reply ({title, payload})."""
         key = PREFIX + conversation
         fields = {"text": text, "kind": kind}
@@ -36,7 +36,7 @@ class Outbox:
             entry_id, _ = await pipe.execute()
         return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
 
-    async def wait(self, conversation: str, after: str, block_ms: int) -> list[tuple[str, dict]]:
+    async def wait(self, conversation: str, after: str, block_ms: int) -> list[tuple[str, dict[str, Any]]]:
         """Entries after the stream id ``after``, waiting up to ``block_ms`` for one."""
         answer = await self._redis.xread({PREFIX + conversation: after}, count=50, block=block_ms)
         return [(entry_id.decode(), {k.decode(): v.decode() for k, v in fields.items()})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from typing import Any
 
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import babel_name
@@ -29,7 +30,7 @@ PAGE_PREFIX = "gateway_privacy_page_"
 @lru_cache(maxsize=1)
 def version() -> str:
     specs = load_specs()
-    sources = [specs[key].text for key in sorted(specs) if key.startswith(PAGE_PREFIX) or key.startswith("gateway_privacy_notice_")]
+    sources = [specs[key].text for key in sorted(specs) if key.startswith((PAGE_PREFIX, "gateway_privacy_notice_"))]
     return hashlib.sha256("\n".join(sources).encode("utf-8")).hexdigest()[:12]
 
 
@@ -42,7 +43,7 @@ def retention_values(keep: Retention) -> dict[str, str]:
     return {"days": str(keep.conversation_days), "callback_days": str(keep.callback_days)}
 
 
-def notice_message(channel: str, language: str, keep: Retention) -> dict:
+def notice_message(channel: str, language: str, keep: Retention) -> dict[str, Any]:
     """The notice as one reply ({text, buttons, links}) for ``channel`` in ``language``."""
     key = NOTICE.get(channel, WEB_NOTICE)
     rendered = render(load_specs()[key], language)

@@ -87,7 +87,7 @@ def configured(limit: Limit) -> list[RateLimitItem]:
     try:
         return parse_many(text)
     except ValueError:
-        raise RateLimitConfigurationError(f"{limit.variable}: {text!r} is not a limit such as '20/minute;200/hour'")
+        raise RateLimitConfigurationError(f"{limit.variable}: {text!r} is not a limit such as '20/minute;200/hour'") from None
 
 
 class RateLimits:
@@ -124,7 +124,7 @@ class RateLimits:
         ``conversation()``'s; all checks share one trip to the worker thread."""
         try:
             return await anyio.to_thread.run_sync(self._first_refused, checks)
-        except Exception as error:  # a limit must never take the service down
+        except Exception as error:  # noqa: BLE001 - a limit must never take the service down
             logger.warning("rate limit %s not checked: %s", checks[0][0].name, type(error).__name__)
             return None
 

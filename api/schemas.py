@@ -1,7 +1,7 @@
 """Wire formats of the chat API, named by role."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, StrictStr, root_validator, validator
 
@@ -37,7 +37,7 @@ class MessageIn(BaseModel):
 
     class Config:
         extra = "forbid"
-        schema_extra = {"example": {"conversation_id": "web-3f9a", "text": "میخواهم به افغانستان برگردم"}}
+        schema_extra: ClassVar[dict[str, Any]] = {"example": {"conversation_id": "web-3f9a", "text": "میخواهم به افغانستان برگردم"}}
 
     @validator("text")
     def text_has_content(cls, value: str | None) -> str | None:
@@ -52,7 +52,7 @@ class MessageIn(BaseModel):
         return value
 
     @root_validator(skip_on_failure=True)
-    def text_or_payload(cls, values: dict) -> dict:
+    def text_or_payload(cls, values: dict[str, Any]) -> dict[str, Any]:
         if values.get("text") is None and values.get("payload") is None:
             raise ValueError("give text, a button payload, or both")
         return values

@@ -34,7 +34,7 @@ class Settings:
         try:
             clients = ClientAddresses.from_env()
         except ProxyConfigurationError as error:
-            raise ConfigurationError(str(error))
+            raise ConfigurationError(str(error)) from None
         return cls(
             rasa_url=os.environ.get("WEGWIJS_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=token,

@@ -42,7 +42,7 @@ def allowed_origins() -> list[str] | None:
     return listed or None  # None: same origin only
 
 
-def bot_uttered(message: dict) -> dict:
+def bot_uttered(message: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"text": message.get("text", "")}
     if message.get("buttons"):
         out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
@@ -55,7 +55,7 @@ class SocketIOChannel:
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=allowed_origins(), logger=False,
                                         engineio_logger=False, max_http_buffer_size=MAX_BODY_BYTES)
         self.services: Services | None = None
-        self._relays: dict[str, asyncio.Task] = {}
+        self._relays: dict[str, asyncio.Task[None]] = {}
         self.sio.on("connect", self.connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on(USER_EVENT, self.user_uttered)
@@ -64,7 +64,7 @@ class SocketIOChannel:
     def asgi_app(self, other_app: Any) -> socketio.ASGIApp:
         return socketio.ASGIApp(self.sio, other_asgi_app=other_app, socketio_path="socket.io")
 
-    async def connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Remembers the connection's client (a keyed hash of its address) for the limits."""
         services, scope = self.services, environ.get("asgi.scope")
         if services is not None and scope is not None:
@@ -94,7 +94,8 @@ class SocketIOChannel:
         message = data.get("message")
         if not session or not isinstance(message, str) or not message.strip() or len(message) > MAX_TEXT:
             return  # no confirmed session, or nothing readable: Rasa's channel ignores these too
-        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        custom_data = data.get("customData")
+        custom = custom_data if isinstance(custom_data, dict) else {}
         hint = custom.get("language") if custom.get("language") in SHIPPED else None
         payload = message if is_offered(message) else None
         text = None if payload else message

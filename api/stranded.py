@@ -16,13 +16,16 @@ close is one Lua script: exactly one caller gets True):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+from typing import Any
 
 from redis.exceptions import RedisError
 
 from api.rasa_client import RasaUnavailable
 from api.services import Services
+from api.transcripts import Entry
 from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_PREFIX
 from wegwijs.handover.tickets import Ticket
 from wegwijs.responses import load_specs, render
@@ -32,7 +35,7 @@ INTENT = "/handover_stranded"
 UNAVAILABLE = "gateway_service_unavailable"
 
 
-async def hand_back(services: Services, ticket: Ticket, said: str | None = None) -> list[dict] | None:
+async def hand_back(services: Services, ticket: Ticket, said: str | None = None) -> list[dict[str, Any]] | None:
     """Close the stranded ticket and get the bot's replies; None when someone else closed it first.
     ``said``: the user's message that found the ticket stranded, kept before the replies."""
     staff = services.staff
@@ -44,17 +47,18 @@ async def hand_back(services: Services, ticket: Ticket, said: str | None = None)
         metadata["sender_phone"] = ticket.conversation[len(WHATSAPP_PREFIX):]
     try:
         replies = await services.rasa.send(ticket.conversation, INTENT, metadata)
-        messages = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
+        messages: list[dict[str, Any]] = [{"text": r.text, "buttons": r.buttons, "links": r.links} for r in replies]
     except RasaUnavailable as error:
         logger.error("stranded hand-over: assistant unavailable: %s", error)
         messages = [{"text": render(load_specs()[UNAVAILABLE], ticket.language).text, "buttons": [], "links": []}]
-    said_first = [("user", said)] if said else []
-    await staff.transcripts.add(ticket.conversation, said_first + [("bot", m["text"], m) for m in messages])
+    entries: list[Entry] = [("user", said)] if said else []
+    entries += [("bot", m["text"], m) for m in messages]
+    await staff.transcripts.add(ticket.conversation, entries)
     await staff.audit.write(staff="-", action="stranded", ticket=ticket.id, outcome="handed_back")
     return messages
 
 
-async def push(services: Services, ticket: Ticket, messages: list[dict]) -> None:
+async def push(services: Services, ticket: Ticket, messages: list[dict[str, Any]]) -> None:
     """The replies to a user who is not in a turn: WhatsApp, or the web chat's and socket.io's stream."""
     staff = services.staff
     assert staff is not None
@@ -90,7 +94,7 @@ class StrandedSweeper:
         self.services = services
         self.stranded_seconds = stranded_seconds
         self.every = float(os.environ.get("WEGWIJS_HANDOVER_SWEEP_SECONDS", "30"))
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="stranded-sweeper")
@@ -106,7 +110,5 @@ class StrandedSweeper:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass

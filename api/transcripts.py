@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from typing import Literal, Union
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -25,7 +25,7 @@ KEEP_ENTRIES = 200
 TTL_SECONDS = retention().conversation_seconds
 Who = Literal["user", "bot", "staff"]
 # (who, text) or (who, text, {"buttons": [...], "links": [...]})
-Entry = Union[tuple[Who, str], tuple[Who, str, dict]]
+Entry = tuple[Who, str] | tuple[Who, str, dict[str, Any]]
 
 
 def kept_bot_text(response: str | None, text: str, language: str) -> str:
@@ -41,7 +41,7 @@ def kept_bot_text(response: str | None, text: str, language: str) -> str:
 
 
 class Transcripts:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def add(self, conversation: str, entries: Iterable[Entry]) -> None:
@@ -62,5 +62,5 @@ class Transcripts:
             pipe.expire(key, TTL_SECONDS)
             await pipe.execute()
 
-    async def read(self, conversation: str) -> list[dict]:
+    async def read(self, conversation: str) -> list[dict[str, Any]]:
         return [json.loads(item) for item in await self._redis.lrange(PREFIX + conversation, 0, -1)]

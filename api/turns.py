@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -19,7 +20,7 @@ from api.rasa_client import BotReply, RasaUnavailable
 from api.services import Services
 from api.stranded import hand_back
 from api.topics import topic_and_line
-from api.transcripts import kept_bot_text
+from api.transcripts import Entry, kept_bot_text
 from wegwijs.languages import native_name
 from wegwijs.responses import language_chosen_payload, load_specs, render
 
@@ -36,15 +37,15 @@ class Turn:
     language: str
     topic: str
     phone_line: str | None
-    messages: list[dict]  # {"text", "buttons", "links"}
-    handover: dict | None
+    messages: list[dict[str, Any]]  # {"text", "buttons", "links"}
+    handover: dict[str, Any] | None
     unavailable: bool = False  # Rasa could not answer: the messages apologise and give the line
     erased: bool = False  # the user confirmed "delete my data": nothing of the conversation is left
-    notice: dict | None = None  # the privacy notice, with the first reply (api/privacy_notice.py)
+    notice: dict[str, Any] | None = None  # the privacy notice, with the first reply (api/privacy_notice.py)
 
 
 async def take_turn(services: Services, key: str, sender: str, text: str | None, payload: str | None,
-                    hint: str | None, metadata: dict) -> Turn:
+                    hint: str | None, metadata: dict[str, Any]) -> Turn:
     """``key``: the conversation in the gateway's store; ``sender``: its id at Rasa and in the
     hand-over queue; ``payload``: an offered button payload; ``metadata``: for the actions
     (channel, sender_phone)."""
@@ -70,8 +71,8 @@ async def take_turn(services: Services, key: str, sender: str, text: str | None,
     ticket = await staff.tickets.open_for(sender) if staff is not None else None
     if staff is not None and ticket is not None and not ticket.is_callback:
         if not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
-            messages, handover = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
-            return Turn(settled.language, HANDOVER_TOPIC, None, messages, handover)
+            messages, view = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
+            return Turn(settled.language, HANDOVER_TOPIC, None, messages, view)
         # Waiting past the stranded time: it goes back to the bot now (api/stranded.py), and this
         # message gets the line and the call-back offer. None: another gateway just did it, and
         # the bot has the conversation.
@@ -100,12 +101,13 @@ async def take_turn(services: Services, key: str, sender: str, text: str | None,
         notice = notice_message(metadata.get("channel", "api"), settled.language, services.retention)
         replies = [*replies, BotReply(notice["text"], notice["buttons"], None, notice["links"])]
         await services.store.save(key, replace(new_state, notice=notice_version()))
-    handover = None
+    handover: dict[str, Any] | None = None
     if staff is not None:
         try:  # the transcript is for staff; failing to keep it must not cost the user the reply
-            await staff.transcripts.add(sender, [("user", said)] + [
-                ("bot", kept_bot_text(r.response, r.text, settled.language), {"buttons": r.buttons, "links": r.links})
-                for r in replies])
+            entries: list[Entry] = [("user", said)]
+            entries += [("bot", kept_bot_text(r.response, r.text, settled.language), {"buttons": r.buttons, "links": r.links})
+                        for r in replies]
+            await staff.transcripts.add(sender, entries)
         except RedisError as error:
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply.response in QUEUED for reply in replies):
@@ -123,7 +125,7 @@ async def erase_conversation(services: Services, key: str, sender: str, by: str)
         await Erasure(services.staff.redis).erase(key, sender, by)
 
 
-def language_followed_message(language: str, earlier: str) -> dict:
+def language_followed_message(language: str, earlier: str) -> dict[str, Any]:
     """Said in the message's language, with one button back to the language chosen before."""
     rendered = render(load_specs()[LANGUAGE_FOLLOWED], language)
     back = {"title": native_name(earlier), "payload": language_chosen_payload(earlier)}

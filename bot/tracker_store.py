@@ -39,7 +39,7 @@ PERSONAL_SLOTS = ("case_reference", "date_of_birth", "callback_phone")
 FILLED_VALUES = ("number", "date", "place", "time", "day")
 
 
-def redact(events: list[dict], current_slots: dict) -> list[dict]:
+def redact(events: list[dict[str, Any]], current_slots: dict[str, Any]) -> list[dict[str, Any]]:
     """Events as stored: personal details out of texts, forgotten personal slot values dropped."""
     for event in events:
         kind = event.get("event")

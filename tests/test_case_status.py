@@ -99,7 +99,7 @@ def test_the_form_explains_what_it_needs_and_can_be_stopped(gateway: httpx.Clien
     conversation = new_conversation(gateway)
     say(gateway, conversation, "where is my case")
     hint = say(gateway, conversation, "123456")
-    assert [m["text"] for m in hint["messages"]][0] == expected_text("utter_case_reference_not_understood", "en")
+    assert hint["messages"][0]["text"] == expected_text("utter_case_reference_not_understood", "en")
     say(gateway, conversation, "IOM-NL-2026-000042")
     stopped = say(gateway, conversation, "stop")
     assert [m["text"] for m in stopped["messages"]] == [expected_text("utter_case_stopped", "en")]

@@ -112,7 +112,10 @@ def test_the_console_marks_its_polls_and_reports_activity_at_most_once_a_minute(
             "the refresh at load is the person's; every later one is a poll"
 
         page.clock.run_for(61_000)
-        activity = lambda r: r.url.endswith("/staff/api/activity") and r.request.method == "POST"  # noqa: E731
+
+        def activity(r) -> bool:
+            return r.url.endswith("/staff/api/activity") and r.request.method == "POST"
+
         with page.expect_response(activity) as first:
             page.mouse.move(40, 40)
         for x in range(50, 250, 20):  # moving on within the same minute sends nothing more

@@ -292,7 +292,7 @@ def test_connection_refused_is_retried_up_to_max_attempts(graph: FakeGraphAPI) -
     assert not result.ok and result.status is None and result.attempts == 4
     assert result.error and result.error.startswith("ConnectError")
     assert len(sleep.delays) == 3
-    assert all(0.0 <= delay <= ceiling for delay, ceiling in zip(sleep.delays, (0.5, 1.0, 2.0)))
+    assert all(0.0 <= delay <= ceiling for delay, ceiling in zip(sleep.delays, (0.5, 1.0, 2.0), strict=True))
 
 
 def test_a_timeout_is_retried(graph: FakeGraphAPI) -> None:

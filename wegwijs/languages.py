@@ -7,6 +7,7 @@ underscore form (``fa_AF``).
 from __future__ import annotations
 
 from functools import cache
+from typing import TypeGuard
 
 from babel import Locale
 
@@ -26,7 +27,7 @@ def writing_direction(code: object) -> str:
     return "rtl" if code in RIGHT_TO_LEFT else "ltr"
 
 
-def is_shipped(code: object) -> bool:
+def is_shipped(code: object) -> TypeGuard[str]:
     return isinstance(code, str) and code in SHIPPED
 
 
@@ -34,7 +35,7 @@ def is_shipped(code: object) -> bool:
 def native_name(code: str) -> str:
     """The language's name in its own script, from CLDR: Nederlands, English, العربية, دری."""
     locale = Locale.parse(babel_name(code))
-    name = locale.languages.get(babel_name(code)) or locale.get_language_name()
+    name = locale.languages.get(babel_name(code)) or locale.get_language_name() or code
     return name[:1].upper() + name[1:] if locale.character_order == "left-to-right" else name
 
 

@@ -20,6 +20,8 @@ import logging
 import traceback
 from types import TracebackType
 
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
 
 def content_free_exception(kind: type, error: BaseException | None, tb: TracebackType | None) -> str:
     """The exception and its chained causes, each as its stack and type, without messages."""
@@ -40,7 +42,7 @@ def content_free_exception(kind: type, error: BaseException | None, tb: Tracebac
 
 
 class ContentFreeFormatter(logging.Formatter):
-    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 (logging's name)
         kind, error, tb = ei
         return content_free_exception(kind or Exception, error, tb)
 

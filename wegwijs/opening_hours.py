@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -74,7 +76,7 @@ class OpeningHours:
         return LineState(open=False, change=None)
 
 
-def _merged(spans) -> list[tuple[dt.datetime, dt.datetime]]:
+def _merged(spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
     """Sorted spans with touching or overlapping ones joined (17:00-24:00 + 00:00-09:00)."""
     result: list[tuple[dt.datetime, dt.datetime]] = []
     for start, end in sorted(spans):
@@ -98,7 +100,7 @@ def _interval(text: str, where: str) -> tuple[dt.time, dt.time | None]:
     return start, end
 
 
-def parse(raw: dict, source: str) -> OpeningHours:
+def parse(raw: dict[str, Any], source: str) -> OpeningHours:
     zone = ZoneInfo(raw.get("timezone") or "Europe/Amsterdam")
     schedules = {}
     for line, spec in (raw.get("lines") or {}).items():

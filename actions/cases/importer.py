@@ -73,6 +73,7 @@ def parse_row(row: dict[str, str], today: dt.date) -> Case:
     if stage not in STAGES[programme]:
         raise RowError(f"stage is not a stage of {programme} ({', '.join(STAGES[programme])})")
     birth = _date(row["date_of_birth"] or "", "date_of_birth", required=True)
+    assert birth is not None  # required=True: a missing date is a RowError
     if birth > today or birth.year < 1900:
         raise RowError("date_of_birth is not a plausible date of birth")
     next_date = _date(row["next_step_date"] or "", "next_step_date", required=False)

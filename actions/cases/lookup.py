@@ -21,7 +21,8 @@ from actions.cases.throttle import Throttle
 
 def same_phone(expected: str, given: str | None) -> bool:
     try:
-        number = phonenumbers.parse(given if (given or "").startswith("+") else f"+{given}", None)
+        typed = given or ""
+        number = phonenumbers.parse(typed if typed.startswith("+") else f"+{typed}", None)
     except phonenumbers.NumberParseException:
         return False
     normalised = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -81,7 +81,7 @@ class CaseStore:
 
     def count(self) -> int:
         with self.engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(cases)).scalar_one()
+            return int(connection.execute(select(func.count()).select_from(cases)).scalar_one())
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -22,9 +22,12 @@ import hmac
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+if TYPE_CHECKING:  # the action server imports redis only when REDIS_URL is set
+    from redis.asyncio import Redis
 
 @dataclass(frozen=True)
 class Rule:
@@ -100,7 +103,7 @@ return 0
 
 
 class RedisThrottle:
-    def __init__(self, redis, secret: bytes) -> None:  # redis: redis.asyncio.Redis
+    def __init__(self, redis: Redis[bytes], secret: bytes) -> None:
         self._redis = redis
         self._secret = secret
         self._reserve = redis.register_script(_RESERVE)
@@ -143,7 +146,7 @@ class MemoryThrottle:
     """The same rules in this process's memory, for a stack without Redis (one process: each
     step below runs without an await, so it is atomic there too)."""
 
-    def __init__(self, secret: bytes, clock=time.time) -> None:
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time) -> None:
         self._secret = secret
         self._clock = clock
         self._attempts: dict[str, dict[str, float]] = {}
@@ -170,7 +173,7 @@ class MemoryThrottle:
             self._attempts.get(key, {}).pop(attempt.token, None)
 
     async def conversation_locked(self, conversation: str) -> bool:
-        return self._locks.get(_digest(self._secret, f"conversation:{conversation}"), 0) > self._clock()
+        return self._locks.get(_digest(self._secret, f"conversation:{conversation}"), 0.0) > float(self._clock())
 
 
 def throttle_from_env(redis_url: str | None, secret: bytes) -> Throttle:

@@ -60,7 +60,7 @@ def ngrams(text: str) -> Iterable[str]:
 
 class LanguageDetector:
     def __init__(self, samples: dict[str, list[str]]) -> None:
-        self._counts: dict[str, Counter] = {}
+        self._counts: dict[str, Counter[str]] = {}
         self._totals: dict[str, int] = {}
         vocabulary: set[str] = set()
         for language, texts in samples.items():

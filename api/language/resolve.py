@@ -59,7 +59,7 @@ def resolve(
         return Settled(asked, explicit=True, switched=True)
     detection = detector.detect(text)
     if remembered and remembered_explicit:
-        if follows(detection, remembered):
+        if detection is not None and follows(detection, remembered):
             return Settled(detection.language, explicit=False, switched=False, followed_from=remembered)
         return Settled(remembered, explicit=True, switched=False)
     decisive = (
@@ -68,7 +68,7 @@ def resolve(
         and detection.familiarity >= MIN_FAMILIARITY
         and (detection.words >= MIN_WORDS or detection.letters >= MIN_LETTERS)
     )
-    if decisive:
+    if decisive and detection is not None:
         return Settled(detection.language, explicit=False, switched=False)
     if remembered:
         return Settled(remembered, explicit=False, switched=False)

@@ -7,6 +7,8 @@ does not exist. ``GET /api/v1/ui/{language}`` gives the web chat's own texts fro
 """
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StrictStr, validator
@@ -56,7 +58,7 @@ async def history(services: ServicesDep,
     if not services.ids.valid(conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     state = await services.store.get(conversation_id)
-    messages: list[dict] = []
+    messages: list[dict[str, Any]] = []
     handover = None
     staff = services.staff
     if staff is not None:
@@ -64,8 +66,8 @@ async def history(services: ServicesDep,
         try:
             entries = await staff.transcripts.read(sender)
             ticket = await staff.tickets.open_for(sender)
-        except RedisError:
-            raise HTTPException(503, "the history is not available right now, please try again")
+        except RedisError as error:
+            raise HTTPException(503, "the history is not available right now, please try again") from error
         messages = [{"who": e["who"], "text": e["text"], "buttons": e.get("buttons", []), "links": e.get("links", [])}
                     for e in entries]
         if ticket is not None and not ticket.is_callback:

@@ -6,6 +6,8 @@ own "delete my data" (api/erasure.py); the audit log records who did it, never w
 """
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictStr, root_validator
@@ -29,7 +31,7 @@ class ErasureIn(BaseModel):
         extra = "forbid"
 
     @root_validator(skip_on_failure=True)
-    def exactly_one(cls, values: dict) -> dict:
+    def exactly_one(cls, values: dict[str, Any]) -> dict[str, Any]:
         if bool(values.get("conversation_id")) == bool(values.get("whatsapp_number")):
             raise ValueError("give either conversation_id or whatsapp_number")
         return values

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
@@ -26,7 +27,7 @@ class Refusal:
     """A message over its limit: how long to wait, and the apology in the user's language."""
     retry_after: int
     language: str
-    message: dict
+    message: dict[str, Any]
 
 
 async def message_refused(services: Services, client: str | None, conversation: str, text: str | None,

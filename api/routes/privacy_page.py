@@ -46,7 +46,8 @@ async def privacy_page(services: ServicesDep, language: str = PathParam(..., max
             parts.append(f"<h2>{page_text(heading, language, values)}</h2>")
         parts += [f"<p>{page_text(key, language, values)}</p>" for key in paragraphs]
     html = (f'<!doctype html><html lang="{language}" dir="{writing_direction(language)}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<meta name="referrer" content="no-referrer">'
             f"<title>{page_text('title', language, values)}</title><link rel=\"stylesheet\" href=\"/chat/privacy.css\"></head>"
             f"<body><main>{''.join(parts)}</main></body></html>")
     return HTMLResponse(html, headers={"Cache-Control": "max-age=300"})

@@ -18,7 +18,7 @@ open, or opened to look something up, must not make users wait for nobody.
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,7 +28,8 @@ from api.schemas import MAX_TEXT_LENGTH
 from api.services import ClientDep, ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
-from api.whatsapp.channel import OUTSIDE_WINDOW, SENDER_PREFIX as WHATSAPP_SENDER_PREFIX, SENT_TEMPLATE
+from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
+from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
 from wegwijs.handover.tickets import Ticket
 from wegwijs.languages import SHIPPED, writing_direction
 from wegwijs.responses import load_specs, render
@@ -99,9 +100,9 @@ async def current_session(request: Request, staff: StaffDep) -> StaffSession:
 SessionDep = Annotated[StaffSession, Depends(current_session)]
 
 
-def ticket_view(ticket: Ticket, position: int | None, with_phone: bool = False) -> dict:
+def ticket_view(ticket: Ticket, position: int | None, with_phone: bool = False) -> dict[str, Any]:
     """A ticket as the console sees it. The call-back number only in the (audited) detail view."""
-    callback = None
+    callback: dict[str, Any] | None = None
     if ticket.is_callback:
         callback = {"time": ticket.callback_time}
         if with_phone:
@@ -129,7 +130,7 @@ async def login(body: LoginIn, request: Request, staff: StaffDep, client: Client
                         headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
 
 
-def session_view(session: StaffSession) -> dict:
+def session_view(session: StaffSession) -> dict[str, Any]:
     return {"username": session.username, "role": session.role, "csrf": session.csrf, "available": session.available}
 
 
@@ -240,6 +241,8 @@ async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> JSONRes
     if not won:
         raise HTTPException(409, "someone else has claimed this ticket")
     ticket = await staff.tickets.get(ticket_id)
+    if ticket is None:  # closed (stranded, erased) since the claim
+        raise HTTPException(404, "no such ticket")
     return JSONResponse(ticket_view(ticket, None))
 
 

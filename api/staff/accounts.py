@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import re
@@ -36,6 +37,7 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -68,10 +70,9 @@ LOGIN_NICENESS = 19
 
 
 def _lowest_priority() -> None:
-    try:  # Linux: a thread's own priority; elsewhere the call may not exist or may be refused
+    # Linux: a thread's own priority; elsewhere the call may not exist or may be refused.
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOGIN_NICENESS)
-    except (AttributeError, OSError):
-        pass
 
 
 _VERIFIERS = ThreadPoolExecutor(max_workers=CONCURRENT_VERIFICATIONS, thread_name_prefix="argon2",
@@ -156,7 +157,7 @@ LOGIN_FIELDS = ("hash", "totp", "role", "generation")
 
 
 class Accounts:
-    def __init__(self, redis: Redis, secret: bytes, limits: LoginLimits = LoginLimits(), clock=time.time) -> None:
+    def __init__(self, redis: Redis[bytes], secret: bytes, limits: LoginLimits = LoginLimits(), clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
         self._clock = clock
         self._presence = Presence(redis)
@@ -230,7 +231,7 @@ class Accounts:
         cost the same."""
         attempt = await self._throttle.reserve(username, client)
         key = ACCOUNT + username
-        stored = {name: (value or b"").decode() for name, value in zip(LOGIN_FIELDS, await self._redis.hmget(key, LOGIN_FIELDS))}
+        stored = {name: (value or b"").decode() for name, value in zip(LOGIN_FIELDS, await self._redis.hmget(key, LOGIN_FIELDS), strict=True)}
         exists = bool(USERNAME.match(username) and stored["hash"] and stored["totp"] and stored["generation"])
         password_ok = await verify_password(stored["hash"] or DUMMY_HASH, password)
         proof = read_code(code, stored["totp"] or DUMMY_SECRET, self._clock())

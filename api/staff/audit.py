@@ -13,7 +13,7 @@ KEEP = retention()  # entries older than the audit retention are trimmed at ever
 
 
 class AuditLog:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def write(self, staff: str, action: str, outcome: str, ticket: str = "") -> None:

@@ -19,7 +19,7 @@ from wegwijs.handover.tickets import TicketQueue
 
 @dataclass
 class Staff:
-    redis: Redis
+    redis: Redis[bytes]
     accounts: Accounts
     sessions: SessionStore
     tickets: TicketQueue

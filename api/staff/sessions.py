@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -82,7 +83,7 @@ return 1
 
 
 class SessionStore:
-    def __init__(self, redis: Redis, clock=time.time, idle_seconds: int = IDLE_SECONDS,
+    def __init__(self, redis: Redis[bytes], clock: Callable[[], float] = time.time, idle_seconds: int = IDLE_SECONDS,
                  presence: Presence | None = None) -> None:
         self._redis = redis
         self._clock = clock

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -40,7 +42,7 @@ UNSUPPORTED = "gateway_whatsapp_unsupported"
 SENT_TEXT, SENT_TEMPLATE, OUTSIDE_WINDOW = "text", "template", "outside_window"
 
 
-def read_message(message: dict) -> tuple[str | None, str | None]:
+def read_message(message: dict[str, Any]) -> tuple[str | None, str | None]:
     """(text, payload) of a stored message; (None, None) for a type the assistant cannot read."""
     kind = message.get("type")
     if kind == "text":
@@ -58,7 +60,7 @@ def read_message(message: dict) -> tuple[str | None, str | None]:
 
 
 class WhatsAppChannel:
-    def __init__(self, services: Services, config: WhatsAppConfig, redis: Redis, graph: GraphClient) -> None:
+    def __init__(self, services: Services, config: WhatsAppConfig, redis: Redis[bytes], graph: GraphClient) -> None:
         self.services = services
         self.config = config
         self.redis = redis
@@ -72,7 +74,7 @@ class WhatsAppChannel:
         elif fields.get("kind") == "message":
             await self.take_turn(json.loads(fields["body"]))
 
-    async def take_turn(self, message: dict) -> None:
+    async def take_turn(self, message: dict[str, Any]) -> None:
         wa_id = str(message["from"])
         sender = SENDER_PREFIX + wa_id
         await self.redis.set(last_inbound_key(wa_id), repr(time.time()), ex=WINDOW_SECONDS * 8)
@@ -98,20 +100,21 @@ class WhatsAppChannel:
         return payload.decode() if isinstance(payload, bytes) else payload
 
     # -- answering ---------------------------------------------------------------------------
-    async def deliver(self, wa_id: str, messages: list[dict], language: str) -> None:
+    async def deliver(self, wa_id: str, messages: list[dict[str, Any]], language: str) -> None:
         """Each reply shaped for WhatsApp (text, buttons, list or numbered text) and sent in order."""
         for reply in messages:
             shaped = shape(reply, language)
             if shaped.numbered:
                 async with self.redis.pipeline(transaction=True) as pipe:
                     pipe.delete(numbered_key(wa_id))
-                    pipe.hset(numbered_key(wa_id), mapping=shaped.numbered)
+                    # redis' stubs want Mapping[str | bytes, ...], whose key type a dict[str, str] cannot widen to.
+                    pipe.hset(numbered_key(wa_id), mapping=cast("Mapping[str | bytes, str]", shaped.numbered))
                     pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
                     await pipe.execute()
             for part in shaped.messages:
                 await self._send(wa_id, part)
 
-    async def _send(self, wa_id: str, message: dict) -> None:
+    async def _send(self, wa_id: str, message: dict[str, Any]) -> None:
         result = await self.graph.send(wa_id, message)
         if result.ok:
             return

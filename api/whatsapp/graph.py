@@ -109,7 +109,7 @@ class GraphClient:
         ceiling = min(self.max_delay, self.base_delay * (2 ** min(attempt - 1, 32)))
         return random.uniform(0.0, ceiling)
 
-    async def send(self, to: str, message: dict) -> SendResult:
+    async def send(self, to: str, message: dict[str, Any]) -> SendResult:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message}
         attempt = 0
         while True:

@@ -17,7 +17,7 @@ GRAPH_TIMEOUT_SECONDS = 10
 
 
 class RunningWhatsApp:
-    def __init__(self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient, redis: Redis) -> None:
+    def __init__(self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient, redis: Redis[bytes]) -> None:
         self.channel, self.workers, self._http, self._redis = channel, workers, http, redis
 
     async def stop(self) -> None:

@@ -48,7 +48,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class Shaped:
-    messages: list[dict] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     numbered: dict[str, str] = field(default_factory=dict)
 
 
@@ -57,11 +57,11 @@ def units(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
-def text_message(body: str) -> dict:
+def text_message(body: str) -> dict[str, Any]:
     return {"type": "text", "text": {"body": body, "preview_url": False}}
 
 
-def template_message(name: str, language_code: str) -> dict:
+def template_message(name: str, language_code: str) -> dict[str, Any]:
     return {"type": "template", "template": {"name": name, "language": {"code": language_code}}}
 
 
@@ -123,7 +123,7 @@ def _one_line(value: Any) -> str:
     return _WHITESPACE.sub(" ", value).strip() if isinstance(value, str) else ""
 
 
-def _options(reply: dict) -> list[tuple[str, str]]:
+def _options(reply: dict[str, Any]) -> list[tuple[str, str]]:
     """(title, payload) of the reply's usable buttons, exact repeats dropped."""
     buttons = reply.get("buttons")
     if not isinstance(buttons, (list, tuple)):
@@ -141,7 +141,7 @@ def _options(reply: dict) -> list[tuple[str, str]]:
     return options
 
 
-def _reply_buttons(body: str, options: list[tuple[str, str]]) -> dict | None:
+def _reply_buttons(body: str, options: list[tuple[str, str]]) -> dict[str, Any] | None:
     titles = [title for title, _ in options]
     ids = [payload for _, payload in options]
     if (
@@ -165,7 +165,7 @@ def _reply_buttons(body: str, options: list[tuple[str, str]]) -> dict | None:
     }
 
 
-def _list(body: str, options: list[tuple[str, str]], language: str) -> dict | None:
+def _list(body: str, options: list[tuple[str, str]], language: str) -> dict[str, Any] | None:
     label = gateway_text(CHOOSE_KEY, language)
     ids = [payload for _, payload in options]
     if (
@@ -210,7 +210,7 @@ def _numbered(text: str, options: list[tuple[str, str]], language: str) -> Shape
     return Shaped(messages=[text_message(body) for body in bodies], numbered=numbered)
 
 
-def shape(reply: dict, language: str) -> Shaped:
+def shape(reply: dict[str, Any], language: str) -> Shaped:
     """The WhatsApp messages for one bot reply ``{"text", "buttons": [{"title", "payload"}],
     "links"}`` in ``language``. Links are not sent: WhatsApp makes numbers and addresses in the
     text tappable itself."""
@@ -222,11 +222,11 @@ def shape(reply: dict, language: str) -> Shaped:
             text = reply.get("text") if isinstance(reply, dict) else None
             text = text.strip() if isinstance(text, str) else ""
             return Shaped(messages=[text_message(body) for body in split_text(text)])
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - the text-only fallback must not break the channel either
             return Shaped()
 
 
-def _shape(reply: dict, language: str) -> Shaped:
+def _shape(reply: object, language: object) -> Shaped:
     if not isinstance(reply, dict):
         return Shaped()
     language = language if isinstance(language, str) else ""

@@ -12,6 +12,7 @@ recorded, so one bad message cannot block the user's next ones.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -48,13 +49,13 @@ def consumer_of(partition: int) -> str:
 
 
 class WhatsAppWorkers:
-    def __init__(self, channel: WhatsAppChannel, redis: Redis, partitions: int = PARTITIONS) -> None:
+    def __init__(self, channel: WhatsAppChannel, redis: Redis[bytes], partitions: int = PARTITIONS) -> None:
         self.channel = channel
         self.redis = redis
         self.partitions = partitions
         self.holder = f"{socket.gethostname()}-{os.getpid()}"  # the lease's value
         self._renew = redis.register_script(RENEW)
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         for partition in range(self.partitions):
@@ -70,10 +71,9 @@ class WhatsAppWorkers:
             task.cancel()
         if self._tasks:  # an entry cut off here stays pending: the next worker handles it again
             await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
-        try:  # let another process take over at once
+        # Let another process take over at once; when that fails, the leases run out by themselves.
+        with contextlib.suppress(RedisError, OSError, asyncio.TimeoutError):
             await asyncio.wait_for(self._release_leases(), STOP_SECONDS)
-        except (RedisError, OSError, asyncio.TimeoutError):
-            pass  # the leases run out by themselves
 
     async def _release_leases(self) -> None:
         for partition in range(self.partitions):
@@ -114,7 +114,7 @@ class WhatsAppWorkers:
                     start_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
                 await self._handle(partition, entry_id, {k.decode(): v.decode() for k, v in raw.items()})
 
-    async def _handle(self, partition: int, entry_id, fields: dict[str, str]) -> None:
+    async def _handle(self, partition: int, entry_id: bytes | str, fields: dict[str, str]) -> None:
         try:
             await self.channel.handle(fields)
         except asyncio.CancelledError:

@@ -23,6 +23,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -56,7 +57,7 @@ def make_classifier(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
 
 
-def budget_threshold(probabilities: np.ndarray, positive: np.ndarray, max_false_alarms: float) -> float:
+def budget_threshold(probabilities: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_], max_false_alarms: float) -> float:
     """The lowest threshold at which at most ``max_false_alarms`` of the negatives reach it."""
     scores = np.sort(probabilities[~positive])[::-1]
     if not len(scores):

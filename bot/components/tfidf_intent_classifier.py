@@ -76,8 +76,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             if vector is None:
                 continue
             row = self._classifier.predict_proba(vector)[0]
-            ranking = sorted(({INTENT_NAME_KEY: str(i), PREDICTED_CONFIDENCE_KEY: float(p)} for i, p in zip(intents, row)),
-                             key=lambda r: -r[PREDICTED_CONFIDENCE_KEY])[: self._config["ranking_length"]]
+            ranked = sorted(zip(intents, row, strict=True), key=lambda pair: -float(pair[1]))[: self._config["ranking_length"]]
+            ranking = [{INTENT_NAME_KEY: str(i), PREDICTED_CONFIDENCE_KEY: float(p)} for i, p in ranked]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             parts = message.get(SENTENCE_PARTS)

@@ -43,7 +43,7 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
         return {"min_familiarity": 0.5}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 known: set | None = None) -> None:
+                 known: set[str] | None = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource

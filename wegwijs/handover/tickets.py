@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -105,10 +105,10 @@ class Ticket:
         return bool(self.callback_time)
 
     @classmethod
-    def from_hash(cls, raw: dict) -> Ticket:
+    def from_hash(cls, raw: dict[bytes, bytes]) -> Ticket:
         values = {k.decode(): v.decode() for k, v in raw.items()}
         names = {f.name for f in fields(cls)}
-        known = {k: v for k, v in values.items() if k in names}
+        known: dict[str, Any] = {k: v for k, v in values.items() if k in names}
         known["created"] = float(known["created"])
         return cls(**known)
 
@@ -137,7 +137,7 @@ def score(priority: Priority, created: float) -> int:
 
 
 class TicketQueue:
-    def __init__(self, redis: Redis, keep: Retention | None = None) -> None:
+    def __init__(self, redis: Redis[bytes], keep: Retention | None = None) -> None:
         self._redis = redis
         self._keep = keep or retention()
         self._claim = redis.register_script(CLAIM)
@@ -239,4 +239,4 @@ class TicketQueue:
             keys=[ticket_key(ticket_id), QUEUE, conversation_key(ticket.conversation), WAITING],
             args=[ticket_id, holder or "", repr(time.time()), self._keep.conversation_seconds, reason],
         )
-        return done == 1
+        return bool(done == 1)
