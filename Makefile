@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python
 
-.PHONY: setup catalogs catalogs-update domain train run test contract bench nlu-report clean
+.PHONY: setup catalogs catalogs-update domain train run test contract lint lock bench nlu-report clean
 
 setup:
 	@bash scripts/setup.sh
@@ -31,6 +31,24 @@ test: train
 # The gateway against its own OpenAPI document: Schemathesis, every check, on a stack of its own.
 contract: train
 	@$(PY) -m scripts.api_contract
+
+# ruff (lint), the format check and mypy (pyproject.toml); all three run, and it fails if any did.
+lint: setup
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	exit $$status
+
+# Regenerate both lock files from requirements.in and requirements-dev.in, with hashes, keeping
+# every existing pin the .in files allow (LOCK_ARGS=--upgrade-package=NAME to move one). Only
+# the default package index is asked (no pip.conf, find-links or extra indexes), so the hashes
+# are those of the published files wherever this runs.
+LOCK := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: setup
+	$(LOCK) --output-file=requirements.lock requirements.in
+	$(LOCK) --output-file=requirements-dev.lock requirements-dev.in
 
 bench: train
 	@$(PY) -m scripts.bench

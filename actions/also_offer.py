@@ -10,7 +10,7 @@ Domain needs: response ``utter_also_offer``; the button set ``subjects`` in bot/
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -28,10 +28,10 @@ def offer_also(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
 
 
 class ActionOfferAlso(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_offer_also"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         offer_also(dispatcher, tracker)
         return []

@@ -19,7 +19,7 @@ responses of bot/responses.yml.
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import phonenumbers
 from rasa_sdk import Action, Tracker
@@ -44,12 +44,12 @@ MOVED_ON_CONFIDENCE = 0.6
 YES_NO = {"affirm": True, "deny": False}
 
 
-def forget() -> List[Dict[Text, Any]]:
+def forget() -> list[dict[str, Any]]:
     """The events that clear the call-back's slots (the number among them)."""
     return [SlotSet(slot, None) for slot in (*FORM_SLOTS, REASON_SLOT)]
 
 
-def time_titles(language: Text) -> Dict[Text, Text]:
+def time_titles(language: str) -> dict[str, str]:
     """The preferred-time buttons' titles in ``language``, by value (morning, afternoon, any)."""
     gettext = translator(language).gettext
     titles = {}
@@ -58,12 +58,12 @@ def time_titles(language: Text) -> Dict[Text, Text]:
     return titles
 
 
-def read_time(message: Dict[Text, Any], language: Text) -> Optional[Text]:
+def read_time(message: dict[str, Any], language: str) -> str | None:
     """The preferred time from a button's entity, a typed button title (user's language or
     English) or its number (1-3, any digits)."""
     for entity in message.get("entities") or []:
         if entity.get("entity") == TIME and entity.get("value") in CALLBACK_TIMES:
-            return entity["value"]
+            return str(entity["value"])
     typed = normalize(message.get("text") or "").strip().strip(".!؟?").casefold()
     if typed.isdigit() and 1 <= int(typed) <= len(CALLBACK_TIMES):
         return list(time_titles(language))[int(typed) - 1]
@@ -74,7 +74,7 @@ def read_time(message: Dict[Text, Any], language: Text) -> Optional[Text]:
     return None
 
 
-def dialling_region(tracker: Tracker) -> Optional[Text]:
+def dialling_region(tracker: Tracker) -> str | None:
     """How a number without a country code is read: as dialled in the Netherlands, unless the
     user is abroad: then in the country of their WhatsApp number, or, with no such number, not
     at all (the user is asked for + and the country code)."""
@@ -87,36 +87,36 @@ def dialling_region(tracker: Tracker) -> Optional[Text]:
     return phonenumbers.region_code_for_number(number) or None
 
 
-def read_phone(text: Text, region: Optional[Text]) -> Optional[Text]:
+def read_phone(text: str, region: str | None) -> str | None:
     """The first valid phone number in the text, in E.164."""
     for number in phone_numbers_in(text, region, phonenumbers.Leniency.VALID):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
-def shown_phone(e164: Text, language: Text) -> Text:
+def shown_phone(e164: str, language: str) -> str:
     formatted = phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return keep_left_to_right(formatted, language)
 
 
-def moved_on(message: Dict[Text, Any]) -> bool:
+def moved_on(message: dict[str, Any]) -> bool:
     intent = message.get("intent") or {}
     return intent.get("name") not in (*YES_NO, "nlu_fallback", TIME) and (intent.get("confidence") or 0) >= MOVED_ON_CONFIDENCE
 
 
 class ValidateCallbackForm(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_callback_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
         if requested not in FORM_SLOTS:
             return []  # the form has just started: nothing asked yet
         message = tracker.latest_message or {}
         language = tracker.get_slot("language") or "en"
         if requested in (WANTED, CONSENT):
-            answer = YES_NO.get((message.get("intent") or {}).get("name"))
+            answer = YES_NO.get((message.get("intent") or {}).get("name") or "")
             if answer is True:
                 return [SlotSet(requested, True)]
             if answer is False:  # a no ends the form here; action_callback_request says so
@@ -140,7 +140,7 @@ class ValidateCallbackForm(Action):
         return [SlotSet(requested, None)]
 
 
-def offered_this_turn(events: List[Dict[Text, Any]]) -> bool:
+def offered_this_turn(events: list[dict[str, Any]]) -> bool:
     """Whether a hand-over has just offered the call-back (it sets ``handover_reason``)."""
     for event in reversed(events):
         if event.get("event") == "user":
@@ -154,11 +154,11 @@ class ActionAskCallbackWanted(Action):
     """Offers the call-back once. When the user answered something else instead, the rules have
     answered that, and the form would ask again: it ends quietly instead (nothing kept)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_callback_wanted"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         if not offered_this_turn(tracker.events):
             return [SlotSet("requested_slot", None)]
         dispatcher.utter_message(response="utter_ask_callback_wanted")
@@ -168,11 +168,11 @@ class ActionAskCallbackWanted(Action):
 class ActionAskCallbackConsent(Action):
     """Asks for consent, repeating the number and the time so the user can check them."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_callback_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         phone, when = tracker.get_slot(PHONE), tracker.get_slot(TIME)
         dispatcher.utter_message(response="utter_ask_callback_consent", number=shown_phone(phone, language),
@@ -183,11 +183,11 @@ class ActionAskCallbackConsent(Action):
 class ActionCallbackRequest(Action):
     """The form is done: store the call-back request when the user agreed, and say what happened."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_callback_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         wanted = tracker.get_slot(WANTED)
         if wanted is None:  # the user went on to something else; the offer lapses
@@ -213,9 +213,9 @@ class ActionCallbackRequest(Action):
 class ActionForgetCallback(Action):
     """After the user stops the call-back questions: forget what they typed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_forget_callback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         return forget()

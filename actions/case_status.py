@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -53,13 +53,13 @@ def throttle() -> Throttle:
     return throttle_from_env(os.environ.get("REDIS_URL"), secret.encode("utf-8"))
 
 
-def forget() -> List[Dict[Text, Any]]:
+def forget() -> list[dict[str, Any]]:
     """The events that clear what the user typed for the lookup."""
     return [SlotSet(REFERENCE_SLOT, None), SlotSet(BIRTH_SLOT, None)]
 
 
-def read_values(text: str) -> Dict[Text, Optional[Text]]:
-    found: Dict[Text, Optional[Text]] = {}
+def read_values(text: str) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
     reference = find_reference(text)
     if reference:
         found[REFERENCE_SLOT] = reference
@@ -70,11 +70,11 @@ def read_values(text: str) -> Dict[Text, Optional[Text]]:
 
 
 class ValidateCaseStatusForm(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_case_status_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         found = read_values(message.get("text") or "")
         if found:
@@ -91,11 +91,11 @@ class ValidateCaseStatusForm(Action):
 
 
 class ActionCaseStatus(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_case_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         reference, birth = tracker.get_slot(REFERENCE_SLOT), tracker.get_slot(BIRTH_SLOT)
         if not reference or not birth:
             return forget()
@@ -127,9 +127,9 @@ class ActionCaseStatus(Action):
 class ActionForgetCaseDetails(Action):
     """After the user stops the lookup: forget what they typed so far."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_forget_case_details"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         return forget()

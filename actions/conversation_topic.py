@@ -8,7 +8,7 @@ next steps). The phone line action and the hand-over action both ask this.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from wegwijs.responses import ResponseSpec, load_specs
 
@@ -23,7 +23,7 @@ class SubjectReply:
     this_turn: bool  # given after the latest user message
 
 
-def latest_subject(events: List[Dict[Text, Any]]) -> Optional[SubjectReply]:
+def latest_subject(events: list[dict[str, Any]]) -> SubjectReply | None:
     specs = load_specs()
     this_turn = True
     for event in reversed(events):

@@ -12,7 +12,7 @@ Domain needs: responses ``utter_did_you_mean`` and ``utter_fallback``; the butto
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,16 +23,16 @@ from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.responses import intent_buttons
 
 
-def suggestions(tracker: Tracker) -> List[Text]:
+def suggestions(tracker: Tracker) -> list[str]:
     return list((tracker.latest_message.get(TOPIC_DECISION) or {}).get("suggestions") or [])
 
 
 class ActionFallback(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         if previous_intent(tracker.events) == FALLBACK_INTENT:
             dispatcher.utter_message(response="utter_fallback")
             return await hand_over(dispatcher, tracker, "repeated_fallback")

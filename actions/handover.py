@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -38,10 +38,13 @@ from actions.case_status import throttle
 from actions.conversation_topic import latest_subject
 from actions.phone_line import present_phone_lines, utc_now
 from wegwijs.digits import to_locale_digits
-from wegwijs.languages import babel_name
-from wegwijs.opening_hours import opening_hours
 from wegwijs.handover.presence import Presence
 from wegwijs.handover.tickets import Callback, Ticket, TicketQueue
+from wegwijs.languages import babel_name
+from wegwijs.opening_hours import opening_hours
+
+if TYPE_CHECKING:  # imported when REDIS_URL is set, in handover_redis()
+    from redis.asyncio import Redis
 
 FALLBACK_INTENT = "nlu_fallback"
 CHAT_HOURS = "chat"
@@ -52,7 +55,7 @@ CALLBACK_FORM = "callback_form"
 
 
 @lru_cache(maxsize=1)
-def handover_redis():
+def handover_redis() -> Redis[bytes] | None:
     """The Redis of the queue; None without REDIS_URL (then nobody can be queued)."""
     url = os.environ.get("REDIS_URL")
     if not url:
@@ -61,11 +64,11 @@ def handover_redis():
     return aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
 
 
-def reason_for(intent: Optional[Text]) -> Text:
+def reason_for(intent: str | None) -> str:
     return REASON_BY_INTENT.get(intent or "", "user_request")
 
 
-def previous_intent(events: List[Dict[Text, Any]]) -> Optional[Text]:
+def previous_intent(events: list[dict[str, Any]]) -> str | None:
     """The intent of the user message before the latest one."""
     users = [event for event in events if event.get("event") == "user"]
     return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name") if len(users) > 1 else None
@@ -77,7 +80,7 @@ def within_office_hours(now: dt.datetime) -> bool:
     return state is None or state.open
 
 
-async def open_ticket(tracker: Tracker, reason: Text, callback: Optional[Callback] = None) -> Ticket:
+async def open_ticket(tracker: Tracker, reason: str, callback: Callback | None = None) -> Ticket:
     """Queue the conversation (or return its open ticket) with its channel, language and topic."""
     redis = handover_redis()
     if redis is None:
@@ -95,8 +98,8 @@ async def open_ticket(tracker: Tracker, reason: Text, callback: Optional[Callbac
     )
 
 
-async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Text,
-                    line_given: bool = False) -> List[Dict[Text, Any]]:
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+                    line_given: bool = False) -> list[dict[str, Any]]:
     """Queue the conversation, or offer a call-back when nobody can take it; the events to return.
 
     ``line_given``: the rules have just given the phone line (safety, locked lookup)."""
@@ -127,11 +130,11 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: 
 
 
 class ActionHandover(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handover"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         reason = reason_for((tracker.latest_message.get("intent") or {}).get("name"))
         if reason not in URGENT_REASONS:  # after a safety message the phone line has offered it
             offer_also(dispatcher, tracker)
@@ -142,11 +145,11 @@ class ActionHandoverStranded(Action):
     """No staff member acted on the hand-over in time (the gateway closed it, api/stranded.py):
     say so, give the phone line, and offer a call-back; the bot answers again from here."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handover_stranded"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_handover_stranded")
         present_phone_lines(dispatcher, tracker, utc_now())
         if handover_redis() is None:
@@ -157,11 +160,11 @@ class ActionHandoverStranded(Action):
 class ActionCaseLookupHelp(Action):
     """After a failed case lookup that left this conversation locked: offer a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_case_lookup_help"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         if not await throttle().conversation_locked(tracker.sender_id):
             return []
         dispatcher.utter_message(response="utter_case_lookup_help")

@@ -16,7 +16,8 @@ that subject as a button (actions/also_offer.py), so that no second action call 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 import phonenumbers
 from babel.dates import format_date, format_time
@@ -40,7 +41,7 @@ EVERY_LINE = frozenset({"utter_contact_info"})
 LINK_CHANNELS = frozenset({"api"})
 
 
-def lines_for_conversation(events: List[Dict[Text, Any]]) -> List[Text]:
+def lines_for_conversation(events: list[dict[str, Any]]) -> list[str]:
     subject = latest_subject(events)
     if subject is None:
         return [GENERAL]
@@ -49,7 +50,7 @@ def lines_for_conversation(events: List[Dict[Text, Any]]) -> List[Text]:
     return [subject.spec.phone_line or contacts().line_for_topic(subject.spec.topic)]
 
 
-def sender_number(metadata: Dict[Text, Any]) -> Optional[phonenumbers.PhoneNumber]:
+def sender_number(metadata: dict[str, Any]) -> phonenumbers.PhoneNumber | None:
     """The WhatsApp sender's number (WhatsApp gives it without the +), if this is WhatsApp."""
     sender = str(metadata.get("sender_phone") or "") if metadata.get("channel") == "whatsapp" else ""
     if not sender:
@@ -60,7 +61,7 @@ def sender_number(metadata: Dict[Text, Any]) -> Optional[phonenumbers.PhoneNumbe
         return None
 
 
-def whereabouts(abroad_slot: Optional[bool], metadata: Dict[Text, Any]) -> Text:
+def whereabouts(abroad_slot: bool | None, metadata: dict[str, Any]) -> str:
     if abroad_slot is not None:
         return ABROAD if abroad_slot else NETHERLANDS
     number = sender_number(metadata)
@@ -69,7 +70,7 @@ def whereabouts(abroad_slot: Optional[bool], metadata: Dict[Text, Any]) -> Text:
     return NETHERLANDS if number.country_code == NETHERLANDS_COUNTRY_CODE else ABROAD
 
 
-def hours_message(hours: OpeningHours, line: Text, now: dt.datetime, language: Text) -> Optional[Dict[Text, Any]]:
+def hours_message(hours: OpeningHours, line: str, now: dt.datetime, language: str) -> dict[str, Any] | None:
     """The response (and its runtime values) that tells when the line is open, or None."""
     state = hours.line_state(line, now)
     if state is None:
@@ -115,11 +116,11 @@ def present_phone_lines(dispatcher: CollectingDispatcher, tracker: Tracker, now:
 class ActionPhoneLine(Action):
     clock: Callable[[], dt.datetime] = staticmethod(utc_now)
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_phone_line"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         present_phone_lines(dispatcher, tracker, self.clock())
         offer_also(dispatcher, tracker)
         return []

@@ -21,11 +21,10 @@ import hmac
 import ipaddress
 import os
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 from starlette.requests import HTTPConnection
 
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ProxyConfigurationError(ValueError):
@@ -38,17 +37,17 @@ def _networks(listed: str) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ProxyConfigurationError(f"WEGWIJS_TRUSTED_PROXIES: {item!r} is not an address or network")
+            raise ProxyConfigurationError(f"WEGWIJS_TRUSTED_PROXIES: {item!r} is not an address or network") from None
     return tuple(networks)
 
 
 @dataclass(frozen=True)
 class ClientAddresses:
-    header: Optional[str] = None  # lower case; None: the TCP peer is the client
+    header: str | None = None  # lower case; None: the TCP peer is the client
     proxies: tuple[Network, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_env(cls) -> "ClientAddresses":
+    def from_env(cls) -> ClientAddresses:
         header = os.environ.get("WEGWIJS_CLIENT_ADDRESS_HEADER", "").strip().lower() or None
         proxies = _networks(os.environ.get("WEGWIJS_TRUSTED_PROXIES", ""))
         if header and not proxies:

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from typing import TypeGuard
 
 RANDOM_BYTES = 16
 PART = 22  # base64url characters of 16 bytes, without padding
@@ -33,7 +34,7 @@ class ConversationIds:
         random_part = _b64(secrets.token_bytes(RANDOM_BYTES))
         return random_part + self._mac(random_part)
 
-    def valid(self, conversation_id: object) -> bool:
+    def valid(self, conversation_id: object) -> TypeGuard[str]:
         if not isinstance(conversation_id, str) or len(conversation_id) != 2 * PART or not conversation_id.isascii():
             return False
         random_part, mac = conversation_id[:PART], conversation_id[PART:]

@@ -6,7 +6,7 @@ because nothing in it survives a restart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Protocol
 
 from redis.asyncio import Redis
 
@@ -18,7 +18,7 @@ TTL_SECONDS = retention().conversation_seconds
 
 @dataclass(frozen=True)
 class ConversationState:
-    language: Optional[str] = None
+    language: str | None = None
     explicit: bool = False
     notice: str = ""  # the version of the privacy notice this conversation was shown (api/privacy_notice.py)
 
@@ -38,7 +38,7 @@ class ConversationStore(Protocol):
 class RedisConversationStore:
     durable = True
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def get(self, conversation_id: str) -> ConversationState:
@@ -88,7 +88,7 @@ class MemoryConversationStore:
         self._states.clear()
 
 
-def open_store(redis_url: Optional[str]) -> RedisConversationStore | MemoryConversationStore:
+def open_store(redis_url: str | None) -> RedisConversationStore | MemoryConversationStore:
     if redis_url:
         return RedisConversationStore(Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2))
     return MemoryConversationStore()

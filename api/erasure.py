@@ -18,7 +18,6 @@ entry without the id or the number.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from redis.asyncio import Redis
 
@@ -26,8 +25,8 @@ from api.conversation_store import KEY_PREFIX as STATE_PREFIX
 from api.outbox import PREFIX as OUTBOX_PREFIX
 from api.staff.audit import AuditLog
 from api.transcripts import PREFIX as TRANSCRIPT_PREFIX
-from api.whatsapp.keys import FAILED, SENDER_PREFIX as WHATSAPP_PREFIX, last_inbound_key, numbered_key
 from api.whatsapp.inbox import PARTITIONS, partition_key
+from api.whatsapp.keys import FAILED, SENDER_PREFIX as WHATSAPP_PREFIX, last_inbound_key, numbered_key
 from wegwijs.handover.tickets import PREFIX as HANDOVER_PREFIX, QUEUE, WAITING, conversation_key, ticket_key
 
 TRACKER_PREFIX = "wegwijs:tracker:"  # bot/endpoints.yml key_prefix "wegwijs" + Rasa's "tracker:"
@@ -42,7 +41,7 @@ class Erased:
     stream_entries: int
 
 
-def target_of(conversation_id: Optional[str], whatsapp_number: Optional[str]) -> tuple[str, str]:
+def target_of(conversation_id: str | None, whatsapp_number: str | None) -> tuple[str, str]:
     """(gateway state key, sender) of a web conversation id or a WhatsApp number (digits)."""
     if whatsapp_number:
         sender = WHATSAPP_PREFIX + whatsapp_number
@@ -52,7 +51,7 @@ def target_of(conversation_id: Optional[str], whatsapp_number: Optional[str]) ->
 
 
 class Erasure:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def erase(self, state_key: str, sender: str, by: str) -> Erased:
@@ -96,7 +95,7 @@ class Erasure:
         return removed
 
 
-def _mentions(fields: dict, number: str) -> bool:
+def _mentions(fields: dict[bytes | str, bytes | str], number: str) -> bool:
     """Whether a stream entry is about the number: a send to it, or a message (or a failed entry
     holding one) from it."""
     values = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v

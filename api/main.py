@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
@@ -18,16 +18,26 @@ from api.conversation_store import open_store
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimitMiddleware, RateLimits
-from api.routes import (chat_pages, conversations, erasure, events, health, messages, privacy_page, staff, staff_pages,
-                        whatsapp)
+from api.routes import (
+    chat_pages,
+    conversations,
+    erasure,
+    events,
+    health,
+    messages,
+    privacy_page,
+    staff,
+    staff_pages,
+    whatsapp,
+)
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
-from api.socketio_channel import SocketIOChannel
 from api.settings import Settings
+from api.socketio_channel import SocketIOChannel
 from api.staff.service import open_staff
 from api.stranded import StrandedSweeper
-from wegwijs.retention import Retention
 from api.whatsapp.setup import start_whatsapp
+from wegwijs.retention import Retention
 
 logger = logging.getLogger("wegwijs.gateway")
 

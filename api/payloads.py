@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Optional
 
 from wegwijs.languages import SHIPPED
 from wegwijs.responses import button_sets, language_chosen_payload, payload_entities
@@ -18,9 +17,9 @@ LANGUAGE_CHOSEN = "/language_chosen"
 
 
 @lru_cache(maxsize=1)
-def offered_payloads() -> dict[str, Optional[str]]:
+def offered_payloads() -> dict[str, str | None]:
     """payload -> the language it chooses (None for topic buttons)."""
-    payloads: dict[str, Optional[str]] = {
+    payloads: dict[str, str | None] = {
         button.payload: None for buttons in button_sets().values() for button in buttons
     }
     payloads.update({language_chosen_payload(code): code for code in SHIPPED})
@@ -31,7 +30,7 @@ def is_offered(payload: str) -> bool:
     return payload in offered_payloads()
 
 
-def chosen_language(payload: Optional[str]) -> Optional[str]:
+def chosen_language(payload: str | None) -> str | None:
     return offered_payloads().get(payload) if payload else None
 
 

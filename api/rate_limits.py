@@ -28,7 +28,6 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 import anyio.to_thread
 from limits import RateLimitItem, parse_many
@@ -37,7 +36,6 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
-
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +87,11 @@ def configured(limit: Limit) -> list[RateLimitItem]:
     try:
         return parse_many(text)
     except ValueError:
-        raise RateLimitConfigurationError(f"{limit.variable}: {text!r} is not a limit such as '20/minute;200/hour'")
+        raise RateLimitConfigurationError(f"{limit.variable}: {text!r} is not a limit such as '20/minute;200/hour'") from None
 
 
 class RateLimits:
-    def __init__(self, redis_url: Optional[str], secret: bytes) -> None:
+    def __init__(self, redis_url: str | None, secret: bytes) -> None:
         storage = storage_from_string(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url \
             else storage_from_string("memory://")
         self._storage = storage  # the limiter holds only a weak reference to it
@@ -105,7 +103,7 @@ class RateLimits:
         """A conversation's identifier for the counters: keyed-hashed, so their Redis keys name nobody."""
         return hmac.new(self._secret, conversation_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
-    def _hit(self, limit: Limit, identifier: str) -> Optional[int]:
+    def _hit(self, limit: Limit, identifier: str) -> int | None:
         """Seconds until a retry may pass when over the limit; None when the hit was allowed."""
         for item in self._items[limit.name]:
             if not self._limiter.hit(item, limit.name, identifier):
@@ -113,20 +111,20 @@ class RateLimits:
                 return max(1, math.ceil(reset - time.time()))
         return None
 
-    def _first_refused(self, checks: tuple[tuple[Limit, str], ...]) -> Optional[int]:
+    def _first_refused(self, checks: tuple[tuple[Limit, str], ...]) -> int | None:
         for limit, identifier in checks:
             wait = self._hit(limit, identifier)
             if wait is not None:
                 return wait
         return None
 
-    async def refused(self, *checks: tuple[Limit, str]) -> Optional[int]:
+    async def refused(self, *checks: tuple[Limit, str]) -> int | None:
         """Count one hit for each (limit, identifier) in turn, until one is over its limit: the
         seconds to wait then, else None. Identifiers are client keys (``client_key``) or
         ``conversation()``'s; all checks share one trip to the worker thread."""
         try:
             return await anyio.to_thread.run_sync(self._first_refused, checks)
-        except Exception as error:  # a limit must never take the service down
+        except Exception as error:  # noqa: BLE001 - a limit must never take the service down
             logger.warning("rate limit %s not checked: %s", checks[0][0].name, type(error).__name__)
             return None
 

@@ -1,7 +1,7 @@
 """Security headers on the gateway's pages: a Content-Security-Policy without inline script,
 no framing, no MIME sniffing, no referrer. Applied to the staff console, the web chat page at
-``/``, the chat widget's files under /chat and the privacy notice pages under /privacy/; the OpenAPI page keeps FastAPI's own, which needs
-inline script."""
+``/``, the chat widget's files under /chat and the privacy notice pages under /privacy/; the
+OpenAPI page keeps FastAPI's own, which needs inline script."""
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, Request
@@ -27,8 +27,8 @@ class Services:
     ids: ConversationIds  # mints and checks web conversation ids
     limits: RateLimits  # api/rate_limits.py
     retention: Retention  # how long what is kept (wegwijs/retention.py)
-    staff: Optional[Staff] = None  # None without Redis: no staff side
-    whatsapp: Optional[Any] = None  # api.whatsapp.channel.WhatsAppChannel; None when not configured
+    staff: Staff | None = None  # None without Redis: no staff side
+    whatsapp: Any | None = None  # api.whatsapp.channel.WhatsAppChannel; None when not configured
 
     async def close(self) -> None:
         if self.staff:
@@ -39,7 +39,8 @@ class Services:
 
 
 def get_services(request: Request) -> Services:
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional
 
 from starlette.requests import HTTPConnection
 
@@ -19,13 +18,13 @@ class Settings:
     rasa_url: str
     rasa_token: str
     actions_url: str
-    redis_url: Optional[str]
+    redis_url: str | None
     rasa_timeout_seconds: float
     conversation_secret: bytes
     clients: ClientAddresses  # where a request's client address comes from (api/client_address.py)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         token = os.environ.get("WEGWIJS_RASA_TOKEN", "")
         if len(token) < 16:
             raise ConfigurationError("WEGWIJS_RASA_TOKEN must be a secret of at least 16 characters")
@@ -35,7 +34,7 @@ class Settings:
         try:
             clients = ClientAddresses.from_env()
         except ProxyConfigurationError as error:
-            raise ConfigurationError(str(error))
+            raise ConfigurationError(str(error)) from None
         return cls(
             rasa_url=os.environ.get("WEGWIJS_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=token,

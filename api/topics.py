@@ -1,7 +1,7 @@
 """A turn's topic and phone line, from the response keys of its replies (bot/responses.yml)."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from wegwijs.responses import load_specs
 
@@ -10,7 +10,7 @@ FALLBACK_TOPIC = "out_of_scope"
 PRIORITY_TOPICS = ("safety",)
 
 
-def topic_and_line(response_keys: Iterable[Optional[str]]) -> tuple[str, Optional[str]]:
+def topic_and_line(response_keys: Iterable[str | None]) -> tuple[str, str | None]:
     specs = load_specs()
     known = [specs[key] for key in response_keys if key in specs]
     if not known:

@@ -21,7 +21,7 @@ Configured in bot/endpoints.yml as ``type: bot.tracker_store.BoundedRedisTracker
 from __future__ import annotations
 
 import json
-from typing import Any, List, Optional, Text
+from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.conversation import Dialogue
@@ -39,7 +39,7 @@ PERSONAL_SLOTS = ("case_reference", "date_of_birth", "callback_phone")
 FILLED_VALUES = ("number", "date", "place", "time", "day")
 
 
-def redact(events: List[dict], current_slots: dict) -> List[dict]:
+def redact(events: list[dict[str, Any]], current_slots: dict[str, Any]) -> list[dict[str, Any]]:
     """Events as stored: personal details out of texts, forgotten personal slot values dropped."""
     for event in events:
         kind = event.get("event")
@@ -56,7 +56,7 @@ def redact(events: List[dict], current_slots: dict) -> List[dict]:
     return events
 
 
-def latest_session(events: List[Event], max_events: int) -> List[Event]:
+def latest_session(events: list[Event], max_events: int) -> list[Event]:
     """The events of the latest session (from its ``action_session_start``), at most max_events."""
     start = 0
     for index in range(len(events) - 1, -1, -1):
@@ -72,13 +72,13 @@ class BoundedRedisTrackerStore(RedisTrackerStore):
         super().__init__(*args, **kwargs)
         self.max_events = int(max_events)
 
-    def serialise_tracker(self, tracker: DialogueStateTracker) -> Text:
+    def serialise_tracker(self, tracker: DialogueStateTracker) -> str:
         events = latest_session(list(tracker.events), self.max_events)
         stored = Dialogue(tracker.sender_id, events).as_dict()
         stored["events"] = redact(stored["events"], {name: tracker.get_slot(name) for name in PERSONAL_SLOTS})
         return json.dumps(stored)
 
-    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+    async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         await self.stream_events(tracker)
         expiry = timeout or self.record_exp
         if any(tracker.get_slot(name) is not None for name in PERSONAL_SLOTS):

@@ -21,9 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import httpx
 
@@ -52,7 +52,7 @@ Send = Callable[[httpx.AsyncClient, str, str, str], Awaitable[None]]
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def rss_mb(pid: int) -> float:
@@ -130,12 +130,12 @@ async def throughput(target: Target, prefix: str, concurrency: int, total: int) 
 def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, float]:
     env = stack.environment()
     started = time.monotonic()
-    log = open(stack.run_dir / "bare-rasa.log", "ab")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints", "scripts/bench_endpoints.yml",
-         "--credentials", "scripts/bench_credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with open(stack.run_dir / "bare-rasa.log", "ab") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints", "scripts/bench_endpoints.yml",
+             "--credentials", "scripts/bench_credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -163,8 +163,10 @@ def training_seconds() -> float:
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor())
-    memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))) / 1024 / 1024
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))) / 1024 / 1024
     return f"{os.cpu_count()} cores, {cpu}, {memory:.0f} GiB, {platform.platform()}"
 
 
@@ -241,8 +243,9 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         "",
         f"Written by `make bench` (scripts/bench.py) on {time.strftime('%Y-%m-%d')}. Machine: {machine()}.",
         f"Bare: `rasa run` with the REST channel. Full: gateway -> Rasa gateway channel -> action server. Same model "
-        f"(`{model_path().name}`), same Redis tracker and lock store, same action server, same message mix of {len(MIX)} "
-        f"messages in four languages, {args.messages} messages per measurement in {args.rounds} alternating rounds.",
+        f"(`{model_path().name}`), same Redis tracker and lock store, same action server, "
+        f"same message mix of {len(MIX)} messages in four languages, {args.messages} messages per measurement "
+        f"in {args.rounds} alternating rounds.",
         "",
         "Bare Rasa keeps Rasa's stock `RedisTrackerStore`, which replays a conversation's whole history on every "
         "turn; the full stack uses `bot/tracker_store.py`. Conversations in the latency and throughput rounds run to "
@@ -260,14 +263,16 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         row("start-up to healthy", extra["bare_startup"], extra["full_startup"], "s"),
         "",
         f"Case lookup turn (reference and date of birth in one message, identity check, SQLite case store, "
-        f"Redis throttle), full stack, {len(extra['lookups'])} lookups: p50 {statistics.median(extra['lookups']):.1f} ms, "
-        f"p95 {percentile(extra['lookups'], 0.95):.1f} ms.",
+        f"Redis throttle), full stack, {len(extra['lookups'])} lookups: "
+        f"p50 {statistics.median(extra['lookups']):.1f} ms, p95 {percentile(extra['lookups'], 0.95):.1f} ms.",
         "",
-        f"Chat turns while {PARALLEL_LOGINS} clients send wrong staff logins without pause (rate limits lifted, so every "
-        f"login costs an argon2 verification; {extra['logins']['attempts'][0]:.0f} logins during the measurement), "
+        f"Chat turns while {PARALLEL_LOGINS} clients send wrong staff logins without pause "
+        f"(rate limits lifted, so every login costs an argon2 verification; "
+        f"{extra['logins']['attempts'][0]:.0f} logins during the measurement), "
         f"{len(extra['logins']['loaded'])} turns each: p95 idle {percentile(extra['logins']['idle'], 0.95):.1f} ms, "
         f"under logins {percentile(extra['logins']['loaded'], 0.95):.1f} ms, ratio "
-        f"{percentile(extra['logins']['loaded'], 0.95) / percentile(extra['logins']['idle'], 0.95):.2f} (target: at most 1.5).",
+        f"{percentile(extra['logins']['loaded'], 0.95) / percentile(extra['logins']['idle'], 0.95):.2f} "
+        "(target: at most 1.5).",
         "",
         f"WhatsApp webhook acknowledgement under a burst of {len(extra['whatsapp_acks'][0.0])} signed deliveries "
         "(20 users, 10 messages each, all at once; a gateway of its own, Graph API stand-in on 127.0.0.1): "

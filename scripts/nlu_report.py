@@ -28,8 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts.nlu_independent import evaluate as evaluate_independent
-from scripts.nlu_independent import markdown as independent_markdown
+from scripts.nlu_independent import evaluate as evaluate_independent, markdown as independent_markdown
 from wegwijs.languages import SHIPPED
 from wegwijs.paths import NLU_DIR, ROOT
 
@@ -139,7 +138,7 @@ async def _score(model: Path, held_out: dict, train_examples: int, training_seco
     nonsense = {}
     for script, texts in NONSENSE.items():
         predictions = [await predict(text) for text in texts]
-        nonsense[script] = {"fallback_rate": predictions.count(FALLBACK) / len(texts), "predictions": dict(zip(texts, predictions))}
+        nonsense[script] = {"fallback_rate": predictions.count(FALLBACK) / len(texts), "predictions": dict(zip(texts, predictions, strict=True))}
     return {"languages": languages, "nonsense": nonsense, "train_examples": train_examples,
             "training_seconds": round(training_seconds, 1)}
 
@@ -163,17 +162,17 @@ def markdown(results: dict, config: Path) -> str:
     for script, r in results["nonsense"].items():
         lines.append(f"- {script} script: {r['fallback_rate']:.0%} of {len(r['predictions'])}")
     lines += ["", "Safety on the held-out split (recall / non-safety messages answered as safety): " + ", ".join(
-        f"{l} {r['per_intent'][SAFETY_INTENT]['recall']:.0%} / {r['safety_false_alarms']:.1%}" for l, r in langs.items()) + "."]
+        f"{lang} {r['per_intent'][SAFETY_INTENT]['recall']:.0%} / {r['safety_false_alarms']:.1%}" for lang, r in langs.items()) + "."]
     lines += ["", f"## Intent F1 per language (floor {MIN_INTENT_F1:.2f}; below it in bold)", "",
               "| intent | " + " | ".join(langs) + " |", "| --- |" + " --- |" * len(langs)]
     for intent in next(iter(langs.values()))["per_intent"]:
-        cells = [langs[l]["per_intent"].get(intent, {}).get("f1", 0.0) for l in langs]
+        cells = [langs[lang]["per_intent"].get(intent, {}).get("f1", 0.0) for lang in langs]
         lines.append(f"| {intent} | " + " | ".join(f"**{f:.2f}**" if f < MIN_INTENT_F1 else f"{f:.2f}" for f in cells) + " |")
     lines += ["", "## Most frequent confusions (truth -> prediction)", ""]
     for language, r in langs.items():
         lines.append(f"- {language}: " + ("; ".join(r["confusions"]) or "none"))
     lines += ["", "Confusion matrices (rows: the true intent, columns: the prediction, shaded by the share of the row): " +
-              ", ".join(f"[{l}](nlu-confusion-{l}.png)" for l in langs) + "."]
+              ", ".join(f"[{lang}](nlu-confusion-{lang}.png)" for lang in langs) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -223,7 +222,8 @@ def main() -> int:
                                                                   ensure_ascii=False, indent=1), encoding="utf-8")
     out.write_text(markdown(results, config) + "\n" + independent_markdown(independent), encoding="utf-8")
     for language, r in results["languages"].items():
-        print(f"{language:6s} accuracy {r['accuracy']:.3f}  macro F1 {r['macro_f1']:.3f}  weighted F1 {r['weighted_f1']:.3f}")
+        print(f"{language:6s} accuracy {r['accuracy']:.3f}  macro F1 {r['macro_f1']:.3f}  "
+              f"weighted F1 {r['weighted_f1']:.3f}")
     for script, r in results["nonsense"].items():
         print(f"nonsense ({script}): {r['fallback_rate']:.0%} fall back")
     for language, r in independent.items():

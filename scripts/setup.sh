@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Creates the project's Python 3.10 virtual environment (.venv) and installs the pinned
-# dependencies. Rasa 3.6 runs on Python 3.8-3.10 only. Re-installs only when the lock changes.
+# dependencies: requirements.lock (runtime) and requirements-dev.lock (tests, lint, types), both
+# with hashes, checked (--require-hashes). Rasa 3.6 runs on Python 3.8-3.10 only. Re-installs
+# only when either lock file changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,11 +24,12 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.ve
 fi
 
 stamp=.venv/.installed
-want=$(sha256sum requirements.lock | cut -d' ' -f1)
+want=$(cat requirements.lock requirements-dev.lock | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Installing pinned dependencies (a few minutes the first time)"
+  # The pip that requirements-dev.lock pins too; an older one may not read the locks' hashes.
   .venv/bin/python -m pip install --quiet --upgrade pip==24.2
-  .venv/bin/python -m pip install --quiet -r requirements.lock
+  .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock -r requirements-dev.lock
   .venv/bin/python -m pip check
   echo "$want" > "$stamp"
 fi

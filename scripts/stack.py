@@ -18,7 +18,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 from urllib.parse import urlparse
 
 import httpx
@@ -66,7 +65,7 @@ class Ports:
     redis: int = 6390
 
     @classmethod
-    def from_env(cls) -> "Ports":
+    def from_env(cls) -> Ports:
         return cls(
             gateway=int(os.environ.get("WEGWIJS_PORT", 8000)),
             rasa=int(os.environ.get("WEGWIJS_RASA_PORT", 5005)),
@@ -75,20 +74,20 @@ class Ports:
         )
 
     @classmethod
-    def free(cls) -> "Ports":
+    def free(cls) -> Ports:
         return cls(free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass
 class Stack:
     ports: Ports = field(default_factory=Ports.from_env)
-    redis_url: Optional[str] = None  # None: start our own redis-server if there is one
+    redis_url: str | None = None  # None: start our own redis-server if there is one
     use_redis: bool = True
-    model: Optional[Path] = None
+    model: Path | None = None
     run_dir: Path = RUN_DIR
     quiet: bool = False
-    cases_csv: Optional[Path] = DEMO_CASES
-    opening_hours: Optional[Path] = None  # None: WEGWIJS_OPENING_HOURS_FILE or bot/opening_hours.yml
+    cases_csv: Path | None = DEMO_CASES
+    opening_hours: Path | None = None  # None: WEGWIJS_OPENING_HOURS_FILE or bot/opening_hours.yml
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the WhatsApp channel's settings
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -128,8 +127,8 @@ class Stack:
     # -- processes -----------------------------------------------------------------------
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.run_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.run_dir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+            self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def start_redis(self) -> None:
         if self.redis_url or not self.use_redis:
@@ -153,7 +152,8 @@ class Stack:
         started = time.monotonic()
         for name, port in vars(self.ports).items():
             if (name != "redis" or not self.redis_url) and port_open(port):
-                raise StackError(f"port {port} ({name}) is already in use: set WEGWIJS_{'' if name == 'gateway' else name.upper() + '_'}PORT")
+                variable = "WEGWIJS_PORT" if name == "gateway" else f"WEGWIJS_{name.upper()}_PORT"
+                raise StackError(f"port {port} ({name}) is already in use: set {variable}")
         self.start_redis()
         if not self.redis_url:
             self._say(
@@ -211,7 +211,7 @@ class Stack:
             process = self.processes.get(name)
             if process and process.poll() is None:
                 process.terminate()
-        for name, process in self.processes.items():
+        for process in self.processes.values():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -242,7 +242,8 @@ def main() -> int:
               f"  Web chat:  {stack.gateway_url}/ (embed: <script src=\"{stack.gateway_url}/chat/widget.js\" defer>)\n"
               f"  Chat API:  POST {stack.gateway_url}/api/v1/conversations, then /api/v1/messages\n"
               f"  API docs:  {stack.gateway_url}/docs\n"
-              f"  Staff:     {stack.gateway_url}/staff (accounts: python -m api.staff.accounts create NAME --role agent)\n"
+              f"  Staff:     {stack.gateway_url}/staff "
+              "(accounts: python -m api.staff.accounts create NAME --role agent)\n"
               f"  Health:    {stack.gateway_url}/health\n"
               f"Logs in {stack.run_dir}. Press Ctrl-C to stop.", flush=True)
         while all(p.poll() is None for p in stack.processes.values()):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import httpx
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from api.rate_limits import generous_env
 from scripts.stack import Ports, Stack, free_port, port_open
 from scripts.train import model_path
+
 # IOM's real opening hours are not known (bot/opening_hours.yml); the stack under test uses these.
 from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import OPENING_HOURS
@@ -37,7 +38,7 @@ class RedisServer:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.folder, self.durable = folder, durable
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
         if not shutil.which("redis-server"):
             pytest.fail("redis-server is not installed: the tests need a real Redis (apt-get install redis-server)")
         folder.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 from collections import deque
-from typing import Any, Optional
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -187,15 +187,15 @@ class FakeGraphAPI:
                  token: str = DEFAULT_TOKEN) -> None:
         self.version, self.phone_number_id, self.token = version, phone_number_id, token
         self.delay_seconds = 0.0
-        self.base_url: Optional[str] = None
+        self.base_url: str | None = None
         self._lock = threading.Lock()
         self._sent: list[dict] = []
         self._violations: list[dict] = []
-        self._failures: deque[tuple[int, int, Optional[int]]] = deque()
+        self._failures: deque[tuple[int, int, int | None]] = deque()
         self._requests = 0
-        self._server: Optional[uvicorn.Server] = None
-        self._thread: Optional[threading.Thread] = None
-        self._socket: Optional[socket.socket] = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
         self.app = Starlette(routes=[
             Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         ])
@@ -220,7 +220,7 @@ class FakeGraphAPI:
         with self._lock:
             return self._requests
 
-    def fail_next(self, status: int, times: int = 1, code: int = 131000, retry_after: Optional[int] = None) -> None:
+    def fail_next(self, status: int, times: int = 1, code: int = 131000, retry_after: int | None = None) -> None:
         """Answer the next ``times`` requests with ``status`` and Graph error ``code`` (and a
         ``Retry-After`` header if given), whatever they hold: 429 with 130429, 500 with 131000,
         400 with 131047 (outside the 24-hour window) ..."""
@@ -273,7 +273,7 @@ class FakeGraphAPI:
             self._socket.close()
         self._server = self._thread = self._socket = None
 
-    def __enter__(self) -> "FakeGraphAPI":
+    def __enter__(self) -> FakeGraphAPI:
         self.start()
         return self
 

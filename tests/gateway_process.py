@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import httpx
 
@@ -16,10 +16,10 @@ from scripts.stack import LOGGING, ROOT, VENV_BIN, Stack, free_port
 def gateway_with(stack: Stack, settings: dict[str, str]) -> Iterator[str]:
     """The base URL of a gateway started with ``settings`` on top of the stack's environment."""
     port = free_port()
-    log = open(stack.run_dir / f"gateway-{port}.log", "ab")
-    process = subprocess.Popen([str(VENV_BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-                                "--no-access-log", "--log-config", LOGGING], cwd=ROOT, env={**stack.environment(), **settings},
-                               stdout=log, stderr=subprocess.STDOUT)
+    with open(stack.run_dir / f"gateway-{port}.log", "ab") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen([str(VENV_BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1", "--port", str(port),
+                                    "--no-access-log", "--log-config", LOGGING], cwd=ROOT,
+                                   env={**stack.environment(), **settings}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -36,4 +36,3 @@ def gateway_with(stack: Stack, settings: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
-        log.close()

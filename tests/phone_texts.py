@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Optional
 
 from actions.phone_line import hours_message
 from wegwijs.opening_hours import load
@@ -12,7 +11,7 @@ from wegwijs.responses import load_specs, render
 OPENING_HOURS = Path(__file__).resolve().parent / "fixtures" / "opening_hours.yml"
 
 
-def phone_texts(line: str, where: str, language: str, now: Optional[dt.datetime] = None) -> list[str]:
+def phone_texts(line: str, where: str, language: str, now: dt.datetime | None = None) -> list[str]:
     """The number's text, then the opening-hours text when the line has hours."""
     now = now or dt.datetime.now(dt.timezone.utc)
     specs = load_specs()

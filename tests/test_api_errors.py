@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from wegwijs.responses import load_specs, render
 from tests.conftest import new_conversation
+from wegwijs.responses import load_specs, render
 
 URL = "/api/v1/messages"
 

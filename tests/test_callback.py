@@ -5,18 +5,18 @@ waits in the queue, the number kept nowhere else, and the bot goes on answering.
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import redis
 
 from scripts.stack import Stack
+from tests.conftest import new_conversation
 from tests.test_handover import say, text_of
 from tests.test_staff_api import StaffClient, audit_entries, create_account
 from wegwijs.handover.presence import ONLINE
 from wegwijs.handover.tickets import conversation_key, ticket_key
-from tests.conftest import new_conversation
 
 DARI_ASK_PERSON = "میشه لطفا با یک کارمند صحبت کنم"
 DARI_NUMBER = "نمبرم +۹۳ ۷۰ ۱۲۳ ۴۵۶۷ است"  # +93 70 123 4567 in Persian digits

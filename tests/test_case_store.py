@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -84,7 +84,8 @@ def test_bad_rows_are_reported_by_line_and_never_touch_the_rest(store: CaseStore
         + "IOM-NL-2026-000501,resettlement,selected,,,2002-02-03,0612,2026-11-28T10:00:00\n"  # 5: bad phone
         + "IOM-NL-2026-000502,visa,selected,,,2002-02-03,,2026-11-28T10:00:00\n"  # 6: bad programme
         + "IOM-NL-2026-000503,resettlement\n"  # 7: short row
-        + "IOM-NL-2026-000504,resettlement,arrived,2026-12-01,Schiphol,2003-03-04,+31612345678,2026-11-28T10:00:00\n",  # 8
+        # 8: a good row
+        + "IOM-NL-2026-000504,resettlement,arrived,2026-12-01,Schiphol,2003-03-04,+31612345678,2026-11-28T10:00:00\n",
         encoding="utf-8",
     )
     result = import_file(export, store, progress=False)

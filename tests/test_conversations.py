@@ -10,9 +10,9 @@ import httpx
 import pytest
 import yaml
 
+from tests.phone_texts import phone_texts
 from wegwijs.languages import SHIPPED
 from wegwijs.paths import NLU_DIR
-from tests.phone_texts import phone_texts
 from wegwijs.responses import load_specs, render
 
 SCRIPTS = Path(__file__).with_name("conversations")

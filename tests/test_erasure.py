@@ -14,7 +14,7 @@ from scripts.stack import Stack
 from tests.conftest import new_conversation
 from tests.redis_scan import holding, new_marker
 from tests.test_staff_api import StaffClient, create_account
-from tests.test_whatsapp import delivery, number, post, text, wait_for, body_text, button_reply
+from tests.test_whatsapp import body_text, button_reply, delivery, number, post, text, wait_for
 from wegwijs.responses import load_specs, render
 
 ASK = {"nl": "verwijder mijn gegevens", "en": "delete my data", "ar": "احذف بياناتي", "fa-AF": "معلوماتم را پاک کنید"}

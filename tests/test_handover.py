@@ -8,16 +8,16 @@ import json
 import queue
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from scripts.stack import Stack
+from tests.conftest import new_conversation
 from tests.test_staff_api import StaffClient, audit_entries, create_account
 from wegwijs.digits import to_locale_digits
 from wegwijs.responses import load_specs, render
-from tests.conftest import new_conversation
 
 DARI_ASK_PERSON = "لطفا مرا با یک نفر از کارمندان IOM وصل کنید"
 DARI_FOLLOW_UP = "تشکر، سوال من درباره تکت طیاره است"
@@ -37,7 +37,7 @@ class LiveMessages:
     """The web chat's server-sent event stream of one conversation, read in a thread."""
 
     def __init__(self, base_url: str, conversation: str) -> None:
-        self.received: "queue.Queue[tuple[float, dict]]" = queue.Queue()
+        self.received: queue.Queue[tuple[float, dict]] = queue.Queue()
         self._stop = threading.Event()
         connected = threading.Event()
 

@@ -14,8 +14,11 @@ from wegwijs.languages import native_name
 from wegwijs.responses import language_chosen_payload
 
 
-def test_a_language_button_during_a_hand_over_stays_with_staff(stack: Stack, gateway: httpx.Client,
-                                                               present_agent) -> None:  # noqa: F811
+def test_a_language_button_during_a_hand_over_stays_with_staff(
+    stack: Stack,
+    gateway: httpx.Client,
+    present_agent,  # noqa: F811 (the fixture imported above)
+) -> None:
     conversation, _ = queued(gateway, "nl")
     switched = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": native_name("ar"),
                                                       "payload": language_chosen_payload("ar")}).json()

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from wegwijs.handover.tickets import Callback, TicketQueue
 from tests.conftest import RedisServer
+from wegwijs.handover.tickets import Callback, TicketQueue
 
 
 def run(coroutine):

@@ -2,14 +2,13 @@
 sessions, transcripts and the outbox live in Redis. (The queue's own test restarts Redis.)"""
 from __future__ import annotations
 
-
 import httpx
 
 from scripts.stack import Stack, free_port
+from tests.conftest import new_conversation
 from tests.test_handover import LiveMessages, say
 from tests.test_health import start_gateway
 from tests.test_staff_api import StaffClient, create_account
-from tests.conftest import new_conversation
 
 
 def test_a_gateway_restart_mid_handover_loses_nothing(stack: Stack) -> None:

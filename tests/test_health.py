@@ -8,16 +8,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 
 from scripts.stack import Stack, free_port, port_open
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, new_conversation
 from wegwijs.responses import load_specs, render
-from tests.conftest import new_conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,10 +6,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from actions.phone_line import ActionPhoneLine, hours_message, lines_for_conversation, whereabouts
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.phone_line import ActionPhoneLine, hours_message, lines_for_conversation, whereabouts
 from tests.phone_texts import OPENING_HOURS
 from wegwijs.opening_hours import load
 

@@ -6,8 +6,7 @@ import os
 import httpx
 
 from scripts.stack import Stack
-from tests.conftest import DEMO_CASE_DETAILS
-from tests.conftest import new_conversation
+from tests.conftest import DEMO_CASE_DETAILS, new_conversation
 
 
 def test_message_text_and_ids_stay_out_of_logs(stack: Stack, gateway: httpx.Client) -> None:

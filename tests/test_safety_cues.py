@@ -32,12 +32,12 @@ HARMLESS = {
 }
 
 
-@pytest.mark.parametrize("language, text, category", [(l, t, c) for l, items in DANGER.items() for t, c in items])
+@pytest.mark.parametrize("language, text, category", [(lang, t, c) for lang, items in DANGER.items() for t, c in items])
 def test_danger_in_everyday_words_is_found(language: str, text: str, category: str) -> None:
     assert category in {m.category for m in load_cues().match(text)}
 
 
-@pytest.mark.parametrize("language, text", [(l, t) for l, items in HARMLESS.items() for t in items])
+@pytest.mark.parametrize("language, text", [(lang, t) for lang, items in HARMLESS.items() for t in items])
 def test_everyday_questions_with_the_same_words_are_not_danger(language: str, text: str) -> None:
     assert load_cues().match(text) == []
 

@@ -22,8 +22,8 @@ class RasaWebchatLike:
     def __init__(self, url: str) -> None:
         self.url = url
         self.client = socketio.AsyncClient(reconnection=False)
-        self.confirmed: "asyncio.Queue[str]" = asyncio.Queue()
-        self.uttered: "asyncio.Queue[dict]" = asyncio.Queue()
+        self.confirmed: asyncio.Queue[str] = asyncio.Queue()
+        self.uttered: asyncio.Queue[dict] = asyncio.Queue()
         self.client.on("session_confirm", self.confirmed.put)
         self.client.on("bot_uttered", self.uttered.put)
 

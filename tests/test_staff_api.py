@@ -8,20 +8,20 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import httpx
 import pyotp
 from redis.asyncio import Redis
 
-from wegwijs.handover.tickets import TicketQueue
 from api.main import fastapi_app as app
-from api.staff.audit import AuditLog
 from api.routes.staff_pages import PAGES as PAGE_FILES
+from api.staff.audit import AuditLog
 from api.staff.sessions import COOKIE
 from scripts.stack import Stack
+from wegwijs.handover.tickets import TicketQueue
 
 PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/messages", "/health", "/staff/api/login",
           "/api/v1/conversations/{conversation_id}/events", "/staff/login",
@@ -106,7 +106,7 @@ class StaffClient:
         self.cookie, self.csrf = "", ""
         self.headers = dict(headers or {})  # sent with every request, e.g. a proxy's X-Forwarded-For
 
-    def login(self, password: str = PASSWORD, code: Optional[str] = None) -> httpx.Response:
+    def login(self, password: str = PASSWORD, code: str | None = None) -> httpx.Response:
         """Log in with the password and, unless one is given, a fresh code from the account's app."""
         headers = dict(self.headers, **({"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {}))
         used = None

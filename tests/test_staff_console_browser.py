@@ -13,8 +13,8 @@ import redis
 
 from api.staff.audit import STREAM
 from scripts.stack import Stack
-from tests.screenshots import screenshot_path
 from tests.conftest import new_conversation
+from tests.screenshots import screenshot_path
 from tests.test_handover import LiveMessages, say
 from tests.test_staff_api import PASSWORD, create_account, next_code
 from wegwijs.responses import load_specs, render
@@ -112,7 +112,10 @@ def test_the_console_marks_its_polls_and_reports_activity_at_most_once_a_minute(
             "the refresh at load is the person's; every later one is a poll"
 
         page.clock.run_for(61_000)
-        activity = lambda r: r.url.endswith("/staff/api/activity") and r.request.method == "POST"  # noqa: E731
+
+        def activity(r) -> bool:
+            return r.url.endswith("/staff/api/activity") and r.request.method == "POST"
+
         with page.expect_response(activity) as first:
             page.mouse.move(40, 40)
         for x in range(50, 250, 20):  # moving on within the same minute sends nothing more

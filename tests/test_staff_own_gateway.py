@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -80,7 +80,11 @@ def test_polls_alone_let_a_session_expire_and_actions_keep_one(stack: Stack, pro
 
 
 def test_an_available_member_whose_tab_only_polls_is_not_present(
-        stack: Stack, gateway: httpx.Client, proxied: httpx.Client, nobody_present) -> None:
+    stack: Stack,
+    gateway: httpx.Client,
+    proxied: httpx.Client,
+    nobody_present,  # noqa: F811 (the fixture imported above)
+) -> None:
     member = StaffClient(proxied, create_account(stack, "agent"), headers=MEMBER)
     assert member.login().status_code == 200
     try:

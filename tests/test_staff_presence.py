@@ -5,7 +5,7 @@ phone line and the offer of a call-back."""
 from __future__ import annotations
 
 import asyncio
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest

@@ -7,7 +7,7 @@ last staff action back in Redis, as if the stranded time had passed."""
 from __future__ import annotations
 
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest

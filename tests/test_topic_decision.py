@@ -3,15 +3,13 @@ safety first with the other subject kept, a request before background on a near 
 subject from a sentence of its own, "did you mean" between two topics, none for keyboard mashing."""
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.topic_decision import TopicDecision
 
 
-def message(ranking: list[tuple[str, float]], safety: bool = False, sentences: Optional[list] = None,
-            unfamiliar: bool = False, intent: Optional[str] = None) -> Message:
+def message(ranking: list[tuple[str, float]], safety: bool = False, sentences: list | None = None,
+            unfamiliar: bool = False, intent: str | None = None) -> Message:
     data = {
         "text": "a message",
         "intent": {"name": intent or ranking[0][0], "confidence": ranking[0][1]},
@@ -25,7 +23,7 @@ def message(ranking: list[tuple[str, float]], safety: bool = False, sentences: O
     return Message(data=data)
 
 
-def decide(m: Message) -> Optional[dict]:
+def decide(m: Message) -> dict | None:
     return TopicDecision.create({}, None, None, None).decide(m)
 
 

@@ -70,7 +70,8 @@ def test_a_second_miss_after_did_you_mean_brings_the_menu_and_a_person(
 # Two subjects: the second follows as a button, whether the answer gives a phone line (the line
 # action offers it) or not (the rule for an answer with a second subject runs action_offer_also).
 TWO_SUBJECTS = {
-    "nl": ("Wat is het Moving the Middle project eigenlijk? Ik wil ook graag weten hoe gezinshereniging werkt voor mijn vrouw.",
+    "nl": ("Wat is het Moving the Middle project eigenlijk? "
+           "Ik wil ook graag weten hoe gezinshereniging werkt voor mijn vrouw.",
            "utter_reunification_info", "/project_moving_the_middle"),
     "en": ("What is the LEARN project exactly? I also want to know how family reunification works for my wife.",
            "utter_reunification_info", "/project_learn"),

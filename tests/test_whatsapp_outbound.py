@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -57,8 +58,8 @@ def graph() -> Iterator[FakeGraphAPI]:
         yield server
 
 
-def send_all(graph: FakeGraphAPI, messages: list[dict], token: Optional[str] = None, phone_number_id: Optional[str] = None,
-             sleep: Optional[Recorder] = None, timeout: float = 5.0, **client_options: Any) -> list[SendResult]:
+def send_all(graph: FakeGraphAPI, messages: list[dict], token: str | None = None, phone_number_id: str | None = None,
+             sleep: Recorder | None = None, timeout: float = 5.0, **client_options: Any) -> list[SendResult]:
     async def go() -> list[SendResult]:
         async with httpx.AsyncClient(timeout=timeout) as http:
             client = GraphClient(graph.base_url or "http://127.0.0.1:9", graph.version, token or graph.token,
@@ -73,7 +74,7 @@ def send_one(graph: FakeGraphAPI, message: dict, **kwargs: Any) -> SendResult:
     return send_all(graph, [message], **kwargs)[0]
 
 
-def post_raw(graph: FakeGraphAPI, body: Any, token: Optional[str] = "default", path: Optional[str] = None) -> httpx.Response:
+def post_raw(graph: FakeGraphAPI, body: Any, token: str | None = "default", path: str | None = None) -> httpx.Response:
     headers = {} if token is None else {"Authorization": f"Bearer {graph.token if token == 'default' else token}"}
     url = f"{graph.base_url}{path}" if path else graph.messages_url
     return httpx.post(url, json=body, headers=headers, timeout=5)
@@ -325,7 +326,7 @@ def test_connection_refused_is_retried_up_to_max_attempts(graph: FakeGraphAPI) -
     assert not result.ok and result.status is None and result.attempts == 4
     assert result.error and result.error.startswith("ConnectError")
     assert len(sleep.delays) == 3
-    assert all(0.0 <= delay <= ceiling for delay, ceiling in zip(sleep.delays, (0.5, 1.0, 2.0)))
+    assert all(0.0 <= delay <= ceiling for delay, ceiling in zip(sleep.delays, (0.5, 1.0, 2.0), strict=True))
 
 
 def test_a_timeout_is_retried(graph: FakeGraphAPI) -> None:

@@ -5,12 +5,14 @@ translators see where a text is used.
 """
 from __future__ import annotations
 
-from typing import IO, Iterator
+from collections.abc import Collection, Iterator
+from typing import IO, Any
 
 import yaml
 
 
-def extract_responses(fileobj: IO[bytes], keywords, comment_tags, options) -> Iterator[tuple]:
+def extract_responses(fileobj: IO[bytes], keywords: Collection[str], comment_tags: Collection[str],
+                      options: dict[str, Any]) -> Iterator[tuple[int, str, str, list[str]]]:
     raw = yaml.safe_load(fileobj.read().decode("utf-8"))
     lines = _line_numbers(raw)
     for set_name, buttons in raw.get("button_sets", {}).items():
@@ -21,7 +23,7 @@ def extract_responses(fileobj: IO[bytes], keywords, comment_tags, options) -> It
         yield lines.get(item["text"], 0), "", item["text"], [comment]
 
 
-def _line_numbers(raw: dict) -> dict[str, int]:
+def _line_numbers(raw: dict[str, Any]) -> dict[str, int]:
     # YAML loses line numbers; the catalogs only use them as a hint, so order is enough.
     texts = [b["title"] for bs in raw.get("button_sets", {}).values() for b in bs]
     texts += [r["text"] for r in raw.get("responses", {}).values()]

@@ -1,7 +1,7 @@
 """Compiled gettext catalogs (locales/<lang>/LC_MESSAGES/messages.mo), one per shipped language."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from babel.support import NullTranslations, Translations
 
@@ -15,7 +15,7 @@ class CatalogMissing(RuntimeError):
     """A shipped language has no compiled catalog: run `make catalogs`."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(language: str) -> NullTranslations:
     if language == SOURCE_LANGUAGE:
         return NullTranslations()

@@ -19,11 +19,13 @@ from __future__ import annotations
 import logging
 import traceback
 from types import TracebackType
-from typing import Optional
 
-def content_free_exception(kind: type, error: Optional[BaseException], tb: Optional[TracebackType]) -> str:
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+def content_free_exception(kind: type, error: BaseException | None, tb: TracebackType | None) -> str:
     """The exception and its chained causes, each as its stack and type, without messages."""
-    chain: list[tuple[type, Optional[TracebackType]]] = [(kind, tb)]
+    chain: list[tuple[type, TracebackType | None]] = [(kind, tb)]
     seen = {id(error)}
     cause = error.__cause__ or error.__context__ if error is not None else None
     while cause is not None and id(cause) not in seen and len(chain) < 10:
@@ -40,7 +42,7 @@ def content_free_exception(kind: type, error: Optional[BaseException], tb: Optio
 
 
 class ContentFreeFormatter(logging.Formatter):
-    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 (logging's name)
         kind, error, tb = ei
         return content_free_exception(kind or Exception, error, tb)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -31,12 +32,12 @@ class LineState:
     """``open``: until ``change`` (None: not within the horizon). Closed: opens at ``change``."""
 
     open: bool
-    change: Optional[dt.datetime]
+    change: dt.datetime | None
 
 
 @dataclass(frozen=True)
 class Schedule:
-    weekly: dict[int, tuple[tuple[dt.time, Optional[dt.time]], ...]]  # weekday -> (start, end); end None = midnight
+    weekly: dict[int, tuple[tuple[dt.time, dt.time | None], ...]]  # weekday -> (start, end); end None = midnight
     closed: frozenset[dt.date]
 
     def intervals(self, day: dt.date, zone: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -55,7 +56,7 @@ class OpeningHours:
     zone: ZoneInfo
     schedules: dict[str, Schedule]
 
-    def line_state(self, line: str, now: dt.datetime) -> Optional[LineState]:
+    def line_state(self, line: str, now: dt.datetime) -> LineState | None:
         """None when the line's hours are not configured."""
         schedule = self.schedules.get(line)
         if schedule is None:
@@ -75,7 +76,7 @@ class OpeningHours:
         return LineState(open=False, change=None)
 
 
-def _merged(spans) -> list[tuple[dt.datetime, dt.datetime]]:
+def _merged(spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
     """Sorted spans with touching or overlapping ones joined (17:00-24:00 + 00:00-09:00)."""
     result: list[tuple[dt.datetime, dt.datetime]] = []
     for start, end in sorted(spans):
@@ -86,7 +87,7 @@ def _merged(spans) -> list[tuple[dt.datetime, dt.datetime]]:
     return result
 
 
-def _interval(text: str, where: str) -> tuple[dt.time, Optional[dt.time]]:
+def _interval(text: str, where: str) -> tuple[dt.time, dt.time | None]:
     match = INTERVAL.match(str(text).strip())
     if not match:
         raise ValueError(f"{where}: {text!r} is not an interval like 09:00-17:00")
@@ -99,7 +100,7 @@ def _interval(text: str, where: str) -> tuple[dt.time, Optional[dt.time]]:
     return start, end
 
 
-def parse(raw: dict, source: str) -> OpeningHours:
+def parse(raw: dict[str, Any], source: str) -> OpeningHours:
     zone = ZoneInfo(raw.get("timezone") or "Europe/Amsterdam")
     schedules = {}
     for line, spec in (raw.get("lines") or {}).items():

@@ -7,13 +7,15 @@ both keep such a reply without them; the user saw it once, in the turn it was se
 """
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from wegwijs.responses import load_specs, placeholders_in
 
 PERSONAL_VALUES = frozenset({"date", "place", "number"})
 CASE_STAGE_PREFIXES = ("utter_case_voluntary_return_", "utter_case_family_reunification_", "utter_case_resettlement_")
 
 
-def is_personal(response: str | None) -> bool:
+def is_personal(response: str | None) -> TypeGuard[str]:
     if not response:
         return False
     if response.startswith(CASE_STAGE_PREFIXES):

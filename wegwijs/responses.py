@@ -10,7 +10,7 @@ import json
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional
+from typing import Any
 
 import yaml
 
@@ -39,7 +39,7 @@ class ResponseSpec:
     key: str
     topic: str
     text: str
-    phone_line: Optional[str] = None
+    phone_line: str | None = None
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     language_buttons: bool = False
     source: str = "brochure"  # "service": what the assistant itself does, not an IOM fact
@@ -92,7 +92,7 @@ def intent_buttons(intents: list[str], language: str, set_name: str = "subjects"
 
 
 def language_chosen_payload(code: str) -> str:
-    return '/language_chosen{"language": "%s"}' % code
+    return "/language_chosen" + json.dumps({"language": code})
 
 
 def keep_left_to_right(value: str, language: str) -> str:
@@ -102,7 +102,7 @@ def keep_left_to_right(value: str, language: str) -> str:
     return f"{LRM}{value}{LRM}" if language in RIGHT_TO_LEFT else value
 
 
-def payload_entities(payload: str) -> dict:
+def payload_entities(payload: str) -> dict[str, Any]:
     """The entities of a button payload: ``/callback_time{"callback_time": "any"}`` -> its dict."""
     _, brace, entities = payload.partition("{")
     return json.loads(brace + entities) if brace else {}
@@ -114,7 +114,7 @@ def render(spec: ResponseSpec, language: str) -> Rendered:
     values = {name: keep_left_to_right(value, language) if name in LEFT_TO_RIGHT_VALUES or name.startswith("phone_")
               else value for name, value in contacts().placeholders().items()}
     values["language_name"] = native_name(language)
-    values.update({name: "{%s}" % name for name in RUNTIME_PLACEHOLDERS})
+    values.update({name: "{" + name + "}" for name in RUNTIME_PLACEHOLDERS})
     text = gettext(spec.text).format(**values)
     if spec.language_buttons:
         buttons = [button(native_name(code), language_chosen_payload(code)) for code in SHIPPED]

@@ -37,7 +37,7 @@ class Retention:
     outbox_seconds: int  # staff replies waiting for the web chat to fetch them
 
     @classmethod
-    def from_env(cls) -> "Retention":
+    def from_env(cls) -> Retention:
         return cls(
             conversation_seconds=_whole("WEGWIJS_KEEP_CONVERSATION_DAYS", 30) * DAY,
             callback_seconds=_whole("WEGWIJS_KEEP_CALLBACK_DAYS", 7) * DAY,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from typing import Optional
 
 from babel.dates import format_date, get_month_names
 
@@ -46,17 +45,17 @@ def _month_names() -> list[tuple[str, int]]:
     return sorted(names.items(), key=lambda item: -len(item[0]))
 
 
-def parse_date(text: str, today: Optional[dt.date] = None) -> Optional[dt.date]:
+def parse_date(text: str, today: dt.date | None = None) -> dt.date | None:
     """The date of birth written in ``text``, or None when there is none or it cannot be one."""
     today = today or dt.date.today()
     folded = _fold(text).replace("،", " ").replace(",", " ")
     for candidate in _numeric_candidates(folded) + _named_candidates(folded):
-        if EARLIEST_YEAR <= candidate.year and candidate <= today:
+        if candidate.year >= EARLIEST_YEAR and candidate <= today:
             return candidate
     return None
 
 
-def _make(year: int, month: int, day: int) -> Optional[dt.date]:
+def _make(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
     except ValueError:

@@ -17,7 +17,6 @@ import datetime as dt
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import phonenumbers
 from tqdm import tqdm
@@ -51,7 +50,7 @@ class ImportResult:
                 f"{self.rejected} rejected")
 
 
-def _date(value: str, column: str, required: bool) -> Optional[dt.date]:
+def _date(value: str, column: str, required: bool) -> dt.date | None:
     value = value.strip()
     if not value:
         if required:
@@ -74,6 +73,7 @@ def parse_row(row: dict[str, str], today: dt.date) -> Case:
     if stage not in STAGES[programme]:
         raise RowError(f"stage is not a stage of {programme} ({', '.join(STAGES[programme])})")
     birth = _date(row["date_of_birth"] or "", "date_of_birth", required=True)
+    assert birth is not None  # required=True: a missing date is a RowError
     if birth > today or birth.year < 1900:
         raise RowError("date_of_birth is not a plausible date of birth")
     next_date = _date(row["next_step_date"] or "", "next_step_date", required=False)
@@ -122,7 +122,7 @@ def import_file(path: Path, store: CaseStore, progress: bool = True) -> ImportRe
     return result
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Import a CSV export of cases into the case store.")
     parser.add_argument("csv", type=Path)
     parser.add_argument("--database-url", help="default: DATABASE_URL, else .run/cases.sqlite3")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
-from typing import Optional
 
 import phonenumbers
 
@@ -20,9 +19,10 @@ from actions.cases.store import Case, CaseStore
 from actions.cases.throttle import Throttle
 
 
-def same_phone(expected: str, given: Optional[str]) -> bool:
+def same_phone(expected: str, given: str | None) -> bool:
     try:
-        number = phonenumbers.parse(given if (given or "").startswith("+") else f"+{given}", None)
+        typed = given or ""
+        number = phonenumbers.parse(typed if typed.startswith("+") else f"+{typed}", None)
     except phonenumbers.NumberParseException:
         return False
     normalised = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -30,8 +30,8 @@ def same_phone(expected: str, given: Optional[str]) -> bool:
 
 
 async def verified_case(store: CaseStore, throttle: Throttle, conversation: str, reference: str,
-                        date_of_birth: dt.date, channel: Optional[str] = None,
-                        sender_phone: Optional[str] = None, client: Optional[str] = None) -> Optional[Case]:
+                        date_of_birth: dt.date, channel: str | None = None,
+                        sender_phone: str | None = None, client: str | None = None) -> Case | None:
     """``client``: the gateway's keyed hash of the caller's address, for the per-client limit."""
     attempt = await throttle.reserve(conversation, reference, client)
     case = await asyncio.to_thread(store.find, reference)

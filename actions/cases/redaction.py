@@ -8,7 +8,6 @@ Arabic-Indic or Persian digits): it may be the number given for a call-back."""
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 import phonenumbers
 
@@ -24,17 +23,17 @@ HOME_REGION = "NL"
 INTERNATIONAL_PREFIX = re.compile(r"(?<![\d+])00 ?(?=[1-9])")
 
 
-def phone_numbers_in(text: str, region: Optional[str] = HOME_REGION,
-                     leniency=phonenumbers.Leniency.POSSIBLE) -> list[phonenumbers.PhoneNumber]:
+def phone_numbers_in(text: str, region: str | None = HOME_REGION,
+                     leniency: int = phonenumbers.Leniency.POSSIBLE) -> list[phonenumbers.PhoneNumber]:
     """Phone numbers in the text; without a ``region`` only those with a country code count."""
     dialled = INTERNATIONAL_PREFIX.sub("+", to_ascii_digits(text))
     return [match.number for match in phonenumbers.PhoneNumberMatcher(dialled, region, leniency)]
 
 
-def holds_personal_details(text: Optional[str]) -> bool:
-    return bool(text) and (
-        find_reference(text) is not None or parse_date(text) is not None or bool(phone_numbers_in(text))
-    )
+def holds_personal_details(text: str | None) -> bool:
+    if not text:
+        return False
+    return find_reference(text) is not None or parse_date(text) is not None or bool(phone_numbers_in(text))
 
 
 def redacted(text: str) -> str:

@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from wegwijs.normalize import normalize
 
 _REFERENCE = re.compile(r"\biom[\s\-_./]*nl[\s\-_./]*(\d{4})[\s\-_./]*(\d{6})(?!\d)", re.IGNORECASE)
 
 
-def canonical(reference: str) -> Optional[str]:
+def canonical(reference: str) -> str | None:
     """``IOM-NL-YYYY-NNNNNN`` when ``reference`` is exactly one reference, else None."""
     found = find_reference(reference)
     return found if found and _REFERENCE.sub("", _prepare(reference)).strip(" -_./") == "" else None
 
 
-def find_reference(text: str) -> Optional[str]:
+def find_reference(text: str) -> str | None:
     """The first case reference written anywhere in ``text``, in canonical form."""
     match = _REFERENCE.search(_prepare(text))
     return f"IOM-NL-{match.group(1)}-{match.group(2)}" if match else None

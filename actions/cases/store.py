@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, create_engine, func, select
 from sqlalchemy.engine import Engine
@@ -35,10 +35,10 @@ class Case:
     reference: str
     programme: str
     stage: str
-    next_step_date: Optional[dt.date]
-    next_step_place: Optional[str]
+    next_step_date: dt.date | None
+    next_step_place: str | None
     date_of_birth: dt.date
-    phone: Optional[str]
+    phone: str | None
     last_updated: dt.datetime
 
 
@@ -52,12 +52,12 @@ def default_url() -> str:
 
 
 class CaseStore:
-    def __init__(self, url: Optional[str] = None) -> None:
+    def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
         self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
         metadata.create_all(self.engine)
 
-    def find(self, reference: str) -> Optional[Case]:
+    def find(self, reference: str) -> Case | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(cases).where(cases.c.reference == reference)).mappings().first()
         return Case(**row) if row else None
@@ -81,7 +81,7 @@ class CaseStore:
 
     def count(self) -> int:
         with self.engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(cases)).scalar_one()
+            return int(connection.execute(select(func.count()).select_from(cases)).scalar_one())
 
     def dispose(self) -> None:
         self.engine.dispose()

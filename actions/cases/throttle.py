@@ -18,13 +18,16 @@ Without Redis (``make run`` on a machine with none) the same rules run in this p
 from __future__ import annotations
 
 import hashlib
-import os
 import hmac
+import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+if TYPE_CHECKING:  # the action server imports redis only when REDIS_URL is set
+    from redis.asyncio import Redis
 
 @dataclass(frozen=True)
 class Rule:
@@ -51,11 +54,11 @@ class Attempt:
     reference: str
     token: str
     allowed: bool
-    client: Optional[str] = None
+    client: str | None = None
 
 
 class Throttle(Protocol):
-    async def reserve(self, conversation: str, reference: str, client: Optional[str] = None) -> Attempt: ...
+    async def reserve(self, conversation: str, reference: str, client: str | None = None) -> Attempt: ...
     async def failed(self, attempt: Attempt) -> None: ...
     async def succeeded(self, attempt: Attempt) -> None: ...
     async def conversation_locked(self, conversation: str) -> bool: ...
@@ -65,7 +68,7 @@ def _digest(secret: bytes, value: str) -> str:
     return hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def _keys(secret: bytes, conversation: str, reference: str, client: Optional[str] = None) -> list[tuple[Rule, str]]:
+def _keys(secret: bytes, conversation: str, reference: str, client: str | None = None) -> list[tuple[Rule, str]]:
     keys = [(CONVERSATION, _digest(secret, f"conversation:{conversation}")),
             (REFERENCE, _digest(secret, f"reference:{reference}"))]
     return keys + [(CLIENT, _digest(secret, f"client:{client}"))] if client else keys
@@ -100,7 +103,7 @@ return 0
 
 
 class RedisThrottle:
-    def __init__(self, redis, secret: bytes) -> None:  # redis: redis.asyncio.Redis
+    def __init__(self, redis: Redis[bytes], secret: bytes) -> None:
         self._redis = redis
         self._secret = secret
         self._reserve = redis.register_script(_RESERVE)
@@ -113,7 +116,7 @@ class RedisThrottle:
             keys += [f"{PREFIX}:fail:{rule.scope}:{key}", f"{PREFIX}:lock:{rule.scope}:{key}"]
         return rules, keys
 
-    async def reserve(self, conversation: str, reference: str, client: Optional[str] = None) -> Attempt:
+    async def reserve(self, conversation: str, reference: str, client: str | None = None) -> Attempt:
         token = uuid.uuid4().hex
         rules, keys = self._rules(Attempt(conversation, reference, token, False, client))
         allowed = await self._reserve(
@@ -143,13 +146,13 @@ class MemoryThrottle:
     """The same rules in this process's memory, for a stack without Redis (one process: each
     step below runs without an await, so it is atomic there too)."""
 
-    def __init__(self, secret: bytes, clock=time.time) -> None:
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time) -> None:
         self._secret = secret
         self._clock = clock
         self._attempts: dict[str, dict[str, float]] = {}
         self._locks: dict[str, float] = {}
 
-    async def reserve(self, conversation: str, reference: str, client: Optional[str] = None) -> Attempt:
+    async def reserve(self, conversation: str, reference: str, client: str | None = None) -> Attempt:
         now, token, allowed = self._clock(), uuid.uuid4().hex, True
         for rule, key in _keys(self._secret, conversation, reference, client):
             recent = {t: at for t, at in self._attempts.get(key, {}).items() if at > now - rule.window_seconds}
@@ -170,10 +173,10 @@ class MemoryThrottle:
             self._attempts.get(key, {}).pop(attempt.token, None)
 
     async def conversation_locked(self, conversation: str) -> bool:
-        return self._locks.get(_digest(self._secret, f"conversation:{conversation}"), 0) > self._clock()
+        return self._locks.get(_digest(self._secret, f"conversation:{conversation}"), 0.0) > float(self._clock())
 
 
-def throttle_from_env(redis_url: Optional[str], secret: bytes) -> Throttle:
+def throttle_from_env(redis_url: str | None, secret: bytes) -> Throttle:
     if redis_url:
         import redis.asyncio as aioredis
         return RedisThrottle(aioredis.from_url(redis_url), secret)

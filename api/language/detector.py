@@ -13,9 +13,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
 
 import yaml
 
@@ -60,7 +60,7 @@ def ngrams(text: str) -> Iterable[str]:
 
 class LanguageDetector:
     def __init__(self, samples: dict[str, list[str]]) -> None:
-        self._counts: dict[str, Counter] = {}
+        self._counts: dict[str, Counter[str]] = {}
         self._totals: dict[str, int] = {}
         vocabulary: set[str] = set()
         for language, texts in samples.items():
@@ -70,7 +70,7 @@ class LanguageDetector:
             vocabulary.update(counts)
         self._vocabulary_size = len(vocabulary) + 1
 
-    def detect(self, text: str) -> Optional[Detection]:
+    def detect(self, text: str) -> Detection | None:
         """The most likely shipped language, or None when the text has no letters."""
         latin, arabic = script_counts(text)
         if latin == arabic == 0:

@@ -11,7 +11,6 @@ conversation > the client's hint > detection on a short message > Dutch. Short m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from api.language.detector import Detection, LanguageDetector
 from api.language.switch import requested_language
@@ -32,10 +31,10 @@ class Settled:
     language: str
     explicit: bool  # the user chose it; detection no longer moves it
     switched: bool  # the user asked for it in this message
-    followed_from: Optional[str] = None  # the explicit choice a long message in another language overrode
+    followed_from: str | None = None  # the explicit choice a long message in another language overrode
 
 
-def follows(detection: Optional[Detection], remembered: str) -> bool:
+def follows(detection: Detection | None, remembered: str) -> bool:
     """A long message written, beyond doubt, in another shipped language than ``remembered``."""
     return (
         detection is not None
@@ -49,10 +48,10 @@ def follows(detection: Optional[Detection], remembered: str) -> bool:
 def resolve(
     detector: LanguageDetector,
     text: str,
-    remembered: Optional[str],
+    remembered: str | None,
     remembered_explicit: bool,
-    hint: Optional[str] = None,
-    chosen: Optional[str] = None,
+    hint: str | None = None,
+    chosen: str | None = None,
 ) -> Settled:
     """The language for this turn. ``chosen`` is a language picked with a button."""
     asked = chosen if is_shipped(chosen) else requested_language(text)
@@ -60,7 +59,7 @@ def resolve(
         return Settled(asked, explicit=True, switched=True)
     detection = detector.detect(text)
     if remembered and remembered_explicit:
-        if follows(detection, remembered):
+        if detection is not None and follows(detection, remembered):
             return Settled(detection.language, explicit=False, switched=False, followed_from=remembered)
         return Settled(remembered, explicit=True, switched=False)
     decisive = (
@@ -69,7 +68,7 @@ def resolve(
         and detection.familiarity >= MIN_FAMILIARITY
         and (detection.words >= MIN_WORDS or detection.letters >= MIN_LETTERS)
     )
-    if decisive:
+    if decisive and detection is not None:
         return Settled(detection.language, explicit=False, switched=False)
     if remembered:
         return Settled(remembered, explicit=False, switched=False)

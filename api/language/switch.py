@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from babel import Locale
@@ -41,7 +40,7 @@ def _tables() -> tuple[dict[str, str], frozenset[str]]:
     return names, cues
 
 
-def requested_language(text: str) -> Optional[str]:
+def requested_language(text: str) -> str | None:
     """The shipped language the message asks for, or None."""
     names, cues = _tables()
     words = fold(text)

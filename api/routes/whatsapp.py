@@ -62,10 +62,10 @@ async def deliver(request: Request, services: ServicesDep, client: ClientDep) ->
     try:
         delivery = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise HTTPException(400, "the body is not JSON")
+        raise HTTPException(400, "the body is not JSON") from None
     try:
         stored, duplicates, statuses = await channel.inbox.accept(delivery)
     except RedisError as error:
         logger.error("WhatsApp delivery not stored: %s", type(error).__name__)
-        raise HTTPException(503, "could not store the delivery; send it again")
+        raise HTTPException(503, "could not store the delivery; send it again") from error
     return JSONResponse({"stored": stored, "duplicates": duplicates, "statuses": statuses})

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import re
@@ -36,9 +37,10 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -68,10 +70,9 @@ LOGIN_NICENESS = 19
 
 
 def _lowest_priority() -> None:
-    try:  # Linux: a thread's own priority; elsewhere the call may not exist or may be refused
+    # Linux: a thread's own priority; elsewhere the call may not exist or may be refused.
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOGIN_NICENESS)
-    except (AttributeError, OSError):
-        pass
 
 
 _VERIFIERS = ThreadPoolExecutor(max_workers=CONCURRENT_VERIFICATIONS, thread_name_prefix="argon2",
@@ -156,7 +157,7 @@ LOGIN_FIELDS = ("hash", "totp", "role", "generation")
 
 
 class Accounts:
-    def __init__(self, redis: Redis, secret: bytes, limits: LoginLimits = LoginLimits(), clock=time.time) -> None:
+    def __init__(self, redis: Redis[bytes], secret: bytes, limits: LoginLimits = LoginLimits(), clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
         self._clock = clock
         self._presence = Presence(redis)
@@ -215,11 +216,11 @@ class Accounts:
     async def has_second_factor(self, username: str) -> bool:
         return bool(await self._redis.hexists(ACCOUNT + username, "totp"))
 
-    async def get(self, username: str) -> Optional[Account]:
+    async def get(self, username: str) -> Account | None:
         role, generation = await self._redis.hmget(ACCOUNT + username, ["role", "generation"])
         return Account(username, role.decode(), (generation or b"").decode()) if role else None  # type: ignore[arg-type]
 
-    async def authenticate(self, username: str, password: str, code: str, client: str) -> Optional[Account]:
+    async def authenticate(self, username: str, password: str, code: str, client: str) -> Account | None:
         """The account when name, password and code match and neither the (name, client) pair nor
         the name is locked; else None. ``code``: a TOTP code or an unused recovery code, used up
         here; ``client``: the keyed hash of the caller's address.
@@ -230,7 +231,7 @@ class Accounts:
         cost the same."""
         attempt = await self._throttle.reserve(username, client)
         key = ACCOUNT + username
-        stored = {name: (value or b"").decode() for name, value in zip(LOGIN_FIELDS, await self._redis.hmget(key, LOGIN_FIELDS))}
+        stored = {name: (value or b"").decode() for name, value in zip(LOGIN_FIELDS, await self._redis.hmget(key, LOGIN_FIELDS), strict=True)}
         exists = bool(USERNAME.match(username) and stored["hash"] and stored["totp"] and stored["generation"])
         password_ok = await verify_password(stored["hash"] or DUMMY_HASH, password)
         proof = read_code(code, stored["totp"] or DUMMY_SECRET, self._clock())
@@ -303,7 +304,7 @@ async def command(args: argparse.Namespace) -> int:
         await redis.close()
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Manage staff accounts of the Wegwijs staff console.")
     sub = parser.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create", help="create an account; asks for its password")

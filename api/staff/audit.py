@@ -23,7 +23,7 @@ class AuditEntry(TypedDict):
 
 
 class AuditLog:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def write(self, staff: str, action: str, outcome: str, ticket: str = "") -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -51,7 +52,7 @@ class LoginLimits:
         """How long a pair is locked after its ``failures``-th failure (0: not locked)."""
         if failures < self.failures:
             return 0
-        return min(self.longest_lock_seconds, self.first_lock_seconds * 2 ** min(failures - self.failures, 30))
+        return min(self.longest_lock_seconds, self.first_lock_seconds * int(2 ** min(failures - self.failures, 30)))
 
 
 def most_failures_per_client(limits: LoginLimits, seconds: int) -> int:
@@ -116,7 +117,7 @@ def pair_key(username: str, client: str, secret: bytes) -> str:
 
 
 class LoginThrottle:
-    def __init__(self, redis: Redis, secret: bytes, limits: LoginLimits = LoginLimits(), clock=time.time) -> None:
+    def __init__(self, redis: Redis[bytes], secret: bytes, limits: LoginLimits = LoginLimits(), clock: Callable[[], float] = time.time) -> None:
         self._secret = secret
         self.limits = limits
         self._clock = clock

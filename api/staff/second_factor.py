@@ -23,7 +23,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 import pyotp
 from pyotp.exceptions import OTPVerificationError
@@ -80,7 +80,7 @@ def recovery_field(code: str) -> str:
     return RECOVERY_FIELD + hashlib.sha256(_compact(code).encode("ascii")).hexdigest()
 
 
-def read_code(code: str, secret: str, now: float) -> Optional[Proof]:
+def read_code(code: str, secret: str, now: float) -> Proof | None:
     """The proof a typed code gives for this secret at this time, or None. Whether it was used
     before is for the account store to decide, atomically (api/staff/accounts.py)."""
     compact = _compact(code)

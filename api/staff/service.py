@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional
 
 from redis.asyncio import Redis
 
 from api.outbox import Outbox
-from api.transcripts import Transcripts
-
 from api.staff.accounts import Accounts, staff_secret
 from api.staff.audit import AuditLog
 from api.staff.sessions import ABSOLUTE_SECONDS, IDLE_SECONDS, IDLE_SETTING, SessionStore
+from api.transcripts import Transcripts
 from wegwijs.handover.presence import AWAY_AFTER_SECONDS, Presence
 from wegwijs.handover.tickets import TicketQueue
 
 
 @dataclass
 class Staff:
-    redis: Redis
+    redis: Redis[bytes]
     accounts: Accounts
     sessions: SessionStore
     tickets: TicketQueue
@@ -51,7 +49,7 @@ def seconds_from_env(name: str, default: int, most: int) -> int:
     return int(given)
 
 
-def open_staff(redis_url: Optional[str]) -> Optional[Staff]:
+def open_staff(redis_url: str | None) -> Staff | None:
     if not redis_url:
         return None
     redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)

@@ -25,8 +25,8 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Optional
 
 from redis.asyncio import Redis
 
@@ -50,7 +50,7 @@ class StaffSession:
     generation: str
     available: bool = False  # the console's switch: may users be queued for this member?
 
-    def csrf_matches(self, given: Optional[str]) -> bool:
+    def csrf_matches(self, given: str | None) -> bool:
         return bool(given) and hmac.compare_digest(self.csrf.encode(), str(given).encode())
 
 
@@ -83,8 +83,8 @@ return 1
 
 
 class SessionStore:
-    def __init__(self, redis: Redis, clock=time.time, idle_seconds: int = IDLE_SECONDS,
-                 presence: Optional[Presence] = None) -> None:
+    def __init__(self, redis: Redis[bytes], clock: Callable[[], float] = time.time, idle_seconds: int = IDLE_SECONDS,
+                 presence: Presence | None = None) -> None:
         self._redis = redis
         self._clock = clock
         self.idle_seconds = idle_seconds
@@ -92,7 +92,7 @@ class SessionStore:
         self._touch = redis.register_script(_TOUCH)
         self._set_available = redis.register_script(_SET_AVAILABLE)
 
-    async def start(self, account: Account, previous_id: Optional[str] = None) -> tuple[str, StaffSession]:
+    async def start(self, account: Account, previous_id: str | None = None) -> tuple[str, StaffSession]:
         """A fresh session id for a login; the session the browser had before is ended."""
         if previous_id:
             await self.end(previous_id)
@@ -108,7 +108,7 @@ class SessionStore:
             await pipe.execute()
         return session_id, session
 
-    async def get(self, session_id: Optional[str]) -> Optional[StaffSession]:
+    async def get(self, session_id: str | None) -> StaffSession | None:
         """The live session for a cookie value; None when there is none, or when it has ended: idle
         too long, too old, or its account deleted or changed since the login. Reading a session
         does not restart its idle time (``touch`` does)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional
 
 PREFIX = "WEGWIJS_WHATSAPP_"
 
@@ -29,11 +28,11 @@ class WhatsAppConfig:
     phone_number_id: str
     api_base: str = "https://graph.facebook.com"
     api_version: str = "v21.0"
-    template: Optional[str] = None
+    template: str | None = None
     template_language: str = "en"
 
     @classmethod
-    def from_env(cls) -> Optional["WhatsAppConfig"]:
+    def from_env(cls) -> WhatsAppConfig | None:
         env = {name: os.environ.get(PREFIX + name, "") for name in
                ("VERIFY_TOKEN", "APP_SECRET", "TOKEN", "PHONE_NUMBER_ID", "API_BASE", "API_VERSION",
                 "TEMPLATE", "TEMPLATE_LANGUAGE")}

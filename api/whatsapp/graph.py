@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 import httpx
 
@@ -29,10 +30,10 @@ Sleep = Callable[[float], Awaitable[Any]]
 @dataclass(frozen=True)
 class SendResult:
     ok: bool
-    status: Optional[int]
-    message_id: Optional[str]
-    error_code: Optional[int]
-    error: Optional[str]
+    status: int | None
+    message_id: str | None
+    error_code: int | None
+    error: str | None
     attempts: int
 
 
@@ -40,7 +41,7 @@ def retryable(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
 
 
-def retry_after_seconds(value: Optional[str]) -> Optional[float]:
+def retry_after_seconds(value: str | None) -> float | None:
     """``Retry-After`` as seconds: delta-seconds, or an HTTP date; None if absent or unreadable."""
     if not value:
         return None
@@ -60,7 +61,7 @@ def retry_after_seconds(value: Optional[str]) -> Optional[float]:
     return max(0.0, seconds)
 
 
-def _graph_error(response: httpx.Response) -> tuple[Optional[int], Optional[str]]:
+def _graph_error(response: httpx.Response) -> tuple[int | None, str | None]:
     try:
         error = response.json().get("error")
     except (ValueError, AttributeError):
@@ -73,7 +74,7 @@ def _graph_error(response: httpx.Response) -> tuple[Optional[int], Optional[str]
             message if isinstance(message, str) else None)
 
 
-def _message_id(response: httpx.Response) -> Optional[str]:
+def _message_id(response: httpx.Response) -> str | None:
     try:
         messages = response.json().get("messages")
         message_id = messages[0].get("id")
@@ -108,12 +109,12 @@ class GraphClient:
         ceiling = min(self.max_delay, self.base_delay * (2 ** min(attempt - 1, 32)))
         return random.uniform(0.0, ceiling)
 
-    async def send(self, to: str, message: dict) -> SendResult:
+    async def send(self, to: str, message: dict[str, Any]) -> SendResult:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message}
         attempt = 0
         while True:
             attempt += 1
-            wait: Optional[float] = None
+            wait: float | None = None
             try:
                 response = await self._http.post(self.url, json=body, headers=self._headers)
             except httpx.TransportError as exc:  # connection refused or reset, timeouts, ...

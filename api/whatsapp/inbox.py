@@ -42,10 +42,10 @@ def partition_key(partition: int) -> str:
     return f"{PREFIX}inbound:{partition}"
 
 
-def messages_and_statuses(delivery: Any) -> tuple[list[dict], list[dict]]:
+def messages_and_statuses(delivery: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The messages and status callbacks of a webhook delivery (anything else is ignored)."""
-    messages: list[dict] = []
-    statuses: list[dict] = []
+    messages: list[dict[str, Any]] = []
+    statuses: list[dict[str, Any]] = []
     if not isinstance(delivery, dict) or delivery.get("object") != "whatsapp_business_account":
         return messages, statuses
     for entry in delivery.get("entry") or []:
@@ -59,7 +59,7 @@ def messages_and_statuses(delivery: Any) -> tuple[list[dict], list[dict]]:
 
 
 class Inbox:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
         self._claim = redis.register_script(CLAIM_AND_STORE)
 
@@ -84,7 +84,7 @@ class Inbox:
                 await pipe.execute()
         return stored, len(messages) - stored, len(statuses)
 
-    async def send_later(self, wa_id: str, message: dict) -> None:
+    async def send_later(self, wa_id: str, message: dict[str, Any]) -> None:
         """Queue a Graph API message (staff reply, hand-back) behind the user's earlier messages."""
         await self._redis.xadd(partition_key(partition_of(wa_id)),
                                {"kind": "send", "to": wa_id, "body": json.dumps(message, ensure_ascii=False),

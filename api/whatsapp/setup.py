@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import httpx
 from redis.asyncio import Redis
@@ -18,7 +17,7 @@ GRAPH_TIMEOUT_SECONDS = 10
 
 
 class RunningWhatsApp:
-    def __init__(self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient, redis: Redis) -> None:
+    def __init__(self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient, redis: Redis[bytes]) -> None:
         self.channel, self.workers, self._http, self._redis = channel, workers, http, redis
 
     async def stop(self) -> None:
@@ -27,7 +26,7 @@ class RunningWhatsApp:
         await self._redis.close()
 
 
-async def start_whatsapp(services: Services) -> Optional[RunningWhatsApp]:
+async def start_whatsapp(services: Services) -> RunningWhatsApp | None:
     config = WhatsAppConfig.from_env()
     if config is None:
         return None

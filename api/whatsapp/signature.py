@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Optional
 
 SCHEME = "sha256="
 
@@ -14,7 +13,7 @@ def signature_for(app_secret: bytes, body: bytes) -> str:
     return SCHEME + hmac.new(app_secret, body, hashlib.sha256).hexdigest()
 
 
-def valid_signature(app_secret: bytes, body: bytes, header: Optional[str]) -> bool:
+def valid_signature(app_secret: bytes, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith(SCHEME):
         return False
     return hmac.compare_digest(header.encode("ascii", "replace"), signature_for(app_secret, body).encode("ascii"))

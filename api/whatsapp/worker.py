@@ -12,20 +12,20 @@ recorded, so one bad message cannot block the user's next ones.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import socket
 import time
-from typing import Optional
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from api.whatsapp.channel import WhatsAppChannel
+from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 from api.whatsapp.keys import FAILED
 from wegwijs.retention import min_stream_id, retention
-from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 
 GROUP = "workers"
 LEASE_SECONDS = 30
@@ -49,13 +49,13 @@ def consumer_of(partition: int) -> str:
 
 
 class WhatsAppWorkers:
-    def __init__(self, channel: WhatsAppChannel, redis: Redis, partitions: int = PARTITIONS) -> None:
+    def __init__(self, channel: WhatsAppChannel, redis: Redis[bytes], partitions: int = PARTITIONS) -> None:
         self.channel = channel
         self.redis = redis
         self.partitions = partitions
         self.holder = f"{socket.gethostname()}-{os.getpid()}"  # the lease's value
         self._renew = redis.register_script(RENEW)
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         for partition in range(self.partitions):
@@ -71,10 +71,9 @@ class WhatsAppWorkers:
             task.cancel()
         if self._tasks:  # an entry cut off here stays pending: the next worker handles it again
             await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
-        try:  # let another process take over at once
+        # Let another process take over at once; when that fails, the leases run out by themselves.
+        with contextlib.suppress(RedisError, OSError, asyncio.TimeoutError):
             await asyncio.wait_for(self._release_leases(), STOP_SECONDS)
-        except (RedisError, OSError, asyncio.TimeoutError):
-            pass  # the leases run out by themselves
 
     async def _release_leases(self) -> None:
         for partition in range(self.partitions):
@@ -97,7 +96,7 @@ class WhatsAppWorkers:
 
     async def _consume(self, partition: int) -> None:
         """Work on the partition while the lease holds: pending entries first, then new ones."""
-        start_id: Optional[str] = "0"
+        start_id: str | None = "0"
         renewed = time.monotonic()
         while True:
             if time.monotonic() - renewed > LEASE_SECONDS / 3:
@@ -115,7 +114,7 @@ class WhatsAppWorkers:
                     start_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
                 await self._handle(partition, entry_id, {k.decode(): v.decode() for k, v in raw.items()})
 
-    async def _handle(self, partition: int, entry_id, fields: dict[str, str]) -> None:
+    async def _handle(self, partition: int, entry_id: bytes | str, fields: dict[str, str]) -> None:
         try:
             await self.channel.handle(fields)
         except asyncio.CancelledError:

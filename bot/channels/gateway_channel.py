@@ -12,7 +12,8 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -28,17 +29,17 @@ TOKEN_ENV = "WEGWIJS_RASA_TOKEN"
 
 class GatewayInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "gateway"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GatewayInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> GatewayInput:
         token = os.environ.get(TOKEN_ENV, "")
         if len(token) < 16:
             raise ValueError(f"{TOKEN_ENV} must be set to a secret of at least 16 characters")
         return cls(token)
 
-    def __init__(self, token: Text) -> None:
+    def __init__(self, token: str) -> None:
         self._expected = f"Bearer {token}".encode()
 
     def _authorised(self, request: Request) -> bool:

@@ -10,17 +10,19 @@ lexicon, every concept of one of the category's combinations occurs in it.
 Each language gets a blank spaCy pipeline (no model to download). Dutch and English add the
 lookup lemmatizer from ``spacy-lookups-data``, so "kept", "keeps" and "keep" are one entry.
 Arabic and Dari have no lemma tables; their entries are written without clitics, and a token
-matches an entry with the prefixes و ف ب ل ک, the article ال and the contraction لل before it and up to four
-letters of suffix after it (جوازي، وجوازه، پاسپورتم); words under three letters match only whole. An entry ending in ``*`` matches any token
-that starts with it. Text is folded with ``wegwijs.normalize`` first, as everywhere else.
+matches an entry with the prefixes و ف ب ل ک, the article ال and the contraction لل before it and up to
+four letters of suffix after it (جوازي، وجوازه، پاسپورتم); words under three letters match only whole.
+An entry ending in ``*`` matches any token that starts with it. Text is folded with
+``wegwijs.normalize`` first, as everywhere else.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 import spacy
 import yaml
@@ -52,13 +54,14 @@ def lexicon_files() -> list[Path]:
     return sorted(p for p in SAFETY_DIR.glob("*.yml") if p != RULES_FILE)
 
 
-def _token_specs(entry: str, arabic_script: bool, lemmas: bool) -> list[list[dict]]:
+def _token_specs(entry: str, arabic_script: bool, lemmas: bool) -> list[list[dict[str, Any]]]:
     """The token patterns of one lexicon entry: one or several alternatives for its words."""
     words = normalize(entry).lower().split()
-    alternatives: list[list[dict]] = [[]]
+    alternatives: list[list[dict[str, Any]]] = [[]]
     for word in words:
         prefix = word.endswith("*")
         stem = re.escape(word.rstrip("*"))
+        options: list[dict[str, Any]]
         if arabic_script and not prefix and len(word) < MIN_AFFIXED_LETTERS:
             options = [{"LOWER": word}]
         elif arabic_script:

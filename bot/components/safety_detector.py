@@ -19,10 +19,12 @@ Intent payloads (``/intent``) are left alone.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import joblib
 import numpy as np
+import numpy.typing as npt
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -31,7 +33,6 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-import scipy.sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -56,7 +57,7 @@ def make_classifier(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
 
 
-def budget_threshold(probabilities: np.ndarray, positive: np.ndarray, max_false_alarms: float) -> float:
+def budget_threshold(probabilities: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_], max_false_alarms: float) -> float:
     """The lowest threshold at which at most ``max_false_alarms`` of the negatives reach it."""
     scores = np.sort(probabilities[~positive])[::-1]
     if not len(scores):
@@ -76,27 +77,27 @@ def other_confidence(message: Message) -> float:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SafetyDetector(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"max_false_alarms": 0.02, "c": 10.0, "folds": 5, "use_rules": True, "use_classifier": True,
                 "confident_other": 0.5, "overrule": 0.9, "lexicons": lexicon_fingerprint()}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: Optional[LogisticRegression] = None, threshold: float = 1.0) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 classifier: LogisticRegression | None = None, threshold: float = 1.0) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self._classifier = classifier
         self._threshold = threshold
-        self._cues: Optional[SafetyCues] = load_cues() if self._config["use_rules"] else None
+        self._cues: SafetyCues | None = load_cues() if self._config["use_rules"] else None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SafetyDetector":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SafetyDetector:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "SafetyDetector":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> SafetyDetector:
         with model_storage.read_from(resource) as directory:
             saved = joblib.load(directory / FILE)
         return cls(config, model_storage, resource, saved["classifier"], saved["threshold"])
@@ -117,7 +118,7 @@ class SafetyDetector(GraphComponent, IntentClassifier):
         self._classifier, self._threshold = classifier, threshold
         return self._resource
 
-    def assess(self, text: str, vector: Optional[scipy.sparse.spmatrix], other_confidence: float = 0.0) -> Dict[Text, Any]:
+    def assess(self, text: str, vector: scipy.sparse.spmatrix | None, other_confidence: float = 0.0) -> dict[str, Any]:
         """``vector``: the message's TF-IDF features; ``other_confidence``: how sure the intent
         classifier is of its best intent other than safety."""
         probability = 0.0
@@ -129,7 +130,7 @@ class SafetyDetector(GraphComponent, IntentClassifier):
         return {"detected": bool(categories) or by_classifier, "probability": round(probability, 4),
                 "threshold": round(self._threshold, 4), "categories": categories}
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):

@@ -9,7 +9,7 @@ not part of the output), for the intent classifier's per-sentence intents.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import joblib
 import scipy.sparse
@@ -31,14 +31,14 @@ SENTENCE_PARTS = "sentence_part_features"
 _SENTENCE_END = re.compile(r"[.!?؟۔\n]+")
 
 
-def sentences(text: str, min_words: int) -> List[str]:
+def sentences(text: str, min_words: int) -> list[str]:
     """The sentences of a message that has at least two of ``min_words`` words or more."""
     parts = [part.strip() for part in _SENTENCE_END.split(text)]
     long_enough = [part for part in parts if len(part.split()) >= min_words]
     return long_enough if len(long_enough) > 1 else []
 
 
-def text_vector(message: Message) -> Optional[scipy.sparse.spmatrix]:
+def text_vector(message: Message) -> scipy.sparse.spmatrix | None:
     """The sentence features this featurizer added to a message, as a 1-row sparse matrix."""
     _, sentence = message.get_sparse_features(TEXT)
     return sentence.features if sentence is not None else None
@@ -47,24 +47,24 @@ def text_vector(message: Message) -> Optional[scipy.sparse.spmatrix]:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**SparseFeaturizer.get_default_config(), "min_sentence_words": 3}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 name: Text, features: Optional[FeatureUnion] = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 name: str, features: FeatureUnion | None = None) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
         self._storage = model_storage
         self._resource = resource
         self._features = features
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TfidfFeaturizer":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TfidfFeaturizer:
         return cls(config, model_storage, resource, execution_context.node_name)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "TfidfFeaturizer":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> TfidfFeaturizer:
         with model_storage.read_from(resource) as directory:
             return cls(config, model_storage, resource, execution_context.node_name, joblib.load(directory / FILE))
 
@@ -76,7 +76,7 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
         self._features = features
         return self._resource
 
-    def _add(self, messages: List[Message]) -> None:
+    def _add(self, messages: list[Message]) -> None:
         texts = [m for m in messages if m.get(TEXT)]
         if self._features is None or not texts:
             return
@@ -88,7 +88,7 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
         self._add(training_data.intent_examples)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         self._add(messages)
         for message in messages:
             parts = sentences(message.get(TEXT) or "", self._config["min_sentence_words"])
@@ -97,5 +97,5 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
         return messages
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         pass

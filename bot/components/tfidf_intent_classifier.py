@@ -13,7 +13,7 @@ usually ask them in two sentences; the topic decision offers the other one.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import joblib
 import scipy.sparse
@@ -36,24 +36,24 @@ SENTENCES = "sentences"
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"c": 10.0, "max_iter": 2000, "random_state": 42, "ranking_length": 10}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: Optional[LogisticRegression] = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 classifier: LogisticRegression | None = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self._classifier = classifier
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TfidfIntentClassifier":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TfidfIntentClassifier:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> TfidfIntentClassifier:
         with model_storage.read_from(resource) as directory:
             return cls(config, model_storage, resource, joblib.load(directory / FILE))
 
@@ -67,7 +67,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self._classifier = classifier
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._classifier is None:
             return messages
         intents = self._classifier.classes_
@@ -76,8 +76,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             if vector is None:
                 continue
             row = self._classifier.predict_proba(vector)[0]
-            ranking = sorted(({INTENT_NAME_KEY: str(i), PREDICTED_CONFIDENCE_KEY: float(p)} for i, p in zip(intents, row)),
-                             key=lambda r: -r[PREDICTED_CONFIDENCE_KEY])[: self._config["ranking_length"]]
+            ranked = sorted(zip(intents, row, strict=True), key=lambda pair: -float(pair[1]))[: self._config["ranking_length"]]
+            ranking = [{INTENT_NAME_KEY: str(i), PREDICTED_CONFIDENCE_KEY: float(p)} for i, p in ranked]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             parts = message.get(SENTENCE_PARTS)

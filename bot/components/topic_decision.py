@@ -44,12 +44,17 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY,
-                                       TEXT)
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.safety_detector import OUTPUT as SAFETY_OUTPUT
-from bot.components.safety_detector import SAFETY_INTENT
+from bot.components.safety_detector import OUTPUT as SAFETY_OUTPUT, SAFETY_INTENT
 from bot.components.tfidf_intent_classifier import SENTENCES
 from bot.components.unfamiliar_text_fallback import UNFAMILIAR
 from wegwijs.intent_topics import ACTIONABLE_TOPICS, TOPIC_DECISION, is_subject, topic_of

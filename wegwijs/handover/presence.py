@@ -18,6 +18,7 @@ user waits in a queue that nobody is watching.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 
@@ -26,7 +27,7 @@ AWAY_AFTER_SECONDS = 120
 
 
 class Presence:
-    def __init__(self, redis: Redis, clock=time.time) -> None:
+    def __init__(self, redis: Redis[bytes], clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
         self._clock = clock
 

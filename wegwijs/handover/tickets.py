@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, fields
-from typing import Literal, Optional
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -105,10 +105,10 @@ class Ticket:
         return bool(self.callback_time)
 
     @classmethod
-    def from_hash(cls, raw: dict) -> "Ticket":
+    def from_hash(cls, raw: dict[bytes, bytes]) -> Ticket:
         values = {k.decode(): v.decode() for k, v in raw.items()}
         names = {f.name for f in fields(cls)}
-        known = {k: v for k, v in values.items() if k in names}
+        known: dict[str, Any] = {k: v for k, v in values.items() if k in names}
         known["created"] = float(known["created"])
         return cls(**known)
 
@@ -137,7 +137,7 @@ def score(priority: Priority, created: float) -> int:
 
 
 class TicketQueue:
-    def __init__(self, redis: Redis, keep: Optional[Retention] = None) -> None:
+    def __init__(self, redis: Redis[bytes], keep: Retention | None = None) -> None:
         self._redis = redis
         self._keep = keep or retention()
         self._claim = redis.register_script(CLAIM)
@@ -146,7 +146,7 @@ class TicketQueue:
         self._escalate = redis.register_script(ESCALATE)
 
     async def open(self, conversation: str, channel: str, language: str, topic: str,
-                   priority: Priority, reason: str, callback: Optional["Callback"] = None) -> Ticket:
+                   priority: Priority, reason: str, callback: Callback | None = None) -> Ticket:
         """Queue the conversation, or return its ticket if it already has an open one."""
         if reason not in REASONS:
             raise ValueError(f"unknown hand-over reason {reason!r}")
@@ -168,21 +168,21 @@ class TicketQueue:
         assert ticket is not None
         return ticket
 
-    async def get(self, ticket_id: str) -> Optional[Ticket]:
+    async def get(self, ticket_id: str) -> Ticket | None:
         raw = await self._redis.hgetall(ticket_key(ticket_id))
         return Ticket.from_hash(raw) if raw else None
 
-    async def open_for(self, conversation: str) -> Optional[Ticket]:
+    async def open_for(self, conversation: str) -> Ticket | None:
         """The conversation's open (queued or active) ticket, if any."""
         ticket_id = await self._redis.get(conversation_key(conversation))
         return await self.get(ticket_id.decode()) if ticket_id else None
 
-    async def position(self, ticket_id: str) -> Optional[int]:
+    async def position(self, ticket_id: str) -> int | None:
         """1 for the next ticket to be claimed; None when the ticket is not queued."""
         rank = await self._redis.zrank(QUEUE, ticket_id)
         return None if rank is None else rank + 1
 
-    async def queued(self, language: Optional[str] = None) -> list[Ticket]:
+    async def queued(self, language: str | None = None) -> list[Ticket]:
         """Queued tickets, urgent first, oldest first; optionally of one language."""
         ids = await self._redis.zrange(QUEUE, 0, -1)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -228,7 +228,7 @@ class TicketQueue:
         """Make the ticket urgent: a queued one moves ahead of every normal ticket."""
         await self._escalate(keys=[ticket_key(ticket_id), QUEUE], args=[ticket_id])
 
-    async def close(self, ticket_id: str, holder: Optional[str] = None, reason: str = "staff") -> bool:
+    async def close(self, ticket_id: str, holder: str | None = None, reason: str = "staff") -> bool:
         """Close a queued or active ticket (only its holder may, when ``holder`` is given). True
         for exactly one of several concurrent closings. The call-back number is deleted; the rest
         is kept for the conversation retention, without it."""
@@ -239,4 +239,4 @@ class TicketQueue:
             keys=[ticket_key(ticket_id), QUEUE, conversation_key(ticket.conversation), WAITING],
             args=[ticket_id, holder or "", repr(time.time()), self._keep.conversation_seconds, reason],
         )
-        return done == 1
+        return bool(done == 1)
