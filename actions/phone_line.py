@@ -103,7 +103,7 @@ def present_phone_lines(dispatcher: CollectingDispatcher, tracker: Tracker, now:
     where = whereabouts(tracker.get_slot("abroad"), metadata)
     language = tracker.get_slot("language") or "en"
     for line in lines_for_conversation(tracker.events):
-        attached: Optional[ActionMessage] = None
+        attached: ActionMessage | None = None
         if metadata.get("channel") in LINK_CHANNELS:
             shown = contacts().international(line) if where == ABROAD else contacts().national(line)
             attached = {"links": [link(shown, contacts().tel_uri(line))]}

@@ -7,7 +7,8 @@ first route that matched the path (``GET /webhooks/whatsapp`` hid ``POST``)."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,11 +20,11 @@ logger = logging.getLogger(__name__)
 INVALID = "invalid request"
 
 
-def _where(error: dict) -> str:
+def _where(error: Mapping[str, Any]) -> str:
     return ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "__root__")) or "body"
 
 
-def error_body(error: str, problems: Optional[list[tuple[str, str]]] = None) -> dict[str, Any]:
+def error_body(error: str, problems: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """An ``ErrorOut``; ``problems``: (field, problem) pairs, for a 422."""
     body: dict[str, Any] = {"error": error}
     if problems is not None:

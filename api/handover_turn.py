@@ -9,12 +9,12 @@ and the chat stays with the bot meanwhile (staff replies in the chat still reach
 """
 from __future__ import annotations
 
-from typing import Optional, TypedDict
+from typing import TypedDict
 
 from api.staff.service import Staff
 from api.transcripts import Said
-from wegwijs.handover.tickets import Status, Ticket
 from wegwijs.digits import to_locale_digits
+from wegwijs.handover.tickets import Status, Ticket
 from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
 from wegwijs.wire import ReplyMessage, reply_message
@@ -27,10 +27,10 @@ TOPIC = "human_handover"
 class HandoverView(TypedDict):
     """A turn's ``handover``: whether a person has the conversation or it waits for one."""
     status: Status
-    position: Optional[int]  # 1 for the next in the queue; None once a person has it
+    position: int | None  # 1 for the next in the queue; None once a person has it
 
 
-def handover_view(status: Status, position: Optional[int]) -> HandoverView:
+def handover_view(status: Status, position: int | None) -> HandoverView:
     return {"status": status, "position": position}
 
 
@@ -55,7 +55,7 @@ async def handover_turn(staff: Staff, ticket: Ticket, text: str, language: str,
     return [reply_message(rendered.text.format(position=shown))], handover_view("queued", position)
 
 
-async def queued_view(staff: Staff, sender: str) -> Optional[HandoverView]:
+async def queued_view(staff: Staff, sender: str) -> HandoverView | None:
     """The hand-over object for a turn in which the bot has just queued the conversation."""
     ticket = await staff.tickets.open_for(sender)
     if ticket is None:

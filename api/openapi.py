@@ -14,7 +14,8 @@ Every error is ``application/json`` ``ErrorOut``, also on routes whose success i
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -55,27 +56,27 @@ SECURITY_SCHEMES = {
 STAFF_PREFIX, LOGIN = "/staff/api/", "/staff/api/login"
 
 
-def errors(*codes: int, **descriptions: str) -> Dict[int | str, Dict[str, Any]]:
+def errors(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: each status as ``ErrorOut``; ``descriptions`` by ``s404=...``."""
     return {code: {"model": ErrorOut, "description": descriptions.get(f"s{code}", DESCRIPTIONS[code])}
             for code in codes}
 
 
-def _error_response(code: int, description: Optional[str] = None) -> Dict[str, Any]:
-    response: Dict[str, Any] = {"description": description or DESCRIPTIONS[code],
+def _error_response(code: int, description: str | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description or DESCRIPTIONS[code],
                                 "content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}
     if code == 429:
         response["headers"] = RETRY_AFTER
     return response
 
 
-def _is_error_body(response: Dict[str, Any]) -> bool:
+def _is_error_body(response: dict[str, Any]) -> bool:
     return any(media.get("schema", {}).get("$ref") in (ERROR_REF, "#/components/schemas/HTTPValidationError")
                for media in response.get("content", {}).values())
 
 
-def _complete(path: str, method: str, operation: Dict[str, Any]) -> None:
-    responses: Dict[str, Any] = operation.setdefault("responses", {})
+def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
     wanted: Iterable[int] = [503]
     if operation.get("parameters") or operation.get("requestBody"):
         wanted = [*wanted, 422]
@@ -100,7 +101,7 @@ def _complete(path: str, method: str, operation: Dict[str, Any]) -> None:
         operation["security"] = [{"staffSession": []} if method == "get" else {"staffSession": [], "csrfToken": []}]
 
 
-def document(app: FastAPI) -> Dict[str, Any]:
+def document(app: FastAPI) -> dict[str, Any]:
     spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     for path, item in spec.get("paths", {}).items():
         for method in METHODS:
@@ -114,7 +115,7 @@ def document(app: FastAPI) -> Dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    def openapi() -> Dict[str, Any]:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = document(app)
         return app.openapi_schema

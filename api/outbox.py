@@ -8,7 +8,7 @@ window decides between the text and a template.
 from __future__ import annotations
 
 import json
-from typing import List, Literal, Optional, TypedDict
+from typing import Literal, TypedDict
 
 from redis.asyncio import Redis
 
@@ -33,7 +33,7 @@ class OutboxEvent(_Event, total=False):
     buttons: str
 
 
-def event_buttons(event: OutboxEvent) -> List[ButtonDict]:
+def event_buttons(event: OutboxEvent) -> list[ButtonDict]:
     """The buttons of an entry (none when it has none, or when they cannot be read)."""
     try:
         buttons = json.loads(event.get("buttons") or "[]")
@@ -52,10 +52,10 @@ def read_event(fields: dict[bytes, bytes]) -> OutboxEvent:
 
 
 class Outbox:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
-    async def send(self, conversation: str, text: str, kind: Kind, buttons: Optional[List[ButtonDict]] = None) -> str:
+    async def send(self, conversation: str, text: str, kind: Kind, buttons: list[ButtonDict] | None = None) -> str:
         """``buttons``: the bot's buttons under the text, as in a reply ({title, payload})."""
         key = PREFIX + conversation
         fields: OutboxEvent = {"text": text, "kind": kind}
@@ -72,6 +72,6 @@ class Outbox:
         answer = await self._redis.xread({PREFIX + conversation: after}, count=50, block=block_ms)
         return [(entry_id.decode(), read_event(fields)) for _, entries in answer for entry_id, fields in entries]
 
-    async def latest_id(self, conversation: str) -> Optional[str]:
+    async def latest_id(self, conversation: str) -> str | None:
         entries = await self._redis.xrevrange(PREFIX + conversation, count=1)
         return entries[0][0].decode() if entries else None

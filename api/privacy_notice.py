@@ -30,7 +30,7 @@ PAGE_PREFIX = "gateway_privacy_page_"
 @lru_cache(maxsize=1)
 def version() -> str:
     specs = load_specs()
-    sources = [specs[key].text for key in sorted(specs) if key.startswith(PAGE_PREFIX) or key.startswith("gateway_privacy_notice_")]
+    sources = [specs[key].text for key in sorted(specs) if key.startswith((PAGE_PREFIX, "gateway_privacy_notice_"))]
     return hashlib.sha256("\n".join(sources).encode("utf-8")).hexdigest()[:12]
 
 

@@ -9,7 +9,7 @@ TypedDicts in wegwijs/wire.py; the models here are their HTTP form, with the sam
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictStr, root_validator, validator
 
@@ -43,19 +43,19 @@ MAX_TEXT_LENGTH = 2000
 TEXT_TO_READ = re.compile(r"^[\s/]*[^\s/]")
 
 
-def _nullable(schema: Dict[str, Any], model: Any) -> None:
+def _nullable(schema: dict[str, Any], model: Any) -> None:
     """``Optional`` fields as ``anyOf: [..., {"type": "null"}]`` (OpenAPI 3.1), so that ``null``
     is documented wherever it is accepted or answered."""
     properties = schema.get("properties", {})
     for field in model.__fields__.values():
         shown = properties.get(field.alias)
-        if shown is None or not field.allow_none or "anyOf" in shown and {"type": "null"} in shown["anyOf"]:
+        if shown is None or not field.allow_none or ("anyOf" in shown and {"type": "null"} in shown["anyOf"]):
             continue
         outer = {key: shown.pop(key) for key in ("title", "description", "default") if key in shown}
         properties[field.alias] = {**outer, "anyOf": [shown, {"type": "null"}]}
 
 
-def _one_of_these(schema: Dict[str, Any], names: tuple[str, ...], exclusive: bool) -> None:
+def _one_of_these(schema: dict[str, Any], names: tuple[str, ...], exclusive: bool) -> None:
     """Rewrite an object schema as alternatives, one per name in ``names``, each requiring that
     field (not null); ``exclusive``: the others null or absent. Said as whole objects in an
     ``anyOf``, not as a constraint beside ``properties``, so generators read it too."""
@@ -88,7 +88,7 @@ class Problem(Body):
 class ErrorOut(Body):
     """Every error the gateway answers, whatever its status."""
     error: str = Field(..., description="What is wrong, in English, for the developer.")
-    detail: Optional[List[Problem]] = Field(None, description="For 422: each problem with the request.")
+    detail: list[Problem] | None = Field(None, description="For 422: each problem with the request.")
 
 
 # -- the chat API --------------------------------------------------------------------------------
@@ -97,13 +97,13 @@ class MessageIn(Body):
     conversation_id: StrictStr = Field(
         ..., regex=r"^[A-Za-z0-9_:-]{1,64}$", description="1 to 64 letters, digits, '-', '_' or ':'."
     )
-    text: Optional[StrictStr] = Field(None, max_length=MAX_TEXT_LENGTH, description="What the user typed.")
-    language: Optional[Language] = Field(None, description="A language hint.")
-    payload: Optional[StrictStr] = Field(None, max_length=200, description="The payload of a button the user pressed.")
+    text: StrictStr | None = Field(None, max_length=MAX_TEXT_LENGTH, description="What the user typed.")
+    language: Language | None = Field(None, description="A language hint.")
+    payload: StrictStr | None = Field(None, max_length=200, description="The payload of a button the user pressed.")
 
     class Config:
         @staticmethod
-        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+        def schema_extra(schema: dict[str, Any], model: Any) -> None:
             _nullable(schema, model)
             properties = schema["properties"]
             # What the validators below refuse, said in the schema: text with something to read
@@ -114,13 +114,13 @@ class MessageIn(Body):
             schema["example"] = {"conversation_id": "web-3f9a", "text": "میخواهم به افغانستان برگردم"}
 
     @validator("text")
-    def text_has_content(cls, value: Optional[str]) -> Optional[str]:
+    def text_has_content(cls, value: str | None) -> str | None:
         if value is not None and not TEXT_TO_READ.match(value):
             raise ValueError("text must contain something to read")
         return value
 
     @root_validator(skip_on_failure=True)
-    def text_or_payload(cls, values: dict) -> dict:
+    def text_or_payload(cls, values: dict[str, Any]) -> dict[str, Any]:
         if values.get("text") is None and values.get("payload") is None:
             raise ValueError("give text, a button payload, or both")
         return values
@@ -140,50 +140,50 @@ class LinkOut(Body):
 class BotMessageOut(Body):
     """One reply (wegwijs.wire.ReplyMessage)."""
     text: str
-    buttons: List[ButtonOut]
-    links: List[LinkOut]
+    buttons: list[ButtonOut]
+    links: list[LinkOut]
 
 
 class HandoverOut(Body):
     status: Status
-    position: Optional[int] = Field(..., description="1 for the next in the queue; null once a person has it.")
+    position: int | None = Field(..., description="1 for the next in the queue; null once a person has it.")
 
 
 class MessageOut(Body):
     conversation_id: str
     language: Language
     topic: Topic
-    phone_line: Optional[PhoneLine] = Field(..., description="The line a reply gives, if any.")
-    messages: List[BotMessageOut]
-    handover: Optional[HandoverOut] = Field(None, description="Set when a person is involved.")
+    phone_line: PhoneLine | None = Field(..., description="The line a reply gives, if any.")
+    messages: list[BotMessageOut]
+    handover: HandoverOut | None = Field(None, description="Set when a person is involved.")
     erased: bool = Field(False, description="The user confirmed \"delete my data\": everything kept about the "
                                             "conversation is gone; a client forgets its id and its history too.")
-    notice: Optional[BotMessageOut] = Field(None, description="The privacy notice, with a conversation's first "
+    notice: BotMessageOut | None = Field(None, description="The privacy notice, with a conversation's first "
                                                               "reply (and once more when the notice changes).")
 
 
 class NewConversationIn(Body):
-    language: Optional[Language] = Field(None, description="The language the user chose, if any.")
+    language: Language | None = Field(None, description="The language the user chose, if any.")
 
 
 class NewConversationOut(Body):
     conversation_id: str = Field(..., description="Keep it: every other conversation route needs it.")
-    language: Optional[Language]
+    language: Language | None
 
 
 class HistoryMessageOut(Body):
     who: Who
     text: str = Field(..., description="The user's texts with their personal details replaced.")
-    buttons: List[ButtonOut]
-    links: List[LinkOut]
+    buttons: list[ButtonOut]
+    links: list[LinkOut]
 
 
 class HistoryOut(Body):
     conversation_id: str
-    language: Optional[Language] = Field(..., description="null until the conversation has one.")
+    language: Language | None = Field(..., description="null until the conversation has one.")
     direction: Direction
-    messages: List[HistoryMessageOut]
-    handover: Optional[HandoverOut]
+    messages: list[HistoryMessageOut]
+    handover: HandoverOut | None
 
 
 class LanguageOut(Body):
@@ -196,16 +196,16 @@ class UiTextsOut(Body):
     language: Language
     direction: Direction
     name: str
-    texts: Dict[str, str] = Field(..., description="The web chat's own words, by key.")
-    languages: List[LanguageOut]
+    texts: dict[str, str] = Field(..., description="The web chat's own words, by key.")
+    languages: list[LanguageOut]
 
 
 # -- operations --------------------------------------------------------------------------------
 
 class HealthOut(Body):
     status: Literal["ok", "unavailable"]
-    down: List[Literal["redis", "rasa", "action_server"]]
-    checks: Dict[str, str] = Field(..., description="`redis`, `rasa`, `action_server`: `ok`, `down`, or why "
+    down: list[Literal["redis", "rasa", "action_server"]]
+    checks: dict[str, str] = Field(..., description="`redis`, `rasa`, `action_server`: `ok`, `down`, or why "
                                                     "a dependency is not configured.")
 
 
@@ -249,7 +249,7 @@ class CallbackOut(Body):
 
 
 class CallbackDetailOut(CallbackOut):
-    phone: Optional[str] = Field(..., description="The number to call (E.164); null once the ticket is closed.")
+    phone: str | None = Field(..., description="The number to call (E.164); null once the ticket is closed.")
 
 
 class TicketView(Body):
@@ -263,12 +263,12 @@ class TicketView(Body):
     status: Status
     holder: str = Field(..., description="The staff member who has it; empty while queued.")
     channel: str
-    position: Optional[int] = Field(..., description="Its place in the queue; null unless queued.")
-    callback: Optional[CallbackOut] = Field(..., description="Set on a call-back request.")
+    position: int | None = Field(..., description="Its place in the queue; null unless queued.")
+    callback: CallbackOut | None = Field(..., description="Set on a call-back request.")
 
 
 class QueueOut(Body):
-    tickets: List[TicketView]
+    tickets: list[TicketView]
 
 
 class TranscriptEntryOut(Body):
@@ -276,8 +276,8 @@ class TranscriptEntryOut(Body):
     who: Who
     text: str
     at: float = Field(..., description="Epoch seconds.")
-    buttons: Optional[List[ButtonOut]] = Field(None, description="A bot reply's buttons, if it had any.")
-    links: Optional[List[LinkOut]] = Field(None, description="A bot reply's links, if it had any.")
+    buttons: list[ButtonOut] | None = Field(None, description="A bot reply's buttons, if it had any.")
+    links: list[LinkOut] | None = Field(None, description="A bot reply's links, if it had any.")
 
 
 class CannedReplyOut(Body):
@@ -287,15 +287,15 @@ class CannedReplyOut(Body):
 
 class TicketDetailOut(TicketView):
     """The (audited) detail view: the only one with the call-back number."""
-    callback: Optional[CallbackDetailOut] = Field(..., description="Set on a call-back request.")
-    transcript: List[TranscriptEntryOut]
-    canned: List[CannedReplyOut] = Field(..., description="Ready replies in the user's language.")
+    callback: CallbackDetailOut | None = Field(..., description="Set on a call-back request.")
+    transcript: list[TranscriptEntryOut]
+    canned: list[CannedReplyOut] = Field(..., description="Ready replies in the user's language.")
     direction: Direction
 
 
 class SentOut(Body):
     sent: bool
-    whatsapp: Optional[Literal["text", "template"]] = Field(
+    whatsapp: Literal["text", "template"] | None = Field(
         ..., description="On WhatsApp: sent as text, or as the template outside the 24-hour window; else null.")
 
 
@@ -305,19 +305,19 @@ class ClosedOut(Body):
 
 
 class ErasureIn(Body):
-    conversation_id: Optional[StrictStr] = Field(None, regex=r"^[A-Za-z0-9_-]{1,64}$",
+    conversation_id: StrictStr | None = Field(None, regex=r"^[A-Za-z0-9_-]{1,64}$",
                                                  description="A web chat or socket.io conversation id.")
-    whatsapp_number: Optional[StrictStr] = Field(None, regex=r"^\+?[0-9]{6,15}$",
+    whatsapp_number: StrictStr | None = Field(None, regex=r"^\+?[0-9]{6,15}$",
                                                  description="A WhatsApp number in international form (+ optional).")
 
     class Config:
         @staticmethod
-        def schema_extra(schema: Dict[str, Any], model: Any) -> None:
+        def schema_extra(schema: dict[str, Any], model: Any) -> None:
             _nullable(schema, model)
             _one_of_these(schema, ("conversation_id", "whatsapp_number"), exclusive=True)
 
     @root_validator(skip_on_failure=True)
-    def exactly_one(cls, values: dict) -> dict:
+    def exactly_one(cls, values: dict[str, Any]) -> dict[str, Any]:
         if bool(values.get("conversation_id")) == bool(values.get("whatsapp_number")):
             raise ValueError("give either conversation_id or whatsapp_number")
         return values

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Optional
+from typing import Any
 
 import socketio
 from starlette.requests import HTTPConnection
@@ -25,10 +25,9 @@ from starlette.requests import HTTPConnection
 from api.body_limit import MAX_BODY_BYTES
 from api.outbox import event_buttons
 from api.payloads import is_offered
-from api.routes.messages import SENDER_PREFIX
-from api.services import Services
 from api.rate_limits import CONVERSATIONS
-from api.routes.messages import message_refused
+from api.routes.messages import SENDER_PREFIX, message_refused
+from api.services import Services
 from api.turns import take_turn
 from wegwijs.languages import SHIPPED
 from wegwijs.wire import ReplyMessage, reply_message
@@ -39,7 +38,7 @@ MAX_TEXT = 2000
 RELAY_WAIT_MS = 3000
 
 
-def allowed_origins() -> Optional[list[str]]:
+def allowed_origins() -> list[str] | None:
     listed = [o.strip() for o in os.environ.get("WEGWIJS_SOCKETIO_ORIGINS", "").split(",") if o.strip()]
     return listed or None  # None: same origin only
 
@@ -57,8 +56,8 @@ class SocketIOChannel:
     def __init__(self) -> None:
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=allowed_origins(), logger=False,
                                         engineio_logger=False, max_http_buffer_size=MAX_BODY_BYTES)
-        self.services: Optional[Services] = None
-        self._relays: dict[str, asyncio.Task] = {}
+        self.services: Services | None = None
+        self._relays: dict[str, asyncio.Task[None]] = {}
         self.sio.on("connect", self.connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on(USER_EVENT, self.user_uttered)
@@ -67,7 +66,7 @@ class SocketIOChannel:
     def asgi_app(self, other_app: Any) -> socketio.ASGIApp:
         return socketio.ASGIApp(self.sio, other_asgi_app=other_app, socketio_path="socket.io")
 
-    async def connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Remembers the connection's client (a keyed hash of its address) for the limits."""
         services, scope = self.services, environ.get("asgi.scope")
         if services is not None and scope is not None:
@@ -97,7 +96,8 @@ class SocketIOChannel:
         message = data.get("message")
         if not session or not isinstance(message, str) or not message.strip() or len(message) > MAX_TEXT:
             return  # no confirmed session, or nothing readable: Rasa's channel ignores these too
-        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        custom_data = data.get("customData")
+        custom = custom_data if isinstance(custom_data, dict) else {}
         hint = custom.get("language") if custom.get("language") in SHIPPED else None
         payload = message if is_offered(message) else None
         text = None if payload else message

@@ -16,9 +16,9 @@ close is one Lua script: exactly one caller gets True):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from typing import Optional
 
 from redis.exceptions import RedisError
 
@@ -35,7 +35,7 @@ INTENT = "/handover_stranded"
 UNAVAILABLE = "gateway_service_unavailable"
 
 
-async def hand_back(services: Services, ticket: Ticket, said: Optional[str] = None) -> Optional[list[ReplyMessage]]:
+async def hand_back(services: Services, ticket: Ticket, said: str | None = None) -> list[ReplyMessage] | None:
     """Close the stranded ticket and get the bot's replies; None when someone else closed it first.
     ``said``: the user's message that found the ticket stranded, kept before the replies."""
     staff = services.staff
@@ -93,7 +93,7 @@ class StrandedSweeper:
         self.services = services
         self.stranded_seconds = stranded_seconds
         self.every = float(os.environ.get("WEGWIJS_HANDOVER_SWEEP_SECONDS", "30"))
-        self._task: Optional[asyncio.Task] = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="stranded-sweeper")
@@ -109,7 +109,5 @@ class StrandedSweeper:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass

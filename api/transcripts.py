@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, List, Literal, Optional, TypedDict
+from typing import Literal, TypedDict
 
 from redis.asyncio import Redis
 
@@ -36,8 +37,8 @@ class _Kept(TypedDict):
 class TranscriptEntry(_Kept, total=False):
     """One entry of the list, as Redis keeps it and the staff console and the web chat's
     history read it: a bot reply keeps its buttons and links (only when it had some)."""
-    buttons: List[ButtonDict]
-    links: List[LinkDict]
+    buttons: list[ButtonDict]
+    links: list[LinkDict]
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,19 @@ class Said:
     """One thing said in the conversation, to be kept: by the user, the bot or staff."""
     who: Who
     text: str
-    buttons: List[ButtonDict] = field(default_factory=list)
-    links: List[LinkDict] = field(default_factory=list)
+    buttons: list[ButtonDict] = field(default_factory=list)
+    links: list[LinkDict] = field(default_factory=list)
 
     @classmethod
-    def by_user(cls, text: str) -> "Said":
+    def by_user(cls, text: str) -> Said:
         return cls("user", text)
 
     @classmethod
-    def by_staff(cls, text: str) -> "Said":
+    def by_staff(cls, text: str) -> Said:
         return cls("staff", text)
 
     @classmethod
-    def by_bot(cls, reply: ReplyMessage, text: Optional[str] = None) -> "Said":
+    def by_bot(cls, reply: ReplyMessage, text: str | None = None) -> Said:
         """A bot reply with its buttons and links; ``text``: what is kept instead of its text
         (``kept_bot_text``)."""
         return cls("bot", reply["text"] if text is None else text, reply["buttons"], reply["links"])
@@ -72,11 +73,11 @@ def kept_bot_text(response: str | None, text: str, language: str) -> str:
     if response.startswith(CASE_STAGE_PREFIXES):
         return REDACTED_TEXT
     template = render(load_specs()[response], language).text
-    return template.format(**{name: REDACTED_TEXT for name in placeholders_in(template)})
+    return template.format(**dict.fromkeys(placeholders_in(template), REDACTED_TEXT))
 
 
 class Transcripts:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis[bytes]) -> None:
         self._redis = redis
 
     async def add(self, conversation: str, said: Iterable[Said]) -> None:

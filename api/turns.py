@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any
 
 from redis.exceptions import RedisError
 
 from api.conversation_store import ConversationState
-from api.handover_turn import TOPIC as HANDOVER_TOPIC
-from api.handover_turn import HandoverView, handover_turn, queued_view
+from api.erasure import Erasure
+from api.handover_turn import TOPIC as HANDOVER_TOPIC, HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
 from api.payloads import chosen_language, intent_message, language_chosen_message
-from api.erasure import Erasure
-from api.privacy_notice import notice_message
-from api.privacy_notice import version as notice_version
+from api.privacy_notice import notice_message, version as notice_version
 from api.rasa_client import RasaUnavailable
 from api.services import Services
 from api.stranded import hand_back
@@ -39,16 +37,16 @@ QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_cal
 class Turn:
     language: str
     topic: str
-    phone_line: Optional[str]
+    phone_line: str | None
     messages: list[ReplyMessage]
-    handover: Optional[HandoverView]
+    handover: HandoverView | None
     unavailable: bool = False  # Rasa could not answer: the messages apologise and give the line
     erased: bool = False  # the user confirmed "delete my data": nothing of the conversation is left
-    notice: Optional[ReplyMessage] = None  # the privacy notice, with the first reply (api/privacy_notice.py)
+    notice: ReplyMessage | None = None  # the privacy notice, with the first reply (api/privacy_notice.py)
 
 
-async def take_turn(services: Services, key: str, sender: str, text: Optional[str], payload: Optional[str],
-                    hint: Optional[str], metadata: dict) -> Turn:
+async def take_turn(services: Services, key: str, sender: str, text: str | None, payload: str | None,
+                    hint: str | None, metadata: dict[str, Any]) -> Turn:
     """``key``: the conversation in the gateway's store; ``sender``: its id at Rasa and in the
     hand-over queue; ``payload``: an offered button payload; ``metadata``: for the actions
     (channel, sender_phone)."""
@@ -105,7 +103,7 @@ async def take_turn(services: Services, key: str, sender: str, text: Optional[st
         replies = [*replies, {"text": notice["text"], "buttons": notice["buttons"], "links": notice["links"],
                               "response": None}]
         await services.store.save(key, replace(new_state, notice=notice_version()))
-    handover: Optional[HandoverView] = None
+    handover: HandoverView | None = None
     if staff is not None:
         try:  # the transcript is for staff; failing to keep it must not cost the user the reply
             await staff.transcripts.add(sender, [Said.by_user(said)] + [

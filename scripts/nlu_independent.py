@@ -24,7 +24,6 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
 
 import yaml
 
@@ -102,7 +101,7 @@ def score_language(language: str, items: list[tuple[dict, dict, str, str]]) -> d
     }
 
 
-async def evaluate(model: Optional[Path] = None) -> dict:
+async def evaluate(model: Path | None = None) -> dict:
     logging.disable(logging.WARNING)
     from rasa.core.agent import Agent
 
@@ -154,7 +153,7 @@ def markdown(results: dict) -> str:
             cells.append(f"{c['accuracy']:.0%} of {c['messages']}" if c else "-")
         lines.append(f"| {category} | " + " | ".join(cells) + " |")
     lines += ["", "Messages with a second topic (not safety) whose reply offers that topic as a button: " +
-              ", ".join(f"{l} {r['second_topic_offered']:.0%}" for l, r in results.items()), "",
+              ", ".join(f"{language} {r['second_topic_offered']:.0%}" for language, r in results.items()), "",
               "Misses (expected -> got):", ""]
     for language, r in results.items():
         for miss in r["misses"]:

@@ -11,8 +11,17 @@ import yaml
 
 from api.handover_turn import HandoverView
 from api.main import fastapi_app as app
-from api.schemas import (BotMessageOut, ButtonOut, ErrorOut, HandoverOut, LinkOut, MessageOut, PhoneLine, Topic,
-                         TranscriptEntryOut)
+from api.schemas import (
+    BotMessageOut,
+    ButtonOut,
+    ErrorOut,
+    HandoverOut,
+    LinkOut,
+    MessageOut,
+    PhoneLine,
+    Topic,
+    TranscriptEntryOut,
+)
 from api.transcripts import TranscriptEntry
 from wegwijs.languages import SHIPPED, Language
 from wegwijs.paths import PHONE_LINES_FILE

@@ -6,8 +6,8 @@ underscore form (``fa_AF``).
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Literal, get_args
+from functools import cache
+from typing import Literal, TypeGuard, get_args
 
 from babel import Locale
 
@@ -29,19 +29,19 @@ def writing_direction(code: object) -> str:
     return "rtl" if code in RIGHT_TO_LEFT else "ltr"
 
 
-def is_shipped(code: object) -> bool:
+def is_shipped(code: object) -> TypeGuard[str]:
     return isinstance(code, str) and code in SHIPPED
 
 
-@lru_cache(maxsize=None)
+@cache
 def native_name(code: str) -> str:
     """The language's name in its own script, from CLDR: Nederlands, English, العربية, دری."""
     locale = Locale.parse(babel_name(code))
-    name = locale.languages.get(babel_name(code)) or locale.get_language_name()
+    name = locale.languages.get(babel_name(code)) or locale.get_language_name() or code
     return name[:1].upper() + name[1:] if locale.character_order == "left-to-right" else name
 
 
-@lru_cache(maxsize=None)
+@cache
 def script_of(code: str) -> str:
     """``arabic`` for languages written in Arabic script, else ``latin``."""
     return "arabic" if code in RIGHT_TO_LEFT else "latin"
@@ -53,6 +53,6 @@ def script_counts(text: str) -> tuple[int, int]:
     for char in text:
         if "\u0600" <= char <= "\u06ff" or "\ufb50" <= char <= "\ufeff":
             arabic += char.isalpha()
-        elif char.isalpha() and char.isascii() or "\u00c0" <= char <= "\u024f":
+        elif (char.isalpha() and char.isascii()) or "\u00c0" <= char <= "\u024f":
             latin += 1
     return latin, arabic

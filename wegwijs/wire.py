@@ -16,7 +16,8 @@ HTTP bodies the gateway documents are pydantic models in api/schemas.py with the
 """
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, TypedDict
+from collections.abc import Iterable
+from typing import TypedDict
 
 
 class ButtonDict(TypedDict):
@@ -31,16 +32,16 @@ class LinkDict(TypedDict):
 
 class ReplyMessage(TypedDict):
     text: str
-    buttons: List[ButtonDict]
-    links: List[LinkDict]
+    buttons: list[ButtonDict]
+    links: list[LinkDict]
 
 
 class KeyedReply(ReplyMessage):
-    response: Optional[str]  # the utter_* key (bot/responses.yml) that produced the reply, if any
+    response: str | None  # the utter_* key (bot/responses.yml) that produced the reply, if any
 
 
 class ActionMessage(TypedDict):
-    links: List[LinkDict]
+    links: list[LinkDict]
 
 
 def button(title: str, payload: str) -> ButtonDict:

@@ -8,10 +8,7 @@ does not exist. ``GET /api/v1/ui/{language}`` gives the web chat's own texts fro
 """
 from __future__ import annotations
 
-from typing import Optional
-
-from fastapi import APIRouter, Body, HTTPException, Request
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Body, HTTPException, Path as PathParam, Request
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
@@ -32,7 +29,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 @router.post("/conversations", status_code=201, response_model=NewConversationOut, responses=errors(422))
 async def start(request: Request, services: ServicesDep,
-                body: Optional[NewConversationIn] = Body(None, description="Optional: nothing, or an object.")
+                body: NewConversationIn | None = Body(None, description="Optional: nothing, or an object.")
                 ) -> JSONResponse:
     """A new web conversation: keep its id; every other conversation route needs it."""
     raw = await request.body()
@@ -64,8 +61,8 @@ async def history(services: ServicesDep,
         try:
             entries = await staff.transcripts.read(sender)
             ticket = await staff.tickets.open_for(sender)
-        except RedisError:
-            raise HTTPException(503, "the history is not available right now, please try again")
+        except RedisError as error:
+            raise HTTPException(503, "the history is not available right now, please try again") from error
         messages = [{"who": e["who"], "text": e["text"], "buttons": e.get("buttons", []), "links": e.get("links", [])}
                     for e in entries]
         if ticket is not None and not ticket.is_callback:

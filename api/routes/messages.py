@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
@@ -33,8 +32,8 @@ class Refusal:
     message: ReplyMessage
 
 
-async def message_refused(services: Services, client: Optional[str], conversation: str, text: Optional[str],
-                          hint: Optional[str]) -> Optional[Refusal]:
+async def message_refused(services: Services, client: str | None, conversation: str, text: str | None,
+                          hint: str | None) -> Refusal | None:
     """Counts the message against its conversation's and its client's limits; a Refusal (with the
     apology and the general line) when it is over one of them, else None."""
     checks = [(MESSAGES_CONVERSATION, services.limits.conversation(conversation))]

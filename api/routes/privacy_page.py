@@ -12,8 +12,8 @@ from html import escape
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.privacy_notice import retention_values
 from api.openapi import errors
+from api.privacy_notice import retention_values
 from api.services import ServicesDep
 from wegwijs.digits import to_locale_digits
 from wegwijs.languages import Language, babel_name, writing_direction

@@ -18,20 +18,31 @@ open, or opened to look something up, must not make users wait for nobody.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.openapi import errors
-from api.schemas import (AvailabilityIn, AvailabilityOut, CannedReplyOut, ClosedOut, LoginIn, QueueOut, ReplyIn,
-                         SentOut, SessionOut, TicketDetailOut, TicketView)
+from api.schemas import (
+    AvailabilityIn,
+    AvailabilityOut,
+    CannedReplyOut,
+    ClosedOut,
+    LoginIn,
+    QueueOut,
+    ReplyIn,
+    SentOut,
+    SessionOut,
+    TicketDetailOut,
+    TicketView,
+)
 from api.services import ClientDep, ServicesDep
-from api.transcripts import Said
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
+from api.transcripts import Said
 from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
-from api.whatsapp.channel import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
+from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
 from wegwijs.handover.tickets import Ticket
 from wegwijs.languages import Language, writing_direction
 from wegwijs.responses import load_specs, render
@@ -83,9 +94,9 @@ async def current_session(request: Request, staff: StaffDep) -> StaffSession:
 SessionDep = Annotated[StaffSession, Depends(current_session)]
 
 
-def ticket_fields(ticket: Ticket, position: Optional[int], with_phone: bool = False) -> dict[str, Any]:
+def ticket_fields(ticket: Ticket, position: int | None, with_phone: bool = False) -> dict[str, Any]:
     """A ticket as the console sees it. The call-back number only in the (audited) detail view."""
-    callback: Optional[dict[str, Any]] = None
+    callback: dict[str, Any] | None = None
     if ticket.is_callback:
         callback = {"time": ticket.callback_time}
         if with_phone:
@@ -95,7 +106,7 @@ def ticket_fields(ticket: Ticket, position: Optional[int], with_phone: bool = Fa
             "channel": ticket.channel, "position": position, "callback": callback}
 
 
-def ticket_view(ticket: Ticket, position: Optional[int]) -> TicketView:
+def ticket_view(ticket: Ticket, position: int | None) -> TicketView:
     # parse_obj: the hash's strings are checked against the document's enums here.
     return TicketView.parse_obj(ticket_fields(ticket, position))
 
@@ -159,7 +170,7 @@ async def whoami(session: SessionDep) -> JSONResponse:
 
 @router.get("/queue", response_model=QueueOut, responses=errors(*STAFF_ERRORS))
 async def queue(session: SessionDep, staff: StaffDep,
-                language: Optional[Language] = Query(None, description="Only tickets in this language.")) -> QueueOut:
+                language: Language | None = Query(None, description="Only tickets in this language.")) -> QueueOut:
     """Queued tickets, urgent first, then oldest first."""
     tickets = await staff.tickets.queued(language)
     return QueueOut(tickets=[ticket_view(t, n) for n, t in enumerate(tickets, start=1)])

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Optional
+from collections.abc import Mapping
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -26,11 +27,11 @@ from api.whatsapp.config import WhatsAppConfig
 from api.whatsapp.graph import GraphClient
 from api.whatsapp.inbox import Inbox
 from api.whatsapp.keys import FAILED, SENDER_PREFIX, last_inbound_key, numbered_key
-from wegwijs.retention import min_stream_id, retention
 from api.whatsapp.shaping import shape, template_message, text_message
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.normalize import to_ascii_digits
 from wegwijs.responses import load_specs, render
+from wegwijs.retention import min_stream_id, retention
 from wegwijs.wire import ReplyMessage, reply_message
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ UNSUPPORTED = "gateway_whatsapp_unsupported"
 SENT_TEXT, SENT_TEMPLATE, OUTSIDE_WINDOW = "text", "template", "outside_window"
 
 
-def read_message(message: dict) -> tuple[Optional[str], Optional[str]]:
+def read_message(message: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(text, payload) of a stored message; (None, None) for a type the assistant cannot read."""
     kind = message.get("type")
     if kind == "text":
@@ -60,7 +61,7 @@ def read_message(message: dict) -> tuple[Optional[str], Optional[str]]:
 
 
 class WhatsAppChannel:
-    def __init__(self, services: Services, config: WhatsAppConfig, redis: Redis, graph: GraphClient) -> None:
+    def __init__(self, services: Services, config: WhatsAppConfig, redis: Redis[bytes], graph: GraphClient) -> None:
         self.services = services
         self.config = config
         self.redis = redis
@@ -74,7 +75,7 @@ class WhatsAppChannel:
         elif fields.get("kind") == "message":
             await self.take_turn(json.loads(fields["body"]))
 
-    async def take_turn(self, message: dict) -> None:
+    async def take_turn(self, message: Mapping[str, Any]) -> None:
         wa_id = str(message["from"])
         sender = SENDER_PREFIX + wa_id
         await self.redis.set(last_inbound_key(wa_id), repr(time.time()), ex=WINDOW_SECONDS * 8)
@@ -92,7 +93,7 @@ class WhatsAppChannel:
                                {"channel": "whatsapp", "sender_phone": wa_id})
         await self.deliver(wa_id, turn.messages + ([turn.notice] if turn.notice else []), turn.language)
 
-    async def _numbered_choice(self, wa_id: str, text: str) -> Optional[str]:
+    async def _numbered_choice(self, wa_id: str, text: str) -> str | None:
         typed = to_ascii_digits(text.strip().rstrip("."))
         if not typed.isdigit():
             return None
@@ -107,13 +108,13 @@ class WhatsAppChannel:
             if shaped.numbered:
                 async with self.redis.pipeline(transaction=True) as pipe:
                     pipe.delete(numbered_key(wa_id))
-                    pipe.hset(numbered_key(wa_id), mapping=shaped.numbered)
+                    pipe.hset(numbered_key(wa_id), mapping=cast("Mapping[str | bytes, str]", shaped.numbered))
                     pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
                     await pipe.execute()
             for part in shaped.messages:
                 await self._send(wa_id, part)
 
-    async def _send(self, wa_id: str, message: dict) -> None:
+    async def _send(self, wa_id: str, message: dict[str, Any]) -> None:
         result = await self.graph.send(wa_id, message)
         if result.ok:
             return

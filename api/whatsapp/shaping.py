@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from wegwijs.wire import ReplyMessage
 
@@ -58,7 +59,7 @@ TEL_SCHEME = "tel:"
 
 @dataclass(frozen=True)
 class Shaped:
-    messages: list[dict] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     numbered: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,11 +68,11 @@ def units(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
-def text_message(body: str) -> dict:
+def text_message(body: str) -> dict[str, Any]:
     return {"type": "text", "text": {"body": body, "preview_url": False}}
 
 
-def template_message(name: str, language_code: str) -> dict:
+def template_message(name: str, language_code: str) -> dict[str, Any]:
     return {"type": "template", "template": {"name": name, "language": {"code": language_code}}}
 
 
@@ -156,7 +157,7 @@ def _link_lines(reply: Any, text: str) -> list[str]:
     return lines
 
 
-def _options(reply: dict) -> list[tuple[str, str]]:
+def _options(reply: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(title, payload) of the reply's usable buttons, exact repeats dropped."""
     buttons = reply.get("buttons")
     if not isinstance(buttons, (list, tuple)):
@@ -174,7 +175,7 @@ def _options(reply: dict) -> list[tuple[str, str]]:
     return options
 
 
-def _reply_buttons(body: str, options: list[tuple[str, str]]) -> Optional[dict]:
+def _reply_buttons(body: str, options: list[tuple[str, str]]) -> dict[str, Any] | None:
     titles = [title for title, _ in options]
     ids = [payload for _, payload in options]
     if (
@@ -198,7 +199,7 @@ def _reply_buttons(body: str, options: list[tuple[str, str]]) -> Optional[dict]:
     }
 
 
-def _list(body: str, options: list[tuple[str, str]], language: str) -> Optional[dict]:
+def _list(body: str, options: list[tuple[str, str]], language: str) -> dict[str, Any] | None:
     label = gateway_text(CHOOSE_KEY, language)
     ids = [payload for _, payload in options]
     if (
@@ -248,7 +249,7 @@ def shape(reply: ReplyMessage, language: str) -> Shaped:
     "links": [{"title", "url"}]}`` in ``language``; the links go into the text."""
     try:
         return _shape(reply, language)
-    except Exception:  # noqa: BLE001 - a reply must never break the channel
+    except Exception:
         log.exception("could not shape a reply; sending its text only")
         try:
             text = reply.get("text") if isinstance(reply, dict) else None

@@ -1,7 +1,7 @@
 """An output channel that keeps, with each reply, the response key that produced it."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
@@ -10,7 +10,7 @@ from wegwijs.wire import KeyedReply, LinkDict, button, link
 TEL_SCHEME = "tel:"
 
 
-def tel_links(custom: Any) -> List[LinkDict]:
+def tel_links(custom: Any) -> list[LinkDict]:
     """The ``tel:`` links of an action's ``json_message`` (``wegwijs.wire.ActionMessage``)."""
     links = custom.get("links") if isinstance(custom, dict) else None
     return [
@@ -20,7 +20,7 @@ def tel_links(custom: Any) -> List[LinkDict]:
     ]
 
 
-def keyed_reply(message: Dict[Text, Any]) -> KeyedReply:
+def keyed_reply(message: dict[str, Any]) -> KeyedReply:
     """One message Rasa sends to the channel, as the gateway reads it (``wegwijs.wire.KeyedReply``)."""
     return {
         "text": message.get("text") or "",
@@ -40,8 +40,8 @@ class KeyedCollectingOutputChannel(CollectingOutputChannel):
     """
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "gateway"
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.messages.append(dict(keyed_reply(message)))

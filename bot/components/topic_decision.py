@@ -37,7 +37,7 @@ The thresholds are this component's config (config.yml), measured on the held-ou
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -78,7 +78,7 @@ def _ranked(message: Message) -> list[tuple[str, float]]:
             for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in (FALLBACK, None)]
 
 
-def _other_subject(ranked: list[tuple[str, float]], intent: str, minimum: float) -> Optional[str]:
+def _other_subject(ranked: list[tuple[str, float]], intent: str, minimum: float) -> str | None:
     """The best-ranked subject of another topic than ``intent``'s, scoring at least ``minimum``."""
     for name, confidence in ranked:
         if confidence < minimum:
@@ -95,7 +95,7 @@ def _danger_sentence(message: Message, minimum: float) -> bool:
                for s in message.get(SENTENCES) or [])
 
 
-def _sentence_subject(message: Message, intent: str, minimum: float) -> Optional[str]:
+def _sentence_subject(message: Message, intent: str, minimum: float) -> str | None:
     """The most confident sentence intent of another topic than ``intent``'s, if confident enough."""
     found = sorted(((float(s.get(PREDICTED_CONFIDENCE_KEY) or 0.0), s.get(INTENT_NAME_KEY)) for s in message.get(SENTENCES) or []),
                    reverse=True)
@@ -106,19 +106,19 @@ def _sentence_subject(message: Message, intent: str, minimum: float) -> Optional
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TopicDecision(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"actionable_ratio": 0.9, "also_ratio": 0.6, "also_min": 0.2, "safety_also_min": 0.15,
                 "unsure_below": 0.3, "unsure_ratio": 0.6, "suggest_min": 0.05, "sentence_min": 0.5}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._config = {**self.get_default_config(), **config}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TopicDecision":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TopicDecision:
         return cls(config)
 
-    def decide(self, message: Message) -> Optional[Dict[Text, Any]]:
+    def decide(self, message: Message) -> dict[str, Any] | None:
         """The decision for one message, or None to keep the classifier's intent as it is."""
         c = self._config
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
@@ -160,10 +160,10 @@ class TopicDecision(GraphComponent, IntentClassifier):
             return {"intent": top, "reason": "classifier", "also": also, "suggestions": []}
         return None
 
-    def _settled(self, message: Message, ranked: list[tuple[str, float]]) -> Optional[Dict[Text, Any]]:
+    def _settled(self, message: Message, ranked: list[tuple[str, float]]) -> dict[str, Any] | None:
         """The answer when the subjects' confidences, summed per topic, make one topic clear."""
         c = self._config
-        mass: Dict[str, float] = {}
+        mass: dict[str, float] = {}
         for name, confidence in ranked:
             if is_subject(name):
                 mass[topic_of(name)] = mass.get(topic_of(name), 0.0) + confidence
@@ -176,13 +176,13 @@ class TopicDecision(GraphComponent, IntentClassifier):
         return {"intent": intent, "reason": "topic", "also": _sentence_subject(message, intent, c["sentence_min"]),
                 "suggestions": []}
 
-    def _unsure(self, ranked: list[tuple[str, float]]) -> Dict[Text, Any]:
+    def _unsure(self, ranked: list[tuple[str, float]]) -> dict[str, Any]:
         first = next((n for n, _ in ranked if is_subject(n)), None)
         second = _other_subject(ranked, first, 0.0) if first else None
         suggestions = [name for name in (first, second) if name]
         return {"intent": FALLBACK, "reason": "unsure", "also": None, "suggestions": suggestions}
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if (message.get(TEXT) or "").startswith("/"):
                 continue

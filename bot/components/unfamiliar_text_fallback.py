@@ -21,7 +21,7 @@ Intent payloads (``/intent``) are left alone.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -40,7 +40,7 @@ FILE = "trigrams.json"
 LONG_FILE = "fourgrams.json"
 
 
-def letter_grams(words: List[Text], size: int) -> List[Text]:
+def letter_grams(words: list[str], size: int) -> list[str]:
     grams = []
     for word in words:
         padded = f" {word.lower()} "
@@ -48,22 +48,22 @@ def letter_grams(words: List[Text], size: int) -> List[Text]:
     return grams
 
 
-def trigrams(words: List[Text]) -> List[Text]:
+def trigrams(words: list[str]) -> list[str]:
     return letter_grams(words, 3)
 
 
-def known_share(grams: List[Text], known: set) -> float:
+def known_share(grams: list[str], known: set[str]) -> float:
     return sum(g in known for g in grams) / len(grams) if grams else 1.0
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"min_familiarity": 0.5, "min_long_familiarity": 0.4, "long_grams": 6}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 known: Optional[set] = None, known_long: Optional[set] = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 known: set[str] | None = None, known_long: set[str] | None = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -71,21 +71,21 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
         self._known_long = known_long or set()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "UnfamiliarTextFallback":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> UnfamiliarTextFallback:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "UnfamiliarTextFallback":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> UnfamiliarTextFallback:
         with model_storage.read_from(resource) as directory:
             known = set(json.loads((directory / FILE).read_text(encoding="utf-8")))
             known_long = set(json.loads((directory / LONG_FILE).read_text(encoding="utf-8")))
         return cls(config, model_storage, resource, known, known_long)
 
     def train(self, training_data: TrainingData) -> Resource:
-        known: set = set()
-        known_long: set = set()
+        known: set[str] = set()
+        known_long: set[str] = set()
         for example in training_data.intent_examples:
             words = [t.text for t in example.get(TOKENS_NAMES[TEXT]) or []]
             known.update(letter_grams(words, 3))
@@ -103,10 +103,10 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
         if self.familiarity(message) < self._config["min_familiarity"]:
             return True
         long_grams = letter_grams([t.text for t in message.get(TOKENS_NAMES[TEXT]) or []], 4)
-        return (len(long_grams) >= self._config["long_grams"]
+        return bool(len(long_grams) >= self._config["long_grams"]
                 and known_share(long_grams, self._known_long) < self._config["min_long_familiarity"])
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if (message.get(TEXT) or "").startswith("/") or not self._known:
                 continue
