@@ -5,7 +5,7 @@ conversation and write into it. Here the gateway mints every web conversation id
 bits followed by an HMAC-SHA256 of them (first 128 bits) under WEGWIJS_CONVERSATION_SECRET,
 both base64url, 44 characters. A client that presents an id it was not given, or alters one
 character of it, gets 404 from every conversation route, the same answer as for an id that
-never existed. The secret lives in .env.local (scripts/secrets_file.py), never in the repository.
+never existed. The secret lives in .env.local (wegwijs/secrets_file.py), never in the repository.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from actions.cases.dates import format_for
+from wegwijs.dates import format_for
 from tests.phone_texts import possible_phone_texts
 from wegwijs.languages import SHIPPED
 from wegwijs.responses import load_specs, render
