@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 
 import httpx
 import pytest
+import redis
 
 from api.rate_limits import generous_env
 from scripts.stack import Ports, Stack, free_port, port_open
@@ -18,6 +19,7 @@ from scripts.train import model_path
 # IOM's real opening hours are not known (bot/opening_hours.yml); the stack under test uses these.
 from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import OPENING_HOURS
+from wegwijs.handover.presence import ONLINE
 
 ROOT = Path(__file__).resolve().parent.parent
 # The WhatsApp channel of the stack under test (the secrets are the tests' own, not real ones).
@@ -124,6 +126,35 @@ def new_conversation(gateway: httpx.Client | str) -> str:
               else httpx.post(f"{gateway}/api/v1/conversations", timeout=20))
     assert answer.status_code == 201, answer.text
     return answer.json()["conversation_id"]
+
+
+def clear_presence(stack: Stack) -> None:
+    client = redis.Redis.from_url(stack.redis_url)
+    try:
+        client.delete(ONLINE)
+    finally:
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def nobody_left_at_the_console(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test on the session's stack, nobody is "available" any more, however the test
+    ended: the presence set is shared, and a member left there would have the next test's users
+    queued instead of offered a call-back."""
+    yield
+    if "stack" in request.fixturenames:
+        clear_presence(request.getfixturevalue("stack"))
+
+
+@pytest.fixture
+def nobody_present(stack: Stack) -> Iterator[None]:
+    """Nobody at the console during the test (users who ask for a person get the phone line and
+    the call-back offer)."""
+    clear_presence(stack)
+    try:
+        yield
+    finally:
+        clear_presence(stack)
 
 
 @pytest.fixture
