@@ -16,6 +16,11 @@ import secrets
 
 RANDOM_BYTES = 16
 PART = 22  # base64url characters of 16 bytes, without padding
+# A web conversation (the chat API and socket.io) is ``api:<id>`` at Rasa, in the hand-over queue
+# and in the transcripts; WhatsApp's users are ``whatsapp:<number>`` (api/whatsapp/keys.py).
+SENDER_PREFIX = "api:"
+# What every conversation route answers (404) to an id this gateway did not mint.
+UNKNOWN_CONVERSATION = "unknown conversation: start one with POST /api/v1/conversations"
 
 
 def _b64(raw: bytes) -> str:

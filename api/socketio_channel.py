@@ -25,10 +25,10 @@ from starlette.requests import HTTPConnection
 
 from api.body_limit import MAX_BODY_BYTES
 from api.payloads import is_offered
-from api.routes.messages import SENDER_PREFIX
+from api.conversation_ids import SENDER_PREFIX
 from api.services import Services
 from api.rate_limits import CONVERSATIONS
-from api.routes.messages import message_refused
+from api.message_limits import message_refused
 from api.turns import take_turn
 from wegwijs.languages import SHIPPED
 

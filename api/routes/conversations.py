@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 
 from api.conversation_store import ConversationState
 from api.handover_turn import handover_view
-from api.routes.messages import SENDER_PREFIX, UNKNOWN_CONVERSATION
+from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
 from api.schemas import ErrorOut
 from api.services import ServicesDep
 from wegwijs.languages import SHIPPED, native_name, writing_direction

@@ -14,7 +14,7 @@ from typing import AsyncIterator
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 
-from api.routes.messages import SENDER_PREFIX, UNKNOWN_CONVERSATION
+from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
 from api.services import ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])

@@ -1,51 +1,18 @@
 """``POST /api/v1/messages``: one user message in, the assistant's replies out."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
-from api.language.resolve import resolve
+from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
+from api.message_limits import RATE_LIMITED, message_refused
 from api.payloads import is_offered
-from api.rate_limits import MESSAGES_CLIENT, MESSAGES_CONVERSATION
 from api.schemas import ErrorOut, MessageIn, MessageOut
-from api.services import ClientDep, Services, ServicesDep
+from api.services import ClientDep, ServicesDep
 from api.turns import take_turn
-from wegwijs.responses import load_specs, render
+from wegwijs.responses import load_specs
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
-
-SENDER_PREFIX = "api:"
-UNKNOWN_CONVERSATION = "unknown conversation: start one with POST /api/v1/conversations"
-RATE_LIMITED = "gateway_rate_limited"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A message over its limit: how long to wait, and the apology in the user's language."""
-    retry_after: int
-    language: str
-    message: dict
-
-
-async def message_refused(services: Services, client: Optional[str], conversation: str, text: Optional[str],
-                          hint: Optional[str]) -> Optional[Refusal]:
-    """Counts the message against its conversation's and its client's limits; a Refusal (with the
-    apology and the general line) when it is over one of them, else None."""
-    checks = [(MESSAGES_CONVERSATION, services.limits.conversation(conversation))]
-    if client is not None:
-        checks.append((MESSAGES_CLIENT, client))
-    wait = await services.limits.refused(*checks)
-    if wait is None:
-        return None
-    state = await services.store.get(conversation)
-    language = resolve(services.detector, text or "", remembered=state.language,
-                       remembered_explicit=state.explicit, hint=hint).language
-    rendered = render(load_specs()[RATE_LIMITED], language)
-    return Refusal(wait, language, {"text": rendered.text, "buttons": [], "links": []})
-
 
 @router.post(
     "/messages",
