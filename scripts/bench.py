@@ -31,6 +31,7 @@ from api.rate_limits import generous_env
 from scripts.stack import Ports, Stack, StackError, free_port, port_open
 from scripts.train import model_path
 from scripts.whatsapp_load import measure_acks
+from tests.lookup_timing import failure_timings, import_pool
 from wegwijs.paths import ROOT
 
 MIX = [
@@ -202,6 +203,17 @@ async def case_lookups(target: Target, count: int) -> list[float]:
         return results
 
 
+def lookup_failures(timings: dict[str, list[float]]) -> str:
+    """The three ways a lookup fails, at the action server: they must take the same time (the
+    test checks the reply and a coarse bound; the milliseconds are here)."""
+    p50 = {kind: statistics.median(values) for kind, values in timings.items()}
+    p95 = {kind: percentile(values, 0.95) for kind, values in timings.items()}
+    shown = ", ".join(f"{kind} p50 {p50[kind]:.1f} / p95 {p95[kind]:.1f} ms" for kind in timings)
+    return (f"A failed lookup at the action server ({len(next(iter(timings.values())))} of each, alternating): {shown}; "
+            f"slowest / fastest p50 {max(p50.values()) / min(p50.values()):.2f} x, "
+            f"p95 {max(p95.values()) / min(p95.values()):.2f} x.")
+
+
 PARALLEL_LOGINS = 20
 
 
@@ -263,6 +275,8 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         f"Redis throttle), full stack, {len(extra['lookups'])} lookups: p50 {statistics.median(extra['lookups']):.1f} ms, "
         f"p95 {percentile(extra['lookups'], 0.95):.1f} ms.",
         "",
+        lookup_failures(extra["lookup_failures"]),
+        "",
         f"Chat turns while {PARALLEL_LOGINS} clients send wrong staff logins without pause (rate limits lifted, so every "
         f"login costs an argon2 verification; {extra['logins']['attempts'][0]:.0f} logins during the measurement), "
         f"{len(extra['logins']['loaded'])} turns each: p95 idle {percentile(extra['logins']['idle'], 0.95):.1f} ms, "
@@ -321,6 +335,8 @@ def main() -> int:
                        Target("full", stack.gateway_url, send_full)]
             results = asyncio.run(measure(targets, args.messages, args.turns, args.rounds))
             lookups = asyncio.run(case_lookups(targets[1], 60))[10:]
+            failures, _ = failure_timings(f"http://127.0.0.1:{stack.ports.actions}/webhook",
+                                          import_pool(stack.environment(), Path(tmp)), 200)
             logins = asyncio.run(chat_under_logins(targets[1], 60))
             memory = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
             rasa_url = f"http://127.0.0.1:{stack.ports.rasa}"
@@ -329,7 +345,7 @@ def main() -> int:
                     for db, delay in ((1, 0.0), (2, WHATSAPP_SLOW_RASA_SECONDS))}
             extra = {"bare_startup": bare_startup, "full_startup": stack.startup_seconds, "memory": memory,
                      "bare_memory": rss_mb(bare.pid), "lookups": lookups, "whatsapp_acks": acks,
-                     "logins": logins}
+                     "logins": logins, "lookup_failures": failures}
         finally:
             if bare:
                 bare.terminate()
