@@ -20,6 +20,7 @@ from scripts.train import model_path
 from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import OPENING_HOURS
 from wegwijs.handover.presence import ONLINE
+from wegwijs.handover.tickets import QUEUE, WAITING, conversation_key, ticket_key
 
 ROOT = Path(__file__).resolve().parent.parent
 # The WhatsApp channel of the stack under test (the secrets are the tests' own, not real ones).
@@ -155,6 +156,29 @@ def nobody_present(stack: Stack) -> Iterator[None]:
         yield
     finally:
         clear_presence(stack)
+
+
+def clear_queue(stack: Stack) -> None:
+    """Every queued ticket gone (with its hash and its conversation's link), as if handled."""
+    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    try:
+        for ticket_id in client.zrange(QUEUE, 0, -1):
+            conversation = client.hget(ticket_key(ticket_id), "conversation")
+            client.delete(ticket_key(ticket_id), *([conversation_key(conversation)] if conversation else []))
+            client.zrem(QUEUE, ticket_id)
+            client.zrem(WAITING, ticket_id)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def empty_queue(stack: Stack) -> Iterator[None]:
+    """An empty hand-over queue for a test about positions in it; emptied again afterwards."""
+    clear_queue(stack)
+    try:
+        yield
+    finally:
+        clear_queue(stack)
 
 
 @pytest.fixture

@@ -80,6 +80,11 @@ def whatsapp_notice(language: str) -> str:
     return notice_message("whatsapp", language, Retention.from_env())["text"]
 
 
+def violations_for(graph: FakeGraphAPI, wa_id: str) -> list[dict]:
+    """The stand-in's refusals of requests to this user (other tests' users are theirs)."""
+    return [v for v in graph.violations if isinstance(v["body"], dict) and v["body"].get("to") == wa_id]
+
+
 def sent_to(graph: FakeGraphAPI, wa_id: str) -> list[dict]:
     return [m for m in graph.sent if m["to"] == wa_id]
 
@@ -193,14 +198,17 @@ def test_buttons_go_out_as_interactive_messages_and_their_replies_come_back(
              for at in (before, dt.datetime.now(dt.timezone.utc))]
     assert [body_text(m) for m in contact] in [[text_of("utter_contact_info", "en"), *texts] for texts in lines]
 
+    before = dt.datetime.now(dt.timezone.utc)
     unavailable = answer_to(gateway, graph_api, store, wa_id, text("I need to talk to a real person"))
-    assert body_text(unavailable[0]) == text_of("utter_human_unavailable", "en")
+    assert [body_text(m) for m in unavailable] in [
+        [text_of("utter_human_unavailable", "en"), *phone_texts("general", "netherlands", "en", at),
+         text_of("utter_ask_callback_wanted", "en")] for at in (before, dt.datetime.now(dt.timezone.utc))]
     offer = unavailable[-1]
     assert offer["interactive"]["type"] == "button"
     assert [b["reply"]["title"] for b in offer["interactive"]["action"]["buttons"]] == ["Yes, call me back", "No, thank you"]
     declined = answer_to(gateway, graph_api, store, wa_id, button_reply("/deny", "No, thank you"))
     assert [body_text(m) for m in declined] == [text_of("utter_callback_declined", "en")]
-    assert [v for v in graph_api.violations if v["body"] and v["body"].get("to") == wa_id] == []
+    assert violations_for(graph_api, wa_id) == []
 
 
 def test_what_the_assistant_cannot_read_gets_a_polite_reply_in_the_users_language(
@@ -293,7 +301,7 @@ def test_staff_replies_go_out_on_whatsapp_and_a_template_outside_the_window(
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/close").status_code == 200
         settled(store, wa_id)  # a "bot is back" would have been queued by the close itself
         assert len(sent_to(graph_api, wa_id)) == 4, "no free-form 'the bot is back' outside the window"
-        assert [v for v in graph_api.violations if v["body"] and v["body"].get("to") == wa_id] == []
+        assert violations_for(graph_api, wa_id) == []
     finally:
         agent.call("POST", "/staff/api/logout")
         store.zrem(ONLINE, agent.username)
