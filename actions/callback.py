@@ -27,7 +27,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from redis.exceptions import RedisError
 
-from actions.cases.redaction import HOME_REGION, phone_numbers_in
+from wegwijs.redaction import HOME_REGION, phone_numbers_in
 from actions.handover import open_ticket
 from actions.phone_line import ABROAD, present_phone_lines, sender_number, utc_now, whereabouts
 from wegwijs.catalogs import translator

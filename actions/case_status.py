@@ -26,10 +26,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cases.dates import format_for, parse_date
+from wegwijs.dates import format_for, parse_date
 from actions.cases.lookup import verified_case
 from actions.cases.programmes import stage_response
-from actions.cases.references import find_reference, remove_reference
+from wegwijs.case_references import find_reference, remove_reference
 from actions.cases.store import CaseStore
 from actions.cases.throttle import Throttle, throttle_from_env
 

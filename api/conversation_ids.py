@@ -5,7 +5,7 @@ conversation and write into it. Here the gateway mints every web conversation id
 bits followed by an HMAC-SHA256 of them (first 128 bits) under WEGWIJS_CONVERSATION_SECRET,
 both base64url, 44 characters. A client that presents an id it was not given, or alters one
 character of it, gets 404 from every conversation route, the same answer as for an id that
-never existed. The secret lives in .env.local (scripts/secrets_file.py), never in the repository.
+never existed. The secret lives in .env.local (wegwijs/secrets_file.py), never in the repository.
 """
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ from typing import TypeGuard
 
 RANDOM_BYTES = 16
 PART = 22  # base64url characters of 16 bytes, without padding
+# A web conversation (the chat API and socket.io) is ``api:<id>`` at Rasa, in the hand-over queue
+# and in the transcripts; WhatsApp's users are ``whatsapp:<number>`` (api/whatsapp/keys.py).
+SENDER_PREFIX = "api:"
+# What every conversation route answers (404) to an id this gateway did not mint.
+UNKNOWN_CONVERSATION = "unknown conversation: start one with POST /api/v1/conversations"
 
 
 def _b64(raw: bytes) -> str:

@@ -28,7 +28,7 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.cases.redaction import REDACTED_TEXT, holds_personal_details
+from wegwijs.redaction import REDACTED_TEXT, holds_personal_details
 from wegwijs.personal_replies import is_personal
 
 DEFAULT_MAX_EVENTS = 200

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from scripts.secrets_file import load_local_secrets
+from wegwijs.secrets_file import load_local_secrets
 from scripts.train import model_path
 from wegwijs.paths import ROOT, run_dir
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from api.rate_limits import generous_env
 from scripts.stack import Ports, Stack, free_port, port_open
@@ -19,6 +20,8 @@ from scripts.train import model_path
 # IOM's real opening hours are not known (bot/opening_hours.yml); the stack under test uses these.
 from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import OPENING_HOURS
+from wegwijs.handover.presence import ONLINE
+from wegwijs.handover.tickets import QUEUE, WAITING, conversation_key, ticket_key
 
 ROOT = Path(__file__).resolve().parent.parent
 # The WhatsApp channel of the stack under test (the secrets are the tests' own, not real ones).
@@ -125,6 +128,58 @@ def new_conversation(gateway: httpx.Client | str) -> str:
               else httpx.post(f"{gateway}/api/v1/conversations", timeout=20))
     assert answer.status_code == 201, answer.text
     return answer.json()["conversation_id"]
+
+
+def clear_presence(stack: Stack) -> None:
+    client = redis.Redis.from_url(stack.redis_url)
+    try:
+        client.delete(ONLINE)
+    finally:
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def nobody_left_at_the_console(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test on the session's stack, nobody is "available" any more, however the test
+    ended: the presence set is shared, and a member left there would have the next test's users
+    queued instead of offered a call-back."""
+    yield
+    if "stack" in request.fixturenames:
+        clear_presence(request.getfixturevalue("stack"))
+
+
+@pytest.fixture
+def nobody_present(stack: Stack) -> Iterator[None]:
+    """Nobody at the console during the test (users who ask for a person get the phone line and
+    the call-back offer)."""
+    clear_presence(stack)
+    try:
+        yield
+    finally:
+        clear_presence(stack)
+
+
+def clear_queue(stack: Stack) -> None:
+    """Every queued ticket gone (with its hash and its conversation's link), as if handled."""
+    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    try:
+        for ticket_id in client.zrange(QUEUE, 0, -1):
+            conversation = client.hget(ticket_key(ticket_id), "conversation")
+            client.delete(ticket_key(ticket_id), *([conversation_key(conversation)] if conversation else []))
+            client.zrem(QUEUE, ticket_id)
+            client.zrem(WAITING, ticket_id)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def empty_queue(stack: Stack) -> Iterator[None]:
+    """An empty hand-over queue for a test about positions in it; emptied again afterwards."""
+    clear_queue(stack)
+    try:
+        yield
+    finally:
+        clear_queue(stack)
 
 
 @pytest.fixture

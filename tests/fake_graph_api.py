@@ -13,7 +13,7 @@ code 190 for a bad token) and lands in ``.violations``; an accepted one answers 
         ... post to graph.base_url ...
         assert graph.violations == []
 
-Limits come from docs/rasa-and-whatsapp-notes.md and Meta's message pages; lengths are counted
+Limits come from Meta's Cloud API message reference (the same as api/whatsapp/shaping.py); lengths are counted
 in code points (Python ``len``).
 """
 from __future__ import annotations

@@ -160,7 +160,8 @@ def test_someone_abroad_gives_the_country_code(gateway: httpx.Client) -> None:
     assert texts(consent) == [text_of("utter_ask_callback_consent", "en", number="+93 70 123 4567", time="Morning")]
 
 
-def test_an_unsafe_user_gets_112_first_and_an_urgent_call_back(gateway: httpx.Client, store: redis.Redis) -> None:
+def test_an_unsafe_user_gets_112_first_and_an_urgent_call_back(gateway: httpx.Client, store: redis.Redis,
+                                                               empty_queue: None) -> None:
     conversation = chat(gateway)
     answer = offer(gateway, conversation, "my husband hits me and says he will kill me", "en")
     assert answer["topic"] == "safety" and texts(answer)[0] == text_of("utter_safety", "en")
@@ -170,5 +171,3 @@ def test_an_unsafe_user_gets_112_first_and_an_urgent_call_back(gateway: httpx.Cl
     ticket = ticket_of(store, conversation)
     assert (ticket["priority"], ticket["reason"], ticket["callback_phone"]) == ("urgent", "safety", "+31623456789")
     assert last["handover"] == {"status": "queued", "position": 1}, "urgent: first in the queue"
-    store.delete(ticket_key(ticket["id"]), conversation_key("api:" + conversation))
-    store.zrem("wegwijs:handover:queue", ticket["id"])

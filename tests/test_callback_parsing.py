@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.callback import read_phone, read_time
-from actions.cases.redaction import holds_personal_details
+from wegwijs.redaction import holds_personal_details
 
 
 @pytest.mark.parametrize("typed, region, expected", [

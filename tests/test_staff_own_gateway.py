@@ -19,7 +19,7 @@ import pytest
 from scripts.stack import Stack, free_port
 from tests.test_health import start_gateway
 from tests.test_staff_api import StaffClient, create_account
-from tests.test_staff_presence import anyone, asks_for_a_person, close_all_queued, nobody_present  # noqa: F401
+from tests.test_staff_presence import anyone, asks_for_a_person, close_all_queued
 
 IDLE_SECONDS = 12
 PRESENCE_SECONDS = 4

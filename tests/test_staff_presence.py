@@ -5,11 +5,8 @@ phone line and the offer of a call-back."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
-import pytest
-import redis
 from redis.asyncio import Redis
 
 from scripts.stack import Stack
@@ -51,14 +48,6 @@ def test_a_member_counts_for_the_window_after_an_action_and_lapsed_names_are_pru
     seen, names = asyncio.run(scenario())
     assert seen == [False, True, True, False, False]
     assert names == ["bram"], "anna had lapsed: pruned when bram was seen"
-
-
-@pytest.fixture
-def nobody_present(stack: Stack) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(stack.redis_url)
-    client.delete(ONLINE)  # whoever an earlier test left at the console
-    yield client
-    client.close()
 
 
 def asks_for_a_person(gateway: httpx.Client) -> str:

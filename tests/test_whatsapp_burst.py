@@ -12,7 +12,7 @@ from pathlib import Path
 import redis
 
 from scripts.stack import Stack, free_port
-from scripts.whatsapp_load import SlowProxy, burst, burst_users
+from tests.whatsapp_load import SlowProxy, burst, burst_users
 from tests.conftest import WHATSAPP_APP_SECRET, RedisServer, whatsapp_env
 from tests.fake_graph_api import FakeGraphAPI
 from tests.test_health import start_gateway

@@ -1,1 +1,2 @@
-"""Case status: the case store, its CSV import, parsing what people type, and the lookup throttle."""
+"""Case status: the case store, its CSV import and the lookup throttle (reading references and
+dates is shared: wegwijs/case_references.py, wegwijs/dates.py)."""

@@ -22,7 +22,7 @@ import phonenumbers
 from tqdm import tqdm
 
 from actions.cases.programmes import STAGES
-from actions.cases.references import canonical
+from wegwijs.case_references import canonical
 from actions.cases.store import Case, CaseStore
 
 COLUMNS = ("case_reference", "programme", "stage", "next_step_date", "next_step_place", "date_of_birth",

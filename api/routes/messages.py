@@ -1,66 +1,28 @@
 """``POST /api/v1/messages``: one user message in, the assistant's replies out."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
-from api.errors import error_body
-from api.language.resolve import resolve
-from api.openapi import errors
+from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
+from api.message_limits import RATE_LIMITED, message_refused
 from api.payloads import is_offered
-from api.rate_limits import MESSAGES_CLIENT, MESSAGES_CONVERSATION
-from api.schemas import MessageIn, MessageOut
-from api.services import ClientDep, Services, ServicesDep
+from api.schemas import ErrorOut, MessageIn, MessageOut
+from api.services import ClientDep, ServicesDep
 from api.turns import take_turn
-from wegwijs.responses import load_specs, render
-from wegwijs.wire import ReplyMessage, reply_message
+from wegwijs.responses import load_specs
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
-
-SENDER_PREFIX = "api:"
-UNKNOWN_CONVERSATION = "unknown conversation: start one with POST /api/v1/conversations"
-RATE_LIMITED = "gateway_rate_limited"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A message over its limit: how long to wait, and the apology in the user's language."""
-    retry_after: int
-    language: str
-    message: ReplyMessage
-
-
-async def message_refused(services: Services, client: str | None, conversation: str, text: str | None,
-                          hint: str | None) -> Refusal | None:
-    """Counts the message against its conversation's and its client's limits; a Refusal (with the
-    apology and the general line) when it is over one of them, else None."""
-    checks = [(MESSAGES_CONVERSATION, services.limits.conversation(conversation))]
-    if client is not None:
-        checks.append((MESSAGES_CLIENT, client))
-    wait = await services.limits.refused(*checks)
-    if wait is None:
-        return None
-    state = await services.store.get(conversation)
-    language = resolve(services.detector, text or "", remembered=state.language,
-                       remembered_explicit=state.explicit, hint=hint).language
-    rendered = render(load_specs()[RATE_LIMITED], language)
-    return Refusal(wait, language, reply_message(rendered.text))
-
 
 @router.post(
     "/messages",
     response_model=MessageOut,
-    responses={**errors(404, 422, s404="The conversation id was not minted by this gateway.",
-                        s422="The body is not as documented, or the payload is not one the assistant offered."),
+    responses={404: {"model": ErrorOut, "description": "The conversation id was not minted by this gateway."},
+               422: {"model": ErrorOut},
                429: {"model": MessageOut, "description": "Too many messages from this client or in this conversation: "
                      "the reply apologises in the user's language and gives the phone line; Retry-After says when "
                      "to send again. Nothing was passed to the assistant."},
-               503: {"description": "The assistant could not answer: the reply (`MessageOut`) says so and gives the "
-                                    "phone line; or, on an unexpected failure, an `ErrorOut`.",
-                     "content": {"application/json": {"schema": {"anyOf": [
-                         {"$ref": "#/components/schemas/MessageOut"}, {"$ref": "#/components/schemas/ErrorOut"}]}}}}},
+               503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
 )
 async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep) -> JSONResponse:
     """Send what the user typed (or the payload of a button they pressed) and get the replies.
@@ -74,15 +36,13 @@ async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep
     if not services.ids.valid(body.conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     if body.payload is not None and not is_offered(body.payload):
-        return JSONResponse(status_code=422, content=error_body("unknown payload",
-                                                                [("payload", "must be one the assistant offered")]))
+        return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
     refused = await message_refused(services, client, body.conversation_id, body.text, body.language)
     if refused is not None:
         spec = load_specs()[RATE_LIMITED]
         return JSONResponse(status_code=429, headers={"Retry-After": str(refused.retry_after)}, content={
             "conversation_id": body.conversation_id, "language": refused.language, "topic": spec.topic,
-            "phone_line": spec.phone_line, "messages": [refused.message], "handover": None, "erased": False,
-            "notice": None})
+            "phone_line": spec.phone_line, "messages": [refused.message], "handover": None})
     turn = await take_turn(services, body.conversation_id, SENDER_PREFIX + body.conversation_id, body.text,
                            body.payload, body.language, {"channel": "api", "client": client})
     # Built as a plain dict: every field is already known to be valid, and skipping pydantic's

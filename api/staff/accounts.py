@@ -246,7 +246,7 @@ class Accounts:
 
 def staff_secret() -> bytes:
     """WEGWIJS_STAFF_SECRET from the environment, else from .env.local (made once)."""
-    from scripts.secrets_file import load_local_secrets
+    from wegwijs.secrets_file import load_local_secrets
 
     return (os.environ.get("WEGWIJS_STAFF_SECRET") or load_local_secrets()["WEGWIJS_STAFF_SECRET"]).encode()
 

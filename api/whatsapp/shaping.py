@@ -36,7 +36,8 @@ from wegwijs.wire import ReplyMessage
 
 log = logging.getLogger(__name__)
 
-# Meta's documented limits (docs/rasa-and-whatsapp-notes.md, "WhatsApp Business Cloud API").
+# Meta's documented limits for Cloud API messages (text, interactive reply buttons and lists,
+# templates), the same ones the tests' Graph API stand-in enforces (tests/fake_graph_api.py).
 TEXT_BODY_MAX = 4096
 INTERACTIVE_BODY_MAX = 1024
 REPLY_BUTTONS_MAX = 3

@@ -8,24 +8,29 @@ not finished (the pending entries), then new ones, one at a time: take the turn,
 replies, acknowledge. An entry
 that fails unexpectedly is acknowledged after its failure is logged (by type only) and
 recorded, so one bad message cannot block the user's next ones.
+
+The lease is checked and renewed before every entry, and kept renewed while one is handled: a
+worker never starts an entry without holding its partition. (Renewing only between batches let
+a batch of slow turns outlast the lease; another gateway then took the partition over and read
+the same pending entries, so both answered them: docs/architecture.md.)
 """
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import socket
 import time
+from typing import Optional
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from api.whatsapp.channel import WhatsAppChannel
-from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 from api.whatsapp.keys import FAILED
 from wegwijs.retention import min_stream_id, retention
+from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 
 GROUP = "workers"
 LEASE_SECONDS = 30
@@ -49,13 +54,15 @@ def consumer_of(partition: int) -> str:
 
 
 class WhatsAppWorkers:
-    def __init__(self, channel: WhatsAppChannel, redis: Redis[bytes], partitions: int = PARTITIONS) -> None:
+    def __init__(self, channel: WhatsAppChannel, redis: Redis, partitions: int = PARTITIONS,
+                 lease_seconds: float = LEASE_SECONDS, holder: Optional[str] = None) -> None:
         self.channel = channel
         self.redis = redis
         self.partitions = partitions
-        self.holder = f"{socket.gethostname()}-{os.getpid()}"  # the lease's value
+        self.lease_seconds = lease_seconds
+        self.holder = holder or f"{socket.gethostname()}-{os.getpid()}"  # the lease's value
         self._renew = redis.register_script(RENEW)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
         for partition in range(self.partitions):
@@ -71,23 +78,28 @@ class WhatsAppWorkers:
             task.cancel()
         if self._tasks:  # an entry cut off here stays pending: the next worker handles it again
             await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
-        # Let another process take over at once; when that fails, the leases run out by themselves.
-        with contextlib.suppress(RedisError, OSError, asyncio.TimeoutError):
+        try:  # let another process take over at once
             await asyncio.wait_for(self._release_leases(), STOP_SECONDS)
+        except (RedisError, OSError, asyncio.TimeoutError):
+            pass  # the leases run out by themselves
 
     async def _release_leases(self) -> None:
         for partition in range(self.partitions):
             if await self.redis.get(lease_key(partition)) == self.holder.encode():
                 await self.redis.delete(lease_key(partition))
 
+    async def _holds(self, partition: int) -> bool:
+        """Renew the lease if this process holds it; False if it does not (any more)."""
+        return bool(await self._renew(keys=[lease_key(partition)], args=[self.holder, int(self.lease_seconds * 1000)]))
+
     async def _run(self, partition: int) -> None:
         while True:
             try:
-                if await self.redis.set(lease_key(partition), self.holder, nx=True, ex=LEASE_SECONDS) \
-                        or await self._renew(keys=[lease_key(partition)], args=[self.holder, LEASE_SECONDS * 1000]):
+                if await self.redis.set(lease_key(partition), self.holder, nx=True, px=int(self.lease_seconds * 1000)) \
+                        or await self._holds(partition):
                     await self._consume(partition)
                 else:
-                    await asyncio.sleep(LEASE_SECONDS / 3)
+                    await asyncio.sleep(self.lease_seconds / 3)
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as error:
@@ -96,25 +108,38 @@ class WhatsAppWorkers:
 
     async def _consume(self, partition: int) -> None:
         """Work on the partition while the lease holds: pending entries first, then new ones."""
-        start_id: str | None = "0"
-        renewed = time.monotonic()
+        start_id: Optional[str] = "0"
         while True:
-            if time.monotonic() - renewed > LEASE_SECONDS / 3:
-                if not await self._renew(keys=[lease_key(partition)], args=[self.holder, LEASE_SECONDS * 1000]):
-                    return  # lost the lease
-                renewed = time.monotonic()
+            if not await self._holds(partition):
+                return  # lost the lease: what was read and not handled stays pending for the holder
             answer = await self.redis.xreadgroup(GROUP, consumer_of(partition), {partition_key(partition): start_id or ">"},
                                                  count=10, block=None if start_id else BLOCK_MS)
             entries = [entry for _, stream_entries in answer for entry in stream_entries]
             if start_id and not entries:
                 start_id = None  # the pending entries are done: now new ones
                 continue
-            for entry_id, raw in entries:
+            for number, (entry_id, raw) in enumerate(entries):
+                if number and not await self._holds(partition):
+                    return
                 if start_id:
                     start_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-                await self._handle(partition, entry_id, {k.decode(): v.decode() for k, v in raw.items()})
+                keeping = asyncio.create_task(self._keep_lease(partition))
+                try:
+                    await self._handle(partition, entry_id, {k.decode(): v.decode() for k, v in raw.items()})
+                finally:
+                    keeping.cancel()
 
-    async def _handle(self, partition: int, entry_id: bytes | str, fields: dict[str, str]) -> None:
+    async def _keep_lease(self, partition: int) -> None:
+        """Renew the lease while one entry is handled (a turn can take longer than the lease)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                if not await self._holds(partition):
+                    return
+            except (RedisError, OSError):
+                pass  # the next check before an entry decides
+
+    async def _handle(self, partition: int, entry_id, fields: dict[str, str]) -> None:
         try:
             await self.channel.handle(fields)
         except asyncio.CancelledError:

@@ -3,7 +3,7 @@
 People paste their reference, often with their date of birth, as their very first message.
 No classifier trained on sentences recognises that reliably, but the reference's shape is
 exact, so this component sets the intent ``case_status`` whenever one is written, in any digits
-and with or without dashes (actions/cases/references.py). Runs after the classifiers.
+and with or without dashes (wegwijs/case_references.py). Runs after the classifiers.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.cases.references import find_reference
+from wegwijs.case_references import find_reference
 
 INTENT_NAME = "case_status"
 
