@@ -27,12 +27,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from redis.exceptions import RedisError
 
-from wegwijs.redaction import HOME_REGION, phone_numbers_in
 from actions.handover import open_ticket
 from actions.phone_line import ABROAD, present_phone_lines, sender_number, utc_now, whereabouts
 from wegwijs.catalogs import translator
 from wegwijs.handover.tickets import CALLBACK_TIMES, Callback
 from wegwijs.normalize import normalize
+from wegwijs.redaction import HOME_REGION, phone_numbers_in
 from wegwijs.responses import keep_left_to_right, load_specs, payload_entities
 
 WANTED, PHONE, TIME, CONSENT = "callback_wanted", "callback_phone", "callback_time", "callback_consent"

@@ -26,12 +26,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from wegwijs.dates import format_for, parse_date
 from actions.cases.lookup import verified_case
 from actions.cases.programmes import stage_response
-from wegwijs.case_references import find_reference, remove_reference
 from actions.cases.store import CaseStore
 from actions.cases.throttle import Throttle, throttle_from_env
+from wegwijs.case_references import find_reference, remove_reference
+from wegwijs.dates import format_for, parse_date
 
 REFERENCE_SLOT = "case_reference"
 BIRTH_SLOT = "date_of_birth"

@@ -5,12 +5,12 @@ are in api/rate_limits.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from api.language.resolve import resolve
 from api.rate_limits import MESSAGES_CLIENT, MESSAGES_CONVERSATION
 from api.services import Services
 from wegwijs.responses import load_specs, render
+from wegwijs.wire import ReplyMessage
 
 RATE_LIMITED = "gateway_rate_limited"
 
@@ -20,11 +20,11 @@ class Refusal:
     """A message over its limit: how long to wait, and the apology in the user's language."""
     retry_after: int
     language: str
-    message: dict
+    message: ReplyMessage
 
 
-async def message_refused(services: Services, client: Optional[str], conversation: str, text: Optional[str],
-                          hint: Optional[str]) -> Optional[Refusal]:
+async def message_refused(services: Services, client: str | None, conversation: str, text: str | None,
+                          hint: str | None) -> Refusal | None:
     """Counts the message against its conversation's and its client's limits; a Refusal (with the
     apology and the general line) when it is over one of them, else None."""
     checks = [(MESSAGES_CONVERSATION, services.limits.conversation(conversation))]

@@ -18,19 +18,20 @@ import asyncio
 import json
 import logging
 import os
-from typing import Any, Optional
+from typing import Any
 
 import socketio
 from starlette.requests import HTTPConnection
 
 from api.body_limit import MAX_BODY_BYTES
-from api.payloads import is_offered
 from api.conversation_ids import SENDER_PREFIX
-from api.services import Services
-from api.rate_limits import CONVERSATIONS
 from api.message_limits import message_refused
+from api.payloads import is_offered
+from api.rate_limits import CONVERSATIONS
+from api.services import Services
 from api.turns import take_turn
 from wegwijs.languages import SHIPPED
+from wegwijs.wire import ReplyMessage, reply_message
 
 logger = logging.getLogger(__name__)
 USER_EVENT, BOT_EVENT = "user_uttered", "bot_uttered"
@@ -38,12 +39,12 @@ MAX_TEXT = 2000
 RELAY_WAIT_MS = 3000
 
 
-def allowed_origins() -> Optional[list[str]]:
+def allowed_origins() -> list[str] | None:
     listed = [o.strip() for o in os.environ.get("WEGWIJS_SOCKETIO_ORIGINS", "").split(",") if o.strip()]
     return listed or None  # None: same origin only
 
 
-def bot_uttered(message: dict) -> dict:
+def bot_uttered(message: ReplyMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"text": message.get("text", "")}
     if message.get("buttons"):
         out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
@@ -55,8 +56,8 @@ class SocketIOChannel:
     def __init__(self) -> None:
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=allowed_origins(), logger=False,
                                         engineio_logger=False, max_http_buffer_size=MAX_BODY_BYTES)
-        self.services: Optional[Services] = None
-        self._relays: dict[str, asyncio.Task] = {}
+        self.services: Services | None = None
+        self._relays: dict[str, asyncio.Task[None]] = {}
         self.sio.on("connect", self.connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on(USER_EVENT, self.user_uttered)
@@ -65,7 +66,7 @@ class SocketIOChannel:
     def asgi_app(self, other_app: Any) -> socketio.ASGIApp:
         return socketio.ASGIApp(self.sio, other_asgi_app=other_app, socketio_path="socket.io")
 
-    async def connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Remembers the connection's client (a keyed hash of its address) for the limits."""
         services, scope = self.services, environ.get("asgi.scope")
         if services is not None and scope is not None:
@@ -95,7 +96,8 @@ class SocketIOChannel:
         message = data.get("message")
         if not session or not isinstance(message, str) or not message.strip() or len(message) > MAX_TEXT:
             return  # no confirmed session, or nothing readable: Rasa's channel ignores these too
-        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        custom_data = data.get("customData")
+        custom = custom_data if isinstance(custom_data, dict) else {}
         hint = custom.get("language") if custom.get("language") in SHIPPED else None
         payload = message if is_offered(message) else None
         text = None if payload else message
@@ -129,8 +131,8 @@ class SocketIOChannel:
             try:
                 for entry_id, fields in await outbox.wait(sender, after, RELAY_WAIT_MS):
                     after = entry_id
-                    await self.sio.emit(BOT_EVENT, bot_uttered({"text": fields.get("text", ""),
-                                                             "buttons": json.loads(fields.get("buttons") or "[]")}), room=sid)
+                    await self.sio.emit(BOT_EVENT, bot_uttered(reply_message(fields.get("text", ""),
+                                                                           json.loads(fields.get("buttons") or "[]"))), room=sid)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - Redis hiccup: try again shortly

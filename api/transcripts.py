@@ -16,8 +16,8 @@ from typing import Literal, TypedDict
 
 from redis.asyncio import Redis
 
-from wegwijs.redaction import REDACTED_TEXT, redacted
 from wegwijs.personal_replies import CASE_STAGE_PREFIXES, is_personal
+from wegwijs.redaction import REDACTED_TEXT, redacted
 from wegwijs.responses import load_specs, placeholders_in, render
 from wegwijs.retention import retention
 from wegwijs.wire import ButtonDict, LinkDict, ReplyMessage

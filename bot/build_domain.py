@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 import yaml
 
@@ -34,14 +35,14 @@ def braces_kept(value: str) -> str:
     return value.replace("{", "{{").replace("}", "}}")
 
 
-def variation(key: str, language: str, conditioned: bool) -> dict:
+def variation(key: str, language: str, conditioned: bool) -> dict[str, Any]:
     rendered = render(load_specs()[key], language)
-    item: dict = {}
+    item: dict[str, Any] = {}
     if conditioned:
         item["condition"] = [{"type": "slot", "name": "language", "value": language}]
     item["text"] = rendered.text
     if rendered.buttons:
-        item["buttons"] = [{name: braces_kept(value) for name, value in button.items()} for button in rendered.buttons]
+        item["buttons"] = [{name: braces_kept(str(value)) for name, value in button.items()} for button in rendered.buttons]
     return item
 
 

@@ -28,8 +28,8 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from wegwijs.redaction import REDACTED_TEXT, holds_personal_details
 from wegwijs.personal_replies import is_personal
+from wegwijs.redaction import REDACTED_TEXT, holds_personal_details
 
 DEFAULT_MAX_EVENTS = 200
 OPEN_FORM_SECONDS = 3600  # session_expiration_time (60 minutes, bot/domain/domain.yml)

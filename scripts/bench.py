@@ -21,9 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import httpx
 
@@ -53,7 +53,7 @@ Send = Callable[[httpx.AsyncClient, str, str, str], Awaitable[None]]
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def rss_mb(pid: int) -> float:
@@ -131,12 +131,13 @@ async def throughput(target: Target, prefix: str, concurrency: int, total: int) 
 def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, float]:
     env = stack.environment()
     started = time.monotonic()
-    log = open(stack.run_dir / "bare-rasa.log", "ab")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints", "scripts/bench_endpoints.yml",
-         "--credentials", "scripts/bench_credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with open(stack.run_dir / "bare-rasa.log", "ab") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints",
+             "scripts/bench_endpoints.yml", "--credentials", "scripts/bench_credentials.yml", "--interface", "127.0.0.1",
+             "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -164,8 +165,10 @@ def training_seconds() -> float:
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor())
-    memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))) / 1024 / 1024
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))) / 1024 / 1024
     return f"{os.cpu_count()} cores, {cpu}, {memory:.0f} GiB, {platform.platform()}"
 
 

@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 
 import httpx
 
-from wegwijs.secrets_file import load_local_secrets
 from scripts.train import model_path
 from wegwijs.paths import ROOT, run_dir
+from wegwijs.secrets_file import load_local_secrets
 
 VENV_BIN = Path(sys.executable).parent
 RUN_DIR = run_dir()

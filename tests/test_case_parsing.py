@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from actions.case_status import read_values
-from wegwijs.dates import format_for, parse_date
 from wegwijs.case_references import canonical, find_reference
+from wegwijs.dates import format_for, parse_date
 
 MAY_14 = dt.date(1990, 5, 14)
 

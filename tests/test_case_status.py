@@ -9,11 +9,11 @@ import datetime as dt
 import httpx
 import pytest
 
-from wegwijs.dates import format_for
+from tests.conftest import new_conversation
 from tests.phone_texts import possible_phone_texts
+from wegwijs.dates import format_for
 from wegwijs.languages import SHIPPED
 from wegwijs.responses import load_specs, render
-from tests.conftest import new_conversation
 
 DEMO = {
     "IOM-NL-2026-000042": ("family_reunification", "dna_sample_scheduled", dt.date(1990, 5, 14), dt.date(2026, 12, 10), "Addis Ababa", "reunification"),
@@ -99,7 +99,7 @@ def test_the_form_explains_what_it_needs_and_can_be_stopped(gateway: httpx.Clien
     conversation = new_conversation(gateway)
     say(gateway, conversation, "where is my case")
     hint = say(gateway, conversation, "123456")
-    assert [m["text"] for m in hint["messages"]][0] == expected_text("utter_case_reference_not_understood", "en")
+    assert hint["messages"][0]["text"] == expected_text("utter_case_reference_not_understood", "en")
     say(gateway, conversation, "IOM-NL-2026-000042")
     stopped = say(gateway, conversation, "stop")
     assert [m["text"] for m in stopped["messages"]] == [expected_text("utter_case_stopped", "en")]

@@ -39,7 +39,7 @@ def test_every_button_leaves_the_interpolator_as_written_and_without_an_error(mo
             # The slots as Rasa passes them (most of them empty), and the values an action passes
             # for a text's own placeholders ({time}, {number}, ...).
             generated = generator.generate_from_slots(key, {"language": language, "requested_slot": None}, "gateway",
-                                                      **{name: "x" for name in RUNTIME_PLACEHOLDERS})
+                                                      **dict.fromkeys(RUNTIME_PLACEHOLDERS, "x"))
             expected = render(load_specs()[key], language).buttons
             assert generated is not None and generated["buttons"] == expected, (key, language)
     assert errors == [], f"the interpolator reported {len(errors)} placeholders it could not fill"

@@ -83,7 +83,7 @@ def test_an_available_member_whose_tab_only_polls_is_not_present(
     stack: Stack,
     gateway: httpx.Client,
     proxied: httpx.Client,
-    nobody_present,  # noqa: F811 (the fixture imported above)
+    nobody_present,
 ) -> None:
     member = StaffClient(proxied, create_account(stack, "agent"), headers=MEMBER)
     assert member.login().status_code == 200

@@ -8,25 +8,25 @@ import datetime as dt
 import json
 import secrets
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
 
 import httpx
 import pytest
 import redis
 
 from api.privacy_notice import notice_message
-from api.whatsapp.keys import FAILED, last_inbound_key
 from api.whatsapp.inbox import PARTITIONS, STATUSES, partition_key, partition_of
+from api.whatsapp.keys import FAILED, last_inbound_key
 from api.whatsapp.signature import signature_for
 from scripts.stack import Stack
 from tests.conftest import WHATSAPP_APP_SECRET, WHATSAPP_TEMPLATE, WHATSAPP_VERIFY_TOKEN
 from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import phone_texts
 from tests.test_handover import text_of
-from wegwijs.retention import Retention
 from tests.test_staff_api import StaffClient, create_account
 from wegwijs.handover.presence import ONLINE
+from wegwijs.retention import Retention
 
 URL = "/webhooks/whatsapp"
 DARI_RETURN = "سلام، میخواهم به افغانستان برگردم. IOM چه کمکی میکند؟"

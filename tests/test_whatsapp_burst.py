@@ -12,10 +12,10 @@ from pathlib import Path
 import redis
 
 from scripts.stack import Stack, free_port
-from tests.whatsapp_load import SlowProxy, burst, burst_users
 from tests.conftest import WHATSAPP_APP_SECRET, RedisServer, whatsapp_env
 from tests.fake_graph_api import FakeGraphAPI
 from tests.test_health import start_gateway
+from tests.whatsapp_load import SlowProxy, burst, burst_users
 
 USERS, PER_USER, RASA_DELAY_SECONDS = 20, 10, 0.5
 

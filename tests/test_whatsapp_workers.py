@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -20,6 +22,15 @@ from tests.conftest import RedisServer
 LEASE_SECONDS = 1.0
 TURN_SECONDS = 0.4  # ten of them: four leases long
 ENTRIES = 10
+DEADLINE_SECONDS = 60.0
+
+
+async def until(condition: Callable[[], bool], seconds: float = DEADLINE_SECONDS) -> None:
+    """Waits for ``condition``, failing the test when it has not come true within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        await asyncio.sleep(0.02)
 
 
 class SlowChannel:
@@ -46,11 +57,9 @@ def test_slow_turns_are_handled_once_by_the_lease_holder_and_taken_over_when_it_
         await first.start()
         for n in range(ENTRIES):
             await redis.xadd(partition_key(0), {"kind": "message", "body": json.dumps({"id": f"m{n}"})})
-        while not handled:
-            await asyncio.sleep(0.02)
+        await until(lambda: bool(handled))
         await second.start()  # the other gateway, waiting for the lease
-        while len(handled) < ENTRIES // 2:
-            await asyncio.sleep(0.02)
+        await until(lambda: len(handled) >= ENTRIES // 2)
         await first.stop()  # releases the lease: the second takes over at once
         for _ in range(int(ENTRIES * TURN_SECONDS / 0.05) * 4):
             if {entry for _, entry in handled} == {f"m{n}" for n in range(ENTRIES)}:

@@ -14,7 +14,6 @@ import secrets
 import socket
 import threading
 import time
-from typing import Optional
 
 import httpx
 import uvicorn
@@ -32,9 +31,9 @@ class SlowProxy:
     def __init__(self, target: str, delay_seconds: float) -> None:
         self.target = target.rstrip("/")
         self.delay_seconds = delay_seconds
-        self.url: Optional[str] = None
-        self._server: Optional[uvicorn.Server] = None
-        self._thread: Optional[threading.Thread] = None
+        self.url: str | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
 
     async def _forward(self, request: Request) -> Response:
         try:
@@ -101,7 +100,7 @@ async def burst(gateway_url: str, app_secret: bytes, users: list[str], per_user:
             signed[wa_id].append((raw, {"Content-Type": "application/json",
                                         "X-Hub-Signature-256": signature_for(app_secret, raw)}))
 
-    async def one_user(session: "aiohttp.ClientSession", wa_id: str) -> None:
+    async def one_user(session: aiohttp.ClientSession, wa_id: str) -> None:
         for raw, headers in signed[wa_id]:
             started = time.perf_counter()
             async with session.post(f"{gateway_url}/webhooks/whatsapp", data=raw, headers=headers) as answer:

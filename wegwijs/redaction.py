@@ -11,8 +11,8 @@ import re
 
 import phonenumbers
 
-from wegwijs.dates import parse_date
 from wegwijs.case_references import find_reference
+from wegwijs.dates import parse_date
 from wegwijs.normalize import to_ascii_digits
 
 REDACTED_TEXT = "[personal details]"

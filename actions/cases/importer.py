@@ -22,8 +22,8 @@ import phonenumbers
 from tqdm import tqdm
 
 from actions.cases.programmes import STAGES
-from wegwijs.case_references import canonical
 from actions.cases.store import Case, CaseStore
+from wegwijs.case_references import canonical
 
 COLUMNS = ("case_reference", "programme", "stage", "next_step_date", "next_step_place", "date_of_birth",
            "phone", "last_updated")

@@ -7,17 +7,16 @@ does not exist. ``GET /api/v1/ui/{language}`` gives the web chat's own texts fro
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any
 
-from fastapi import APIRouter, HTTPException
-from fastapi import Path as PathParam
+from fastapi import APIRouter, HTTPException, Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StrictStr, validator
 from redis.exceptions import RedisError
 
+from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
 from api.conversation_store import ConversationState
 from api.handover_turn import handover_view
-from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
 from api.schemas import ErrorOut
 from api.services import ServicesDep
 from wegwijs.languages import SHIPPED, native_name, writing_direction
@@ -29,20 +28,20 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class NewConversation(BaseModel):
-    language: Optional[StrictStr] = None
+    language: StrictStr | None = None
 
     class Config:
         extra = "forbid"
 
     @validator("language")
-    def shipped(cls, value: Optional[str]) -> Optional[str]:
+    def shipped(cls, value: str | None) -> str | None:
         if value is not None and value not in SHIPPED:
             raise ValueError(f"must be one of {', '.join(SHIPPED)}")
         return value
 
 
 @router.post("/conversations", status_code=201, responses={422: {"model": ErrorOut}})
-async def start(services: ServicesDep, body: Optional[NewConversation] = None) -> JSONResponse:
+async def start(services: ServicesDep, body: NewConversation | None = None) -> JSONResponse:
     """A new web conversation: keep its id; every other conversation route needs it."""
     conversation_id = services.ids.mint()
     language = body.language if body else None
@@ -59,7 +58,7 @@ async def history(services: ServicesDep,
     if not services.ids.valid(conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     state = await services.store.get(conversation_id)
-    messages: list[dict] = []
+    messages: list[dict[str, Any]] = []
     handover = None
     staff = services.staff
     if staff is not None:
@@ -67,8 +66,8 @@ async def history(services: ServicesDep,
         try:
             entries = await staff.transcripts.read(sender)
             ticket = await staff.tickets.open_for(sender)
-        except RedisError:
-            raise HTTPException(503, "the history is not available right now, please try again")
+        except RedisError as error:
+            raise HTTPException(503, "the history is not available right now, please try again") from error
         messages = [{"who": e["who"], "text": e["text"], "buttons": e.get("buttons", []), "links": e.get("links", [])}
                     for e in entries]
         if ticket is not None and not ticket.is_callback:

@@ -17,20 +17,20 @@ the same pending entries, so both answered them: docs/architecture.md.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import socket
 import time
-from typing import Optional
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from api.whatsapp.channel import WhatsAppChannel
+from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 from api.whatsapp.keys import FAILED
 from wegwijs.retention import min_stream_id, retention
-from api.whatsapp.inbox import PARTITIONS, PREFIX, partition_key
 
 GROUP = "workers"
 LEASE_SECONDS = 30
@@ -54,15 +54,15 @@ def consumer_of(partition: int) -> str:
 
 
 class WhatsAppWorkers:
-    def __init__(self, channel: WhatsAppChannel, redis: Redis, partitions: int = PARTITIONS,
-                 lease_seconds: float = LEASE_SECONDS, holder: Optional[str] = None) -> None:
+    def __init__(self, channel: WhatsAppChannel, redis: Redis[bytes], partitions: int = PARTITIONS,
+                 lease_seconds: float = LEASE_SECONDS, holder: str | None = None) -> None:
         self.channel = channel
         self.redis = redis
         self.partitions = partitions
         self.lease_seconds = lease_seconds
         self.holder = holder or f"{socket.gethostname()}-{os.getpid()}"  # the lease's value
         self._renew = redis.register_script(RENEW)
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         for partition in range(self.partitions):
@@ -78,10 +78,9 @@ class WhatsAppWorkers:
             task.cancel()
         if self._tasks:  # an entry cut off here stays pending: the next worker handles it again
             await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
-        try:  # let another process take over at once
+        # Let another process take over at once; if this fails, the leases run out by themselves.
+        with contextlib.suppress(RedisError, OSError, asyncio.TimeoutError):
             await asyncio.wait_for(self._release_leases(), STOP_SECONDS)
-        except (RedisError, OSError, asyncio.TimeoutError):
-            pass  # the leases run out by themselves
 
     async def _release_leases(self) -> None:
         for partition in range(self.partitions):
@@ -108,7 +107,7 @@ class WhatsAppWorkers:
 
     async def _consume(self, partition: int) -> None:
         """Work on the partition while the lease holds: pending entries first, then new ones."""
-        start_id: Optional[str] = "0"
+        start_id: str | None = "0"
         while True:
             if not await self._holds(partition):
                 return  # lost the lease: what was read and not handled stays pending for the holder
@@ -139,7 +138,7 @@ class WhatsAppWorkers:
             except (RedisError, OSError):
                 pass  # the next check before an entry decides
 
-    async def _handle(self, partition: int, entry_id, fields: dict[str, str]) -> None:
+    async def _handle(self, partition: int, entry_id: bytes | str, fields: dict[str, str]) -> None:
         try:
             await self.channel.handle(fields)
         except asyncio.CancelledError:
