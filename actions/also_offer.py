@@ -8,6 +8,7 @@ subject.
 
 Domain needs: response ``utter_also_offer``; the button set ``subjects`` in bot/responses.yml.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,7 +32,8 @@ class ActionOfferAlso(Action):
     def name(self) -> str:
         return "action_offer_also"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         offer_also(dispatcher, tracker)
         return []

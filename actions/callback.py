@@ -16,6 +16,7 @@ Domain needs: slots ``callback_wanted``, ``callback_phone``, ``callback_time``,
 ``callback_time`` (button payloads only) and entity ``callback_time``; the ``utter_*callback*``
 responses of bot/responses.yml.
 """
+
 from __future__ import annotations
 
 import time
@@ -101,15 +102,19 @@ def shown_phone(e164: str, language: str) -> str:
 
 def moved_on(message: dict[str, Any]) -> bool:
     intent = message.get("intent") or {}
-    return intent.get("name") not in (*YES_NO, "nlu_fallback", TIME) and (intent.get("confidence") or 0) >= MOVED_ON_CONFIDENCE
+    return (
+        intent.get("name") not in (*YES_NO, "nlu_fallback", TIME)
+        and (intent.get("confidence") or 0) >= MOVED_ON_CONFIDENCE
+    )
 
 
 class ValidateCallbackForm(Action):
     def name(self) -> str:
         return "validate_callback_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
         if requested not in FORM_SLOTS:
             return []  # the form has just started: nothing asked yet
@@ -157,8 +162,9 @@ class ActionAskCallbackWanted(Action):
     def name(self) -> str:
         return "action_ask_callback_wanted"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if not offered_this_turn(tracker.events):
             return [SlotSet("requested_slot", None)]
         dispatcher.utter_message(response="utter_ask_callback_wanted")
@@ -171,12 +177,16 @@ class ActionAskCallbackConsent(Action):
     def name(self) -> str:
         return "action_ask_callback_consent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         phone, when = tracker.get_slot(PHONE), tracker.get_slot(TIME)
-        dispatcher.utter_message(response="utter_ask_callback_consent", number=shown_phone(phone, language),
-                                 time=time_titles(language).get(when, when))
+        dispatcher.utter_message(
+            response="utter_ask_callback_consent",
+            number=shown_phone(phone, language),
+            time=time_titles(language).get(when, when),
+        )
         return []
 
 
@@ -186,8 +196,9 @@ class ActionCallbackRequest(Action):
     def name(self) -> str:
         return "action_callback_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         wanted = tracker.get_slot(WANTED)
         if wanted is None:  # the user went on to something else; the offer lapses
@@ -216,6 +227,7 @@ class ActionForgetCallback(Action):
     def name(self) -> str:
         return "action_forget_callback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         return forget()

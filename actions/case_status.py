@@ -15,6 +15,7 @@ stage replies name it in bot/responses.yml).
 Domain needs: slots ``case_reference``, ``date_of_birth``, ``language``; form
 ``case_status_form``; the ``utter_case_*`` responses of bot/responses.yml.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -73,8 +74,9 @@ class ValidateCaseStatusForm(Action):
     def name(self) -> str:
         return "validate_case_status_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         found = read_values(message.get("text") or "")
         if found:
@@ -94,15 +96,21 @@ class ActionCaseStatus(Action):
     def name(self) -> str:
         return "action_case_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         reference, birth = tracker.get_slot(REFERENCE_SLOT), tracker.get_slot(BIRTH_SLOT)
         if not reference or not birth:
             return forget()
         metadata = tracker.latest_message.get("metadata") or {}
         case = await verified_case(
-            store(), throttle(), tracker.sender_id, reference, dt.date.fromisoformat(birth),
-            channel=metadata.get("channel"), sender_phone=metadata.get("sender_phone"),
+            store(),
+            throttle(),
+            tracker.sender_id,
+            reference,
+            dt.date.fromisoformat(birth),
+            channel=metadata.get("channel"),
+            sender_phone=metadata.get("sender_phone"),
             client=metadata.get("client") if isinstance(metadata.get("client"), str) else None,
         )
         if case is None:
@@ -130,6 +138,7 @@ class ActionForgetCaseDetails(Action):
     def name(self) -> str:
         return "action_forget_case_details"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         return forget()

@@ -5,6 +5,7 @@ bot/responses.yml). Replies that say nothing about a subject are skipped: smallt
 hand-over, out of scope, contact notes, and case replies that name no line (the form's questions,
 next steps). The phone line action and the hand-over action both ask this.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -10,6 +10,7 @@ reply in the user's language.
 Domain needs: responses ``utter_did_you_mean`` and ``utter_fallback``; the button sets
 ``subjects`` and ``something_else`` in bot/responses.yml.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,8 +32,9 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if previous_intent(tracker.events) == FALLBACK_INTENT:
             dispatcher.utter_message(response="utter_fallback")
             return await hand_over(dispatcher, tracker, "repeated_fallback")

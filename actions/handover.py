@@ -22,6 +22,7 @@ Domain needs: responses ``utter_handover_queued`` ({position}), ``utter_human_un
 ``utter_callback_already_queued``, ``utter_case_lookup_help``; slot
 ``handover_reason``; form ``callback_form``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,6 +62,7 @@ def handover_redis() -> Redis[bytes] | None:
     if not url:
         return None
     import redis.asyncio as aioredis
+
     return aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
 
 
@@ -98,8 +100,9 @@ async def open_ticket(tracker: Tracker, reason: str, callback: Callback | None =
     )
 
 
-async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
-                    line_given: bool = False) -> list[dict[str, Any]]:
+async def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, line_given: bool = False
+) -> list[dict[str, Any]]:
     """Queue the conversation, or offer a call-back when nobody can take it; the events to return.
 
     ``line_given``: the rules have just given the phone line (safety, locked lookup)."""
@@ -133,8 +136,9 @@ class ActionHandover(Action):
     def name(self) -> str:
         return "action_handover"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         reason = reason_for((tracker.latest_message.get("intent") or {}).get("name"))
         if reason not in URGENT_REASONS:  # after a safety message the phone line has offered it
             offer_also(dispatcher, tracker)
@@ -148,8 +152,9 @@ class ActionHandoverStranded(Action):
     def name(self) -> str:
         return "action_handover_stranded"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_handover_stranded")
         present_phone_lines(dispatcher, tracker, utc_now())
         if handover_redis() is None:
@@ -163,8 +168,9 @@ class ActionCaseLookupHelp(Action):
     def name(self) -> str:
         return "action_case_lookup_help"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if not await throttle().conversation_locked(tracker.sender_id):
             return []
         dispatcher.utter_message(response="utter_case_lookup_help")

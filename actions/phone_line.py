@@ -13,6 +13,7 @@ link beside the text. Then the line's opening hours (bot/opening_hours.yml), if 
 open until when, or when it opens next. Then, if the message also asked about another subject,
 that subject as a button (actions/also_offer.py), so that no second action call is needed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -107,7 +108,9 @@ def present_phone_lines(dispatcher: CollectingDispatcher, tracker: Tracker, now:
         if metadata.get("channel") in LINK_CHANNELS:
             shown = contacts().international(line) if where == ABROAD else contacts().national(line)
             attached = {"links": [link(shown, contacts().tel_uri(line))]}
-        dispatcher.utter_message(response=f"{PHONE_PREFIX}{line}_{where}", json_message=dict(attached) if attached else None)
+        dispatcher.utter_message(
+            response=f"{PHONE_PREFIX}{line}_{where}", json_message=dict(attached) if attached else None
+        )
         hours = hours_message(opening_hours(), line, now, language)
         if hours:
             dispatcher.utter_message(**hours)
@@ -119,8 +122,9 @@ class ActionPhoneLine(Action):
     def name(self) -> str:
         return "action_phone_line"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         present_phone_lines(dispatcher, tracker, self.clock())
         offer_also(dispatcher, tracker)
         return []

@@ -14,6 +14,7 @@ address that is not itself a trusted proxy.
 Redis keys and metadata get a keyed hash of the address (``client_key``), never the address: an
 IP address is personal data, and a hash with a secret key cannot be reversed by enumeration.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,10 @@ class ClientAddresses:
         header = os.environ.get("WEGWIJS_CLIENT_ADDRESS_HEADER", "").strip().lower() or None
         proxies = _networks(os.environ.get("WEGWIJS_TRUSTED_PROXIES", ""))
         if header and not proxies:
-            raise ProxyConfigurationError("WEGWIJS_CLIENT_ADDRESS_HEADER needs WEGWIJS_TRUSTED_PROXIES: "
-                                          "the header is believed only from those peers")
+            raise ProxyConfigurationError(
+                "WEGWIJS_CLIENT_ADDRESS_HEADER needs WEGWIJS_TRUSTED_PROXIES: "
+                "the header is believed only from those peers"
+            )
         return cls(header, proxies)
 
     def _trusted(self, address: str) -> bool:

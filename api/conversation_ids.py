@@ -7,6 +7,7 @@ both base64url, 44 characters. A client that presents an id it was not given, or
 character of it, gets 404 from every conversation route, the same answer as for an id that
 never existed. The secret lives in .env.local (wegwijs/secrets_file.py), never in the repository.
 """
+
 from __future__ import annotations
 
 import base64

@@ -3,6 +3,7 @@
 Redis when REDIS_URL is set; otherwise an in-process dict, which `make run` announces loudly
 because nothing in it survives a restart.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,14 +46,23 @@ class RedisConversationStore:
         raw = await self._redis.hgetall(KEY_PREFIX + conversation_id)
         if not raw:
             return ConversationState()
-        return ConversationState(language=raw.get(b"language", b"").decode() or None, explicit=raw.get(b"explicit") == b"1",
-                                 notice=raw.get(b"notice", b"").decode())
+        return ConversationState(
+            language=raw.get(b"language", b"").decode() or None,
+            explicit=raw.get(b"explicit") == b"1",
+            notice=raw.get(b"notice", b"").decode(),
+        )
 
     async def save(self, conversation_id: str, state: ConversationState) -> None:
         key = KEY_PREFIX + conversation_id
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"language": state.language or "", "explicit": "1" if state.explicit else "0",
-                                    "notice": state.notice})
+            pipe.hset(
+                key,
+                mapping={
+                    "language": state.language or "",
+                    "explicit": "1" if state.explicit else "0",
+                    "notice": state.notice,
+                },
+            )
             pipe.expire(key, TTL_SECONDS)
             await pipe.execute()
 

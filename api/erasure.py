@@ -15,6 +15,7 @@ What stays, because it names nobody: the case lookup's and the rate limits' coun
 that expire within a day) and delivery statuses (no number). The erasure itself leaves one audit
 entry without the id or the number.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,11 +59,18 @@ class Erasure:
         """Delete everything about the conversation; ``by``: who asked ("user" or a supervisor)."""
         redis = self._redis
         tickets = await self._tickets_of(sender)
-        keys = [STATE_PREFIX + state_key, TRANSCRIPT_PREFIX + sender, OUTBOX_PREFIX + sender, TRACKER_PREFIX + sender,
-                LOCK_PREFIX + sender, conversation_key(sender), *(ticket_key(t) for t in tickets)]
+        keys = [
+            STATE_PREFIX + state_key,
+            TRANSCRIPT_PREFIX + sender,
+            OUTBOX_PREFIX + sender,
+            TRACKER_PREFIX + sender,
+            LOCK_PREFIX + sender,
+            conversation_key(sender),
+            *(ticket_key(t) for t in tickets),
+        ]
         entries = 0
         if sender.startswith(WHATSAPP_PREFIX):
-            number = sender[len(WHATSAPP_PREFIX):]
+            number = sender[len(WHATSAPP_PREFIX) :]
             keys += [last_inbound_key(number), numbered_key(number)]
             entries = await self._whatsapp_entries(number)
         async with redis.pipeline(transaction=True) as pipe:
@@ -79,7 +87,7 @@ class Erasure:
         found = []
         async for key in self._redis.scan_iter(match=f"{HANDOVER_PREFIX}ticket:*", count=500):
             if (await self._redis.hget(key, "conversation") or b"").decode() == sender:
-                found.append(key.decode()[len(f"{HANDOVER_PREFIX}ticket:"):])
+                found.append(key.decode()[len(f"{HANDOVER_PREFIX}ticket:") :])
         return found
 
     async def _whatsapp_entries(self, number: str) -> int:
@@ -98,6 +106,7 @@ class Erasure:
 def _mentions(fields: dict[bytes | str, bytes | str], number: str) -> bool:
     """Whether a stream entry is about the number: a send to it, or a message (or a failed entry
     holding one) from it."""
-    values = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
-              for k, v in fields.items()}
+    values = {
+        k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v for k, v in fields.items()
+    }
     return values.get("to") == number or any(number in (values.get(name) or "") for name in ("body", "entry"))

@@ -4,6 +4,7 @@ unexpected failure is a 503 that leaks nothing (no request echo, no message text
 
 A 405 names in ``Allow`` every method the path has: Starlette's own names only those of the
 first route that matched the path (``GET /webhooks/whatsapp`` hid ``POST``)."""
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@ queue; while a staff member holds it, the gateway answers nothing (the staff mem
 A call-back ticket is different: nobody was at the console, a staff member will phone the user,
 and the chat stays with the bot meanwhile (staff replies in the chat still reach the user).
 """
+
 from __future__ import annotations
 
 from typing import TypedDict
@@ -26,6 +27,7 @@ TOPIC = "human_handover"
 
 class HandoverView(TypedDict):
     """A turn's ``handover``: whether a person has the conversation or it waits for one."""
+
     status: Status
     position: int | None  # 1 for the next in the queue; None once a person has it
 
@@ -34,8 +36,9 @@ def handover_view(status: Status, position: int | None) -> HandoverView:
     return {"status": status, "position": position}
 
 
-async def handover_turn(staff: Staff, ticket: Ticket, text: str, language: str,
-                        switched: bool = False) -> tuple[list[ReplyMessage], HandoverView]:
+async def handover_turn(
+    staff: Staff, ticket: Ticket, text: str, language: str, switched: bool = False
+) -> tuple[list[ReplyMessage], HandoverView]:
     """(messages, handover) for a turn while ``ticket`` (open, not a call-back) has the conversation.
 
     ``switched``: the user chose another language. The conversation stays with staff: the user

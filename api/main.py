@@ -2,6 +2,7 @@
 
 ``app`` is the FastAPI application (``fastapi_app``) behind the socket.io endpoint ``/socket.io/``
 (api/socketio_channel.py), which speaks Rasa's socket.io protocol to existing web chat widgets."""
+
 from __future__ import annotations
 
 import logging

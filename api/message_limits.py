@@ -2,6 +2,7 @@
 socket.io): a message over its conversation's or its client's limit gets an apology in the
 user's language with the general line, and never reaches the assistant. The limits themselves
 are in api/rate_limits.py."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,13 +19,15 @@ RATE_LIMITED = "gateway_rate_limited"
 @dataclass(frozen=True)
 class Refusal:
     """A message over its limit: how long to wait, and the apology in the user's language."""
+
     retry_after: int
     language: str
     message: ReplyMessage
 
 
-async def message_refused(services: Services, client: str | None, conversation: str, text: str | None,
-                          hint: str | None) -> Refusal | None:
+async def message_refused(
+    services: Services, client: str | None, conversation: str, text: str | None, hint: str | None
+) -> Refusal | None:
     """Counts the message against its conversation's and its client's limits; a Refusal (with the
     apology and the general line) when it is over one of them, else None."""
     checks = [(MESSAGES_CONVERSATION, services.limits.conversation(conversation))]
@@ -34,7 +37,8 @@ async def message_refused(services: Services, client: str | None, conversation: 
     if wait is None:
         return None
     state = await services.store.get(conversation)
-    language = resolve(services.detector, text or "", remembered=state.language,
-                       remembered_explicit=state.explicit, hint=hint).language
+    language = resolve(
+        services.detector, text or "", remembered=state.language, remembered_explicit=state.explicit, hint=hint
+    ).language
     rendered = render(load_specs()[RATE_LIMITED], language)
     return Refusal(wait, language, {"text": rendered.text, "buttons": [], "links": []})

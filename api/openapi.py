@@ -12,6 +12,7 @@ route, or every route of a kind, can answer is added here, once, from where it i
 
 Every error is ``application/json`` ``ErrorOut``, also on routes whose success is HTML or text.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -35,44 +36,64 @@ DESCRIPTIONS = {
     429: "Over a rate limit: `Retry-After` says when to try again.",
     503: "Temporarily unavailable (a dependency is down, or an unexpected failure): try again.",
 }
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
-                               "schema": {"type": "integer", "minimum": 1}}}
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}
+}
 # Operations the rate limits cover (api/rate_limits.py: the middleware's ROUTES, and the routes
 # that count their own hits: messages and the webhook's unsigned deliveries).
-RATE_LIMITED = frozenset({
-    ("post", "/api/v1/conversations"), ("get", "/api/v1/conversations/{conversation_id}"),
-    ("get", "/api/v1/conversations/{conversation_id}/events"), ("post", "/api/v1/messages"),
-    ("post", "/staff/api/login"), ("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),
-})
+RATE_LIMITED = frozenset(
+    {
+        ("post", "/api/v1/conversations"),
+        ("get", "/api/v1/conversations/{conversation_id}"),
+        ("get", "/api/v1/conversations/{conversation_id}/events"),
+        ("post", "/api/v1/messages"),
+        ("post", "/staff/api/login"),
+        ("get", "/webhooks/whatsapp"),
+        ("post", "/webhooks/whatsapp"),
+    }
+)
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # The staff API's credentials (api/routes/staff.py, current_session): the session cookie, and on
 # every state-changing request the session's CSRF token. Login needs neither.
 SECURITY_SCHEMES = {
-    "staffSession": {"type": "apiKey", "in": "cookie", "name": COOKIE,
-                     "description": "The session cookie POST /staff/api/login sets."},
-    "csrfToken": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
-                  "description": "The `csrf` of the login's answer, on every state-changing request."},
+    "staffSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": COOKIE,
+        "description": "The session cookie POST /staff/api/login sets.",
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CSRF_HEADER,
+        "description": "The `csrf` of the login's answer, on every state-changing request.",
+    },
 }
 STAFF_PREFIX, LOGIN = "/staff/api/", "/staff/api/login"
 
 
 def errors(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: each status as ``ErrorOut``; ``descriptions`` by ``s404=...``."""
-    return {code: {"model": ErrorOut, "description": descriptions.get(f"s{code}", DESCRIPTIONS[code])}
-            for code in codes}
+    return {
+        code: {"model": ErrorOut, "description": descriptions.get(f"s{code}", DESCRIPTIONS[code])} for code in codes
+    }
 
 
 def _error_response(code: int, description: str | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": description or DESCRIPTIONS[code],
-                                "content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}
+    response: dict[str, Any] = {
+        "description": description or DESCRIPTIONS[code],
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+    }
     if code == 429:
         response["headers"] = RETRY_AFTER
     return response
 
 
 def _is_error_body(response: dict[str, Any]) -> bool:
-    return any(media.get("schema", {}).get("$ref") in (ERROR_REF, "#/components/schemas/HTTPValidationError")
-               for media in response.get("content", {}).values())
+    return any(
+        media.get("schema", {}).get("$ref") in (ERROR_REF, "#/components/schemas/HTTPValidationError")
+        for media in response.get("content", {}).values()
+    )
 
 
 def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
@@ -93,8 +114,10 @@ def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
             description = response.get("description")
             if code == "422" and description == "Validation Error":
                 description = None
-            responses[code] = {**_error_response(int(code), description),
-                               **({"headers": response["headers"]} if "headers" in response else {})}
+            responses[code] = {
+                **_error_response(int(code), description),
+                **({"headers": response["headers"]} if "headers" in response else {}),
+            }
     if "429" in responses:
         responses["429"].setdefault("headers", RETRY_AFTER)
     if path.startswith(STAFF_PREFIX) and path != LOGIN:

@@ -5,6 +5,7 @@ clients get them pushed (api/socketio_channel.py). WhatsApp has no live page: th
 also queue those messages behind the user's own (api/whatsapp/channel.py), where the 24-hour
 window decides between the text and a template.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,6 +31,7 @@ class OutboxEvent(_Event, total=False):
     """One message outside the user's turns, as the stream keeps it and the web chat's event
     stream sends it (``data:`` of an SSE ``message`` event): ``buttons`` is a JSON array of
     ``{title, payload}``, present only when the bot's message has buttons."""
+
     buttons: str
 
 
@@ -39,8 +41,11 @@ def event_buttons(event: OutboxEvent) -> list[ButtonDict]:
         buttons = json.loads(event.get("buttons") or "[]")
     except ValueError:
         return []
-    return [button(str(b.get("title", "")), str(b.get("payload", ""))) for b in buttons
-            if isinstance(b, dict)] if isinstance(buttons, list) else []
+    return (
+        [button(str(b.get("title", "")), str(b.get("payload", ""))) for b in buttons if isinstance(b, dict)]
+        if isinstance(buttons, list)
+        else []
+    )
 
 
 def read_event(fields: dict[bytes, bytes]) -> OutboxEvent:

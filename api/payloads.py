@@ -5,6 +5,7 @@ button sets, which replies and actions draw from, and the language choices): a c
 make up intents or entities. Each one reaches Rasa with the turn's language as an entity, because messages that
 start with '/' skip the NLU pipeline where the language would otherwise be set.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,7 @@ LANGUAGE_CHOSEN = "/language_chosen"
 @lru_cache(maxsize=1)
 def offered_payloads() -> dict[str, str | None]:
     """payload -> the language it chooses (None for topic buttons)."""
-    payloads: dict[str, str | None] = {
-        button.payload: None for buttons in button_sets().values() for button in buttons
-    }
+    payloads: dict[str, str | None] = {button.payload: None for buttons in button_sets().values() for button in buttons}
     payloads.update({language_chosen_payload(code): code for code in SHIPPED})
     return payloads
 

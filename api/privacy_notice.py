@@ -10,6 +10,7 @@ any of them (in bot/responses.yml) makes a new version, and each conversation th
 older one is shown the new one once, at its next turn. The conversation's state records the
 version it was shown (api/conversation_store.py).
 """
+
 from __future__ import annotations
 
 import hashlib

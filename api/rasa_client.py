@@ -3,6 +3,7 @@
 aiohttp rather than httpx on this hop: measured here, it costs about 2.5 ms less per request,
 and this hop is on every turn.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,10 +26,16 @@ def read_reply(message: dict[str, Any]) -> KeyedReply:
     response, text = message.get("response"), message.get("text")
     return {
         "text": text if isinstance(text, str) else "",
-        "buttons": [button(b["title"], b["payload"]) for b in message.get("buttons") or [] if isinstance(b, dict)
-                    and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)],
-        "links": [link(item["title"], item["url"]) for item in message.get("links") or [] if isinstance(item, dict)
-                  and isinstance(item.get("title"), str) and isinstance(item.get("url"), str)],
+        "buttons": [
+            button(b["title"], b["payload"])
+            for b in message.get("buttons") or []
+            if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)
+        ],
+        "links": [
+            link(item["title"], item["url"])
+            for item in message.get("links") or []
+            if isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str)
+        ],
         "response": response if isinstance(response, str) else None,
     }
 

@@ -18,6 +18,7 @@ on a fresh machine) they live in the process.
 Redis fails, a limit lets the request through: the limits protect the service, they must not
 take it down.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,14 +53,18 @@ class Limit:
 
 
 CONVERSATIONS = Limit("conversations", "20/minute;200/hour", "new web conversations per client")
-MESSAGES_CLIENT = Limit("messages_client", "120/minute;2000/hour",
-                        "messages per client (many people may share one address, e.g. in a reception centre)")
+MESSAGES_CLIENT = Limit(
+    "messages_client",
+    "120/minute;2000/hour",
+    "messages per client (many people may share one address, e.g. in a reception centre)",
+)
 MESSAGES_CONVERSATION = Limit("messages_conversation", "20/minute;300/hour", "messages per conversation")
 HISTORY = Limit("history", "60/minute", "history reads per client")
 EVENTS = Limit("events", "30/minute", "event-stream connections per client")
 LOGIN = Limit("login", "10/minute;50/hour", "staff login attempts per client")
-WEBHOOK_REFUSED = Limit("webhook_refused", "20/minute",
-                        "webhook verifications and unsigned or wrongly signed deliveries per client")
+WEBHOOK_REFUSED = Limit(
+    "webhook_refused", "20/minute", "webhook verifications and unsigned or wrongly signed deliveries per client"
+)
 ALL = (CONVERSATIONS, MESSAGES_CLIENT, MESSAGES_CONVERSATION, HISTORY, EVENTS, LOGIN, WEBHOOK_REFUSED)
 
 # Routes limited per client by the middleware: (method, path pattern) -> limit.
@@ -87,13 +92,18 @@ def configured(limit: Limit) -> list[RateLimitItem]:
     try:
         return parse_many(text)
     except ValueError:
-        raise RateLimitConfigurationError(f"{limit.variable}: {text!r} is not a limit such as '20/minute;200/hour'") from None
+        raise RateLimitConfigurationError(
+            f"{limit.variable}: {text!r} is not a limit such as '20/minute;200/hour'"
+        ) from None
 
 
 class RateLimits:
     def __init__(self, redis_url: str | None, secret: bytes) -> None:
-        storage = storage_from_string(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url \
+        storage = (
+            storage_from_string(redis_url, socket_timeout=2, socket_connect_timeout=2)
+            if redis_url
             else storage_from_string("memory://")
+        )
         self._storage = storage  # the limiter holds only a weak reference to it
         self._limiter = MovingWindowRateLimiter(storage)
         self._items = {limit.name: configured(limit) for limit in ALL}
@@ -130,8 +140,11 @@ class RateLimits:
 
 
 def too_many(retry_after: int, what: str = "requests") -> JSONResponse:
-    return JSONResponse(status_code=429, headers={"Retry-After": str(retry_after)},
-                        content={"error": f"too many {what}: try again in {retry_after} s"})
+    return JSONResponse(
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
+        content={"error": f"too many {what}: try again in {retry_after} s"},
+    )
 
 
 class RateLimitMiddleware:
@@ -142,8 +155,14 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            limit = next((limit for method, pattern, limit in ROUTES
-                          if scope["method"] == method and pattern.match(scope["path"])), None)
+            limit = next(
+                (
+                    limit
+                    for method, pattern, limit in ROUTES
+                    if scope["method"] == method and pattern.match(scope["path"])
+                ),
+                None,
+            )
             services = getattr(scope["app"].state, "services", None) if limit and "app" in scope else None
             if limit and services is not None:
                 wait = await services.limits.refused((limit, services.settings.client_of(Request(scope))))

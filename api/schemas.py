@@ -6,6 +6,7 @@ TypedDicts in wegwijs/wire.py; the models here are their HTTP form, with the sam
 ``ErrorOut``. A field that may be ``null`` says so in the document (``anyOf`` with
 ``{"type": "null"}``: pydantic 1 leaves that out), so neither side is surprised by it.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,19 +80,25 @@ class Body(BaseModel):
 
 # -- errors ------------------------------------------------------------------------------------
 
+
 class Problem(Body):
-    field: str = Field(..., description="Where: a body field (`text`), a parameter (`path.language`, "
-                                        "`query.language`), or `body` for the body as a whole.")
+    field: str = Field(
+        ...,
+        description="Where: a body field (`text`), a parameter (`path.language`, "
+        "`query.language`), or `body` for the body as a whole.",
+    )
     problem: str
 
 
 class ErrorOut(Body):
     """Every error the gateway answers, whatever its status."""
+
     error: str = Field(..., description="What is wrong, in English, for the developer.")
     detail: list[Problem] | None = Field(None, description="For 422: each problem with the request.")
 
 
 # -- the chat API --------------------------------------------------------------------------------
+
 
 class MessageIn(Body):
     conversation_id: StrictStr = Field(
@@ -133,12 +140,16 @@ class ButtonOut(Body):
 
 class LinkOut(Body):
     title: str = Field(..., description="What to show: the phone number as the user dials it, or the notice's name.")
-    url: str = Field(..., description="A tel: link (RFC 3966), or the gateway's own privacy notice page "
-                                      "(/privacy/{language}), for channels that show links.")
+    url: str = Field(
+        ...,
+        description="A tel: link (RFC 3966), or the gateway's own privacy notice page "
+        "(/privacy/{language}), for channels that show links.",
+    )
 
 
 class BotMessageOut(Body):
     """One reply (wegwijs.wire.ReplyMessage)."""
+
     text: str
     buttons: list[ButtonOut]
     links: list[LinkOut]
@@ -156,10 +167,15 @@ class MessageOut(Body):
     phone_line: PhoneLine | None = Field(..., description="The line a reply gives, if any.")
     messages: list[BotMessageOut]
     handover: HandoverOut | None = Field(None, description="Set when a person is involved.")
-    erased: bool = Field(False, description="The user confirmed \"delete my data\": everything kept about the "
-                                            "conversation is gone; a client forgets its id and its history too.")
-    notice: BotMessageOut | None = Field(None, description="The privacy notice, with a conversation's first "
-                                                              "reply (and once more when the notice changes).")
+    erased: bool = Field(
+        False,
+        description='The user confirmed "delete my data": everything kept about the '
+        "conversation is gone; a client forgets its id and its history too.",
+    )
+    notice: BotMessageOut | None = Field(
+        None,
+        description="The privacy notice, with a conversation's first reply (and once more when the notice changes).",
+    )
 
 
 class NewConversationIn(Body):
@@ -202,11 +218,13 @@ class UiTextsOut(Body):
 
 # -- operations --------------------------------------------------------------------------------
 
+
 class HealthOut(Body):
     status: Literal["ok", "unavailable"]
     down: list[Literal["redis", "rasa", "action_server"]]
-    checks: dict[str, str] = Field(..., description="`redis`, `rasa`, `action_server`: `ok`, `down`, or why "
-                                                    "a dependency is not configured.")
+    checks: dict[str, str] = Field(
+        ..., description="`redis`, `rasa`, `action_server`: `ok`, `down`, or why a dependency is not configured."
+    )
 
 
 class DeliveryOut(Body):
@@ -216,6 +234,7 @@ class DeliveryOut(Body):
 
 
 # -- the staff API -------------------------------------------------------------------------------
+
 
 class ReplyIn(Body):
     text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT_LENGTH)
@@ -254,6 +273,7 @@ class CallbackDetailOut(CallbackOut):
 
 class TicketView(Body):
     """A ticket as the console sees it."""
+
     id: str
     language: Language
     topic: Topic
@@ -273,6 +293,7 @@ class QueueOut(Body):
 
 class TranscriptEntryOut(Body):
     """One entry of a transcript (api.transcripts.TranscriptEntry)."""
+
     who: Who
     text: str
     at: float = Field(..., description="Epoch seconds.")
@@ -287,6 +308,7 @@ class CannedReplyOut(Body):
 
 class TicketDetailOut(TicketView):
     """The (audited) detail view: the only one with the call-back number."""
+
     callback: CallbackDetailOut | None = Field(..., description="Set on a call-back request.")
     transcript: list[TranscriptEntryOut]
     canned: list[CannedReplyOut] = Field(..., description="Ready replies in the user's language.")
@@ -296,7 +318,8 @@ class TicketDetailOut(TicketView):
 class SentOut(Body):
     sent: bool
     whatsapp: Literal["text", "template"] | None = Field(
-        ..., description="On WhatsApp: sent as text, or as the template outside the 24-hour window; else null.")
+        ..., description="On WhatsApp: sent as text, or as the template outside the 24-hour window; else null."
+    )
 
 
 class ClosedOut(Body):
@@ -305,10 +328,12 @@ class ClosedOut(Body):
 
 
 class ErasureIn(Body):
-    conversation_id: StrictStr | None = Field(None, regex=r"^[A-Za-z0-9_-]{1,64}$",
-                                                 description="A web chat or socket.io conversation id.")
-    whatsapp_number: StrictStr | None = Field(None, regex=r"^\+?[0-9]{6,15}$",
-                                                 description="A WhatsApp number in international form (+ optional).")
+    conversation_id: StrictStr | None = Field(
+        None, regex=r"^[A-Za-z0-9_-]{1,64}$", description="A web chat or socket.io conversation id."
+    )
+    whatsapp_number: StrictStr | None = Field(
+        None, regex=r"^\+?[0-9]{6,15}$", description="A WhatsApp number in international form (+ optional)."
+    )
 
     class Config:
         @staticmethod

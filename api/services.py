@@ -1,4 +1,5 @@
 """The long-lived objects the routes share, created once per process in the app's lifespan."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

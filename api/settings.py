@@ -1,4 +1,5 @@
 """Gateway configuration, from the environment. Fails fast on what it cannot run without."""
+
 from __future__ import annotations
 
 import os

@@ -12,6 +12,7 @@ api/turns.py as the chat API; staff replies during a hand-over are pushed as ``b
 Cross-origin browsers are refused unless ``WEGWIJS_SOCKETIO_ORIGINS`` lists their origins
 (comma-separated); same-origin pages always work.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,15 +48,21 @@ def allowed_origins() -> list[str] | None:
 def bot_uttered(message: ReplyMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"text": message.get("text", "")}
     if message.get("buttons"):
-        out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                                for b in message["buttons"]]
+        out["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message["buttons"]
+        ]
     return out
 
 
 class SocketIOChannel:
     def __init__(self) -> None:
-        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=allowed_origins(), logger=False,
-                                        engineio_logger=False, max_http_buffer_size=MAX_BODY_BYTES)
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            cors_allowed_origins=allowed_origins(),
+            logger=False,
+            engineio_logger=False,
+            max_http_buffer_size=MAX_BODY_BYTES,
+        )
         self.services: Services | None = None
         self._relays: dict[str, asyncio.Task[None]] = {}
         self.sio.on("connect", self.connect)
@@ -83,7 +90,9 @@ class SocketIOChannel:
                 await self.sio.disconnect(sid)  # minting conversations without limit is refused here too
                 return
         session = asked if services.ids.valid(asked) else services.ids.mint()
-        await self.sio.save_session(sid, {"conversation": session, "client": (await self.sio.get_session(sid)).get("client", "")})
+        await self.sio.save_session(
+            sid, {"conversation": session, "client": (await self.sio.get_session(sid)).get("client", "")}
+        )
         await self.sio.enter_room(sid, session)
         await self.sio.emit("session_confirm", session, room=sid)
         self._start_relay(sid, session)
@@ -106,7 +115,9 @@ class SocketIOChannel:
         if refused is not None:  # over the conversation's limit: the apology, and Rasa is not asked
             await self.sio.emit(BOT_EVENT, bot_uttered(refused.message), room=sid)
             return
-        turn = await take_turn(services, session, SENDER_PREFIX + session, text, payload, hint, {"channel": "socketio", "client": client})
+        turn = await take_turn(
+            services, session, SENDER_PREFIX + session, text, payload, hint, {"channel": "socketio", "client": client}
+        )
         for reply in turn.messages + ([turn.notice] if turn.notice else []):
             await self.sio.emit(BOT_EVENT, bot_uttered(reply), room=sid)
 
@@ -131,8 +142,11 @@ class SocketIOChannel:
             try:
                 for entry_id, fields in await outbox.wait(sender, after, RELAY_WAIT_MS):
                     after = entry_id
-                    await self.sio.emit(BOT_EVENT, bot_uttered(reply_message(fields.get("text", ""),
-                                                                           json.loads(fields.get("buttons") or "[]"))), room=sid)
+                    await self.sio.emit(
+                        BOT_EVENT,
+                        bot_uttered(reply_message(fields.get("text", ""), json.loads(fields.get("buttons") or "[]"))),
+                        room=sid,
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - Redis hiccup: try again shortly

@@ -13,6 +13,7 @@ close is one Lua script: exactly one caller gets True):
 - the user's own next message (api/handover_turn.py) finds its ticket stranded and gets the
   replies in the answer to that message.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,7 +45,7 @@ async def hand_back(services: Services, ticket: Ticket, said: str | None = None)
         return None
     metadata = {"channel": ticket.channel, "language": ticket.language}
     if ticket.conversation.startswith(WHATSAPP_PREFIX):
-        metadata["sender_phone"] = ticket.conversation[len(WHATSAPP_PREFIX):]
+        metadata["sender_phone"] = ticket.conversation[len(WHATSAPP_PREFIX) :]
     try:
         replies = await services.rasa.send(ticket.conversation, INTENT, metadata)
         messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
@@ -62,7 +63,7 @@ async def push(services: Services, ticket: Ticket, messages: list[ReplyMessage])
     staff = services.staff
     assert staff is not None
     if ticket.conversation.startswith(WHATSAPP_PREFIX):
-        wa_id = ticket.conversation[len(WHATSAPP_PREFIX):]
+        wa_id = ticket.conversation[len(WHATSAPP_PREFIX) :]
         if services.whatsapp is not None and await services.whatsapp.within_window(wa_id):
             await services.whatsapp.deliver(wa_id, messages, ticket.language)
         return

@@ -1,4 +1,5 @@
 """A turn's topic and phone line, from the response keys of its replies (bot/responses.yml)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

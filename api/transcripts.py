@@ -6,6 +6,7 @@ Kept as long as the gateway's conversation state (wegwijs/retention.py); never l
 reply that carried the user's details is kept without them (``kept_bot_text``). The web chat restores its
 history from the same list (api/routes/conversations.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,6 +38,7 @@ class _Kept(TypedDict):
 class TranscriptEntry(_Kept, total=False):
     """One entry of the list, as Redis keeps it and the staff console and the web chat's
     history read it: a bot reply keeps its buttons and links (only when it had some)."""
+
     buttons: list[ButtonDict]
     links: list[LinkDict]
 
@@ -44,6 +46,7 @@ class TranscriptEntry(_Kept, total=False):
 @dataclass(frozen=True)
 class Said:
     """One thing said in the conversation, to be kept: by the user, the bot or staff."""
+
     who: Who
     text: str
     buttons: list[ButtonDict] = field(default_factory=list)
@@ -86,8 +89,11 @@ class Transcripts:
         for one in said:
             if not one.text:
                 continue
-            item: TranscriptEntry = {"who": one.who, "text": redacted(one.text) if one.who == "user" else one.text,
-                                     "at": now}
+            item: TranscriptEntry = {
+                "who": one.who,
+                "text": redacted(one.text) if one.who == "user" else one.text,
+                "at": now,
+            }
             if one.buttons:
                 item["buttons"] = one.buttons
             if one.links:

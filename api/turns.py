@@ -2,6 +2,7 @@
 hand-over, else ask Rasa, keep the transcript. The web chat's route and the WhatsApp worker
 both take turns here, so both channels behave the same.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,16 +46,29 @@ class Turn:
     notice: ReplyMessage | None = None  # the privacy notice, with the first reply (api/privacy_notice.py)
 
 
-async def take_turn(services: Services, key: str, sender: str, text: str | None, payload: str | None,
-                    hint: str | None, metadata: dict[str, Any]) -> Turn:
+async def take_turn(
+    services: Services,
+    key: str,
+    sender: str,
+    text: str | None,
+    payload: str | None,
+    hint: str | None,
+    metadata: dict[str, Any],
+) -> Turn:
     """``key``: the conversation in the gateway's store; ``sender``: its id at Rasa and in the
     hand-over queue; ``payload``: an offered button payload; ``metadata``: for the actions
     (channel, sender_phone)."""
     state = await services.store.get(key)
     # A button's title is the bot's own wording: it tells the language only when nothing else does.
     detect_text = "" if payload and state.language else text or ""
-    settled = resolve(services.detector, detect_text, remembered=state.language, remembered_explicit=state.explicit,
-                      hint=hint, chosen=chosen_language(payload))
+    settled = resolve(
+        services.detector,
+        detect_text,
+        remembered=state.language,
+        remembered_explicit=state.explicit,
+        hint=hint,
+        chosen=chosen_language(payload),
+    )
     new_state = ConversationState(settled.language, settled.explicit, state.notice)
     if new_state != state:
         await services.store.save(key, new_state)
@@ -87,8 +101,14 @@ async def take_turn(services: Services, key: str, sender: str, text: str | None,
         logger.error("assistant unavailable: %s", error)
         spec = load_specs()[UNAVAILABLE]
         rendered = render(spec, settled.language)
-        return Turn(settled.language, spec.topic, spec.phone_line,
-                    [reply_message(rendered.text, rendered.buttons)], None, unavailable=True)
+        return Turn(
+            settled.language,
+            spec.topic,
+            spec.phone_line,
+            [reply_message(rendered.text, rendered.buttons)],
+            None,
+            unavailable=True,
+        )
 
     topic, line = topic_and_line(reply["response"] for reply in replies)
     messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
@@ -100,14 +120,19 @@ async def take_turn(services: Services, key: str, sender: str, text: str | None,
         # The first reply of a conversation (or the first since the notice changed) comes with it,
         # after the replies themselves (a safety reply keeps 112 and the line first).
         notice = notice_message(metadata.get("channel", "api"), settled.language, services.retention)
-        replies = [*replies, {"text": notice["text"], "buttons": notice["buttons"], "links": notice["links"],
-                              "response": None}]
+        replies = [
+            *replies,
+            {"text": notice["text"], "buttons": notice["buttons"], "links": notice["links"], "response": None},
+        ]
         await services.store.save(key, replace(new_state, notice=notice_version()))
     handover: HandoverView | None = None
     if staff is not None:
         try:  # the transcript is for staff; failing to keep it must not cost the user the reply
-            await staff.transcripts.add(sender, [Said.by_user(said)] + [
-                Said.by_bot(r, kept_bot_text(r["response"], r["text"], settled.language)) for r in replies])
+            await staff.transcripts.add(
+                sender,
+                [Said.by_user(said)]
+                + [Said.by_bot(r, kept_bot_text(r["response"], r["text"], settled.language)) for r in replies],
+            )
         except RedisError as error:
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply["response"] in QUEUED for reply in replies):

@@ -7,6 +7,7 @@ The file is generated: edit bot/responses.yml or the .po files, then run `make d
     python -m bot.build_domain            # write the file
     python -m bot.build_domain --check    # exit 1 when the file is out of date
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,9 @@ def variation(key: str, language: str, conditioned: bool) -> dict[str, Any]:
         item["condition"] = [{"type": "slot", "name": "language", "value": language}]
     item["text"] = rendered.text
     if rendered.buttons:
-        item["buttons"] = [{name: braces_kept(str(value)) for name, value in button.items()} for button in rendered.buttons]
+        item["buttons"] = [
+            {name: braces_kept(str(value)) for name, value in button.items()} for button in rendered.buttons
+        ]
     return item
 
 
@@ -55,9 +58,7 @@ def build() -> str:
         # Without a language slot (never the case through the gateway) the source text answers.
         variations.append(variation(key, SOURCE_LANGUAGE, conditioned=False))
         responses[key] = variations
-    body = yaml.safe_dump(
-        {"version": "3.1", "responses": responses}, allow_unicode=True, sort_keys=False, width=1000
-    )
+    body = yaml.safe_dump({"version": "3.1", "responses": responses}, allow_unicode=True, sort_keys=False, width=1000)
     return HEADER + body
 
 

@@ -18,6 +18,7 @@ turns on this machine). This store
   place, or repeated the call-back number are kept as ``[personal details]`` too.
 Configured in bot/endpoints.yml as ``type: bot.tracker_store.BoundedRedisTrackerStore``.
 """
+
 from __future__ import annotations
 
 import json

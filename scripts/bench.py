@@ -8,6 +8,7 @@ alike; what matters is the ratio full/bare, measured in the same session. Prints
 per-turn p50/p95 latency, throughput at 1 and 10 concurrent conversations, latency growth of
 one conversation over many turns, start-up time to healthy, training time and resident memory.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -101,6 +102,7 @@ def bare_sender(language_of: dict[str, str]) -> Send:
         answer = await client.post(f"{url}/webhooks/rest/webhook", json=body)
         if answer.status_code != 200 or not answer.json():
             raise RuntimeError(f"bare Rasa answered {answer.status_code} {answer.text[:80]}")
+
     return send
 
 
@@ -133,10 +135,24 @@ def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, 
     started = time.monotonic()
     with open(stack.run_dir / "bare-rasa.log", "ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model), "--endpoints",
-             "scripts/bench_endpoints.yml", "--credentials", "scripts/bench_credentials.yml", "--interface", "127.0.0.1",
-             "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(Path(sys.executable).parent / "rasa"),
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                "scripts/bench_endpoints.yml",
+                "--credentials",
+                "scripts/bench_credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -155,20 +171,56 @@ def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, 
 def training_seconds() -> float:
     """A full training from an empty cache into a scratch folder (the served model is untouched)."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-                   RASA_CACHE_DIRECTORY=str(Path(tmp) / "cache"))
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            RASA_TELEMETRY_ENABLED="false",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            RASA_CACHE_DIRECTORY=str(Path(tmp) / "cache"),
+        )
         started = time.monotonic()
-        subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "--config", "config.yml", "--domain",
-                        "bot/domain", "--data", "data", "--out", tmp], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "rasa"),
+                "train",
+                "--config",
+                "config.yml",
+                "--domain",
+                "bot/domain",
+                "--data",
+                "data",
+                "--out",
+                tmp,
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         return time.monotonic() - started
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))) / 1024 / 1024
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = (
+        int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
+        / 1024
+        / 1024
+    )
     return f"{os.cpu_count()} cores, {cpu}, {memory:.0f} GiB, {platform.platform()}"
 
 
@@ -212,9 +264,11 @@ def lookup_failures(timings: dict[str, list[float]]) -> str:
     p50 = {kind: statistics.median(values) for kind, values in timings.items()}
     p95 = {kind: percentile(values, 0.95) for kind, values in timings.items()}
     shown = ", ".join(f"{kind} p50 {p50[kind]:.1f} / p95 {p95[kind]:.1f} ms" for kind in timings)
-    return (f"A failed lookup at the action server ({len(next(iter(timings.values())))} of each, alternating): {shown}; "
-            f"slowest / fastest p50 {max(p50.values()) / min(p50.values()):.2f} x, "
-            f"p95 {max(p95.values()) / min(p95.values()):.2f} x.")
+    return (
+        f"A failed lookup at the action server ({len(next(iter(timings.values())))} of each, alternating): {shown}; "
+        f"slowest / fastest p50 {max(p50.values()) / min(p50.values()):.2f} x, "
+        f"p95 {max(p95.values()) / min(p95.values()):.2f} x."
+    )
 
 
 PARALLEL_LOGINS = 20
@@ -231,8 +285,10 @@ async def chat_under_logins(target: Target, messages: int) -> dict[str, list[flo
         nonlocal attempts
         async with httpx.AsyncClient(timeout=120) as client:
             while not stop.is_set():
-                await client.post(f"{target.url}/staff/api/login",
-                                  json={"username": f"nobody-{n}", "password": "a wrong password", "code": "000000"})
+                await client.post(
+                    f"{target.url}/staff/api/login",
+                    json={"username": f"nobody-{n}", "password": "a wrong password", "code": "000000"},
+                )
                 attempts += 1
 
     attackers = [asyncio.create_task(attacker(n)) for n in range(PARALLEL_LOGINS)]
@@ -256,7 +312,8 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         "",
         f"Written by `make bench` (scripts/bench.py) on {time.strftime('%Y-%m-%d')}. Machine: {machine()}.",
         f"Bare: `rasa run` with the REST channel. Full: gateway -> Rasa gateway channel -> action server. Same model "
-        f"(`{model_path().name}`), same Redis tracker and lock store, same action server, same message mix of {len(MIX)} "
+        f"(`{model_path().name}`), same Redis tracker and lock store, same action server, same message mix of "
+        f"{len(MIX)} "
         f"messages in four languages, {args.messages} messages per measurement in {args.rounds} alternating rounds.",
         "",
         "Bare Rasa keeps Rasa's stock `RedisTrackerStore`, which replays a conversation's whole history on every "
@@ -275,22 +332,28 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         row("start-up to healthy", extra["bare_startup"], extra["full_startup"], "s"),
         "",
         f"Case lookup turn (reference and date of birth in one message, identity check, SQLite case store, "
-        f"Redis throttle), full stack, {len(extra['lookups'])} lookups: p50 {statistics.median(extra['lookups']):.1f} ms, "
+        f"Redis throttle), full stack, {len(extra['lookups'])} lookups: p50 "
+        f"{statistics.median(extra['lookups']):.1f} ms, "
         f"p95 {percentile(extra['lookups'], 0.95):.1f} ms.",
         "",
         lookup_failures(extra["lookup_failures"]),
         "",
-        f"Chat turns while {PARALLEL_LOGINS} clients send wrong staff logins without pause (rate limits lifted, so every "
+        f"Chat turns while {PARALLEL_LOGINS} clients send wrong staff logins without pause (rate limits "
+        "lifted, so every "
         f"login costs an argon2 verification; {extra['logins']['attempts'][0]:.0f} logins during the measurement), "
         f"{len(extra['logins']['loaded'])} turns each: p95 idle {percentile(extra['logins']['idle'], 0.95):.1f} ms, "
         f"under logins {percentile(extra['logins']['loaded'], 0.95):.1f} ms, ratio "
-        f"{percentile(extra['logins']['loaded'], 0.95) / percentile(extra['logins']['idle'], 0.95):.2f} (target: at most 1.5).",
+        f"{percentile(extra['logins']['loaded'], 0.95) / percentile(extra['logins']['idle'], 0.95):.2f} "
+        "(target: at most 1.5).",
         "",
         f"WhatsApp webhook acknowledgement under a burst of {len(extra['whatsapp_acks'][0.0])} signed deliveries "
         "(20 users, 10 messages each, all at once; a gateway of its own, Graph API stand-in on 127.0.0.1): "
-        + "; ".join(f"Rasa {'as is' if delay == 0.0 else f'slowed by {delay:.1f} s per turn'}: p50 "
-                    f"{statistics.median(acks):.1f} ms, p99 {percentile(acks, 0.99):.1f} ms"
-                    for delay, acks in extra["whatsapp_acks"].items()) + ". Target: p99 under 100 ms, whatever Rasa's speed.",
+        + "; ".join(
+            f"Rasa {'as is' if delay == 0.0 else f'slowed by {delay:.1f} s per turn'}: p50 "
+            f"{statistics.median(acks):.1f} ms, p99 {percentile(acks, 0.99):.1f} ms"
+            for delay, acks in extra["whatsapp_acks"].items()
+        )
+        + ". Target: p99 under 100 ms, whatever Rasa's speed.",
         "",
         "Resident memory after the run (MB):",
         "",
@@ -298,8 +361,11 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
         "| --- | --- |",
     ]
     lines += [f"| {name} | {mb:.0f} |" for name, mb in extra["memory"].items()]
-    lines += [f"| **full stack total** | **{sum(extra['memory'].values()):.0f}** |",
-              f"| bare `rasa run` (for comparison) | {extra['bare_memory']:.0f} |", ""]
+    lines += [
+        f"| **full stack total** | **{sum(extra['memory'].values()):.0f}** |",
+        f"| bare `rasa run` (for comparison) | {extra['bare_memory']:.0f} |",
+        "",
+    ]
     if extra.get("training") is not None:
         lines.append(f"Training from an empty cache: {extra['training']:.0f} s.")
     lines.append("")
@@ -334,21 +400,33 @@ def main() -> int:
             bare_port = free_port()
             bare, bare_startup = start_bare(stack, bare_port, model)
             language_of = {text: language for language, text in MIX}
-            targets = [Target("bare", f"http://127.0.0.1:{bare_port}", bare_sender(language_of)),
-                       Target("full", stack.gateway_url, send_full)]
+            targets = [
+                Target("bare", f"http://127.0.0.1:{bare_port}", bare_sender(language_of)),
+                Target("full", stack.gateway_url, send_full),
+            ]
             results = asyncio.run(measure(targets, args.messages, args.turns, args.rounds))
             lookups = asyncio.run(case_lookups(targets[1], 60))[10:]
-            failures, _ = failure_timings(f"http://127.0.0.1:{stack.ports.actions}/webhook",
-                                          import_pool(stack.environment(), Path(tmp)), 200)
+            failures, _ = failure_timings(
+                f"http://127.0.0.1:{stack.ports.actions}/webhook", import_pool(stack.environment(), Path(tmp)), 200
+            )
             logins = asyncio.run(chat_under_logins(targets[1], 60))
             memory = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
             rasa_url = f"http://127.0.0.1:{stack.ports.rasa}"
             redis_base = (stack.redis_url or "").rsplit("/", 1)[0]
-            acks = {delay: measure_acks(stack.environment(), rasa_url, f"{redis_base}/{db}", delay)
-                    for db, delay in ((1, 0.0), (2, WHATSAPP_SLOW_RASA_SECONDS))}
-            extra = {"bare_startup": bare_startup, "full_startup": stack.startup_seconds, "memory": memory,
-                     "bare_memory": rss_mb(bare.pid), "lookups": lookups, "whatsapp_acks": acks,
-                     "logins": logins, "lookup_failures": failures}
+            acks = {
+                delay: measure_acks(stack.environment(), rasa_url, f"{redis_base}/{db}", delay)
+                for db, delay in ((1, 0.0), (2, WHATSAPP_SLOW_RASA_SECONDS))
+            }
+            extra = {
+                "bare_startup": bare_startup,
+                "full_startup": stack.startup_seconds,
+                "memory": memory,
+                "bare_memory": rss_mb(bare.pid),
+                "lookups": lookups,
+                "whatsapp_acks": acks,
+                "logins": logins,
+                "lookup_failures": failures,
+            }
         finally:
             if bare:
                 bare.terminate()

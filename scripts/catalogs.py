@@ -1,8 +1,9 @@
 """Babel catalog chores, all through pybabel.
 
-    python -m scripts.catalogs update    # extract messages.pot, merge it into every .po
-    python -m scripts.catalogs compile   # compile every shipped language's .po to .mo
+python -m scripts.catalogs update    # extract messages.pot, merge it into every .po
+python -m scripts.catalogs compile   # compile every shipped language's .po to .mo
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -18,13 +19,33 @@ TRANSLATED = [babel_name(code) for code in SHIPPED if code != SOURCE_LANGUAGE]
 
 
 def pybabel(*args: str) -> None:
-    subprocess.run([PYBABEL, *args], cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYBABEL, *args],
+        cwd=ROOT,
+        check=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def extract(output: Path = POT) -> None:
-    pybabel("extract", "-F", "babel.cfg", "-o", str(output), "--no-wrap", "--no-location", "--sort-output",
-            "--project", "Wegwijs", "--copyright-holder", "IOM Netherlands",
-            "--msgid-bugs-address", "wegwijs@localhost", ".")
+    pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-o",
+        str(output),
+        "--no-wrap",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "Wegwijs",
+        "--copyright-holder",
+        "IOM Netherlands",
+        "--msgid-bugs-address",
+        "wegwijs@localhost",
+        ".",
+    )
 
 
 def update() -> None:

@@ -16,6 +16,7 @@ the second topic it also carries. This parses every message with a trained model
 
     python -m scripts.nlu_independent [--model models/wegwijs-....tar.gz]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,8 +77,10 @@ def score_language(language: str, items: list[tuple[dict, dict, str, str]]) -> d
     detectors = {}
     for name in ("combined", "rules", "classifier", "intent_classifier"):
         fired = (lambda o: o["topic"] == SAFETY) if name == "combined" else (lambda o, n=name: o[n])
-        detectors[name] = {"recall": rate(sum(1 for _, o in safety if fired(o)), len(safety)),
-                           "false_alarms": rate(sum(1 for _, o in others if fired(o)), len(others))}
+        detectors[name] = {
+            "recall": rate(sum(1 for _, o in safety if fired(o)), len(safety)),
+            "false_alarms": rate(sum(1 for _, o in others if fired(o)), len(others)),
+        }
     categories: dict[str, list[int]] = {}
     for m, o, _, _ in items:
         tally = categories.setdefault(m.get("category", "plain"), [0, 0])
@@ -93,11 +96,15 @@ def score_language(language: str, items: list[tuple[dict, dict, str, str]]) -> d
         "detectors": detectors,
         "language_accuracy": rate(sum(1 for _, _, fresh, _ in items if fresh == language), total),
         "language_after_other_choice": rate(sum(1 for _, _, _, after in items if after == language), total),
-        "second_topic_offered": rate(sum(1 for m, o in with_also if o["also"] and topic_of(o["also"]) == m["also"]),
-                                     len(with_also)),
+        "second_topic_offered": rate(
+            sum(1 for m, o in with_also if o["also"] and topic_of(o["also"]) == m["also"]), len(with_also)
+        ),
         "per_category": {c: {"accuracy": rate(h, n), "messages": n} for c, (h, n) in sorted(categories.items())},
-        "misses": [{"text": m["text"], "expected": m["topic"], "got": o["topic"] or f"did you mean {o['suggested_topics']}"}
-                   for m, o, _, _ in items if o["topic"] != m["topic"]],
+        "misses": [
+            {"text": m["text"], "expected": m["topic"], "got": o["topic"] or f"did you mean {o['suggested_topics']}"}
+            for m, o, _, _ in items
+            if o["topic"] != m["topic"]
+        ],
     }
 
 
@@ -117,8 +124,9 @@ async def evaluate(model: Path | None = None) -> dict:
         for message in load_set(language):
             parsed = await agent.parse_message(message["text"])
             fresh = resolve(detector, message["text"], remembered=None, remembered_explicit=False).language
-            after = resolve(detector, message["text"], remembered=other_language(language),
-                            remembered_explicit=True).language
+            after = resolve(
+                detector, message["text"], remembered=other_language(language), remembered_explicit=True
+            ).language
             items.append((message, outcome(parsed), fresh, after))
         results[language] = score_language(language, items)
     return results
@@ -131,30 +139,56 @@ def markdown(results: dict) -> str:
         "Written apart from the training data by authors who never saw it (tests/nlu_independent/, each file's",
         "header says how); never used for tuning. Parsed with the full model (`scripts/nlu_independent.py`).",
         "",
-        "| language | messages | topic accuracy | with \"did you mean\" | safety recall | false alarms | reply language | after another choice |",
+        '| language | messages | topic accuracy | with "did you mean" | safety recall | false alarms | reply '
+        "language | after another choice |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for language, r in results.items():
-        lines.append(f"| {language} | {r['messages']} | {r['topic_accuracy']:.1%} | {r['topic_accuracy_with_did_you_mean']:.1%} | "
-                     f"{r['safety_recall']:.1%} | {r['false_alarms']:.1%} | {r['language_accuracy']:.1%} | "
-                     f"{r['language_after_other_choice']:.1%} |")
-    lines += ["", "Safety: recall / false alarms of each detector alone and combined (the assistant uses the combination):", "",
-              "| language | combined | cue rules (spaCy) | safety classifier | intent classifier |", "| --- | --- | --- | --- | --- |"]
+        lines.append(
+            f"| {language} | {r['messages']} | {r['topic_accuracy']:.1%} | "
+            f"{r['topic_accuracy_with_did_you_mean']:.1%} | "
+            f"{r['safety_recall']:.1%} | {r['false_alarms']:.1%} | {r['language_accuracy']:.1%} | "
+            f"{r['language_after_other_choice']:.1%} |"
+        )
+    lines += [
+        "",
+        "Safety: recall / false alarms of each detector alone and combined (the assistant uses the combination):",
+        "",
+        "| language | combined | cue rules (spaCy) | safety classifier | intent classifier |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for language, r in results.items():
         d = r["detectors"]
-        lines.append(f"| {language} | " + " | ".join(
-            f"{d[n]['recall']:.0%} / {d[n]['false_alarms']:.0%}" for n in ("combined", "rules", "classifier", "intent_classifier")) + " |")
+        lines.append(
+            f"| {language} | "
+            + " | ".join(
+                f"{d[n]['recall']:.0%} / {d[n]['false_alarms']:.0%}"
+                for n in ("combined", "rules", "classifier", "intent_classifier")
+            )
+            + " |"
+        )
     categories = sorted({c for r in results.values() for c in r["per_category"]})
-    lines += ["", "Topic accuracy per category:", "", "| category | " + " | ".join(results) + " |", "| --- |" + " --- |" * len(results)]
+    lines += [
+        "",
+        "Topic accuracy per category:",
+        "",
+        "| category | " + " | ".join(results) + " |",
+        "| --- |" + " --- |" * len(results),
+    ]
     for category in categories:
         cells = []
         for r in results.values():
             c = r["per_category"].get(category)
             cells.append(f"{c['accuracy']:.0%} of {c['messages']}" if c else "-")
         lines.append(f"| {category} | " + " | ".join(cells) + " |")
-    lines += ["", "Messages with a second topic (not safety) whose reply offers that topic as a button: " +
-              ", ".join(f"{language} {r['second_topic_offered']:.0%}" for language, r in results.items()), "",
-              "Misses (expected -> got):", ""]
+    lines += [
+        "",
+        "Messages with a second topic (not safety) whose reply offers that topic as a button: "
+        + ", ".join(f"{language} {r['second_topic_offered']:.0%}" for language, r in results.items()),
+        "",
+        "Misses (expected -> got):",
+        "",
+    ]
     for language, r in results.items():
         for miss in r["misses"]:
             lines.append(f"- {language}: {miss['expected']} -> {miss['got']}: {miss['text'][:140]}")
@@ -167,7 +201,9 @@ def main() -> int:
     args = parser.parse_args()
     results = asyncio.run(evaluate(args.model))
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "nlu-independent.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    (ROOT / "results" / "nlu-independent.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     print(markdown(results))
     return 0
 

@@ -12,6 +12,7 @@ the full model) and a confusion-matrix picture per language (docs/nlu-confusion-
 
 Writes the Markdown report, the pictures and results/nlu-report.json, prints a summary.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,7 +67,9 @@ def split(examples: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[st
 
 def write_nlu(path: Path, examples: dict[str, list[str]]) -> None:
     items = [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)} for i, texts in examples.items()]
-    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": items}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"version": "3.1", "nlu": items}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 def f1_report(pairs: list[tuple[str, str]]) -> dict:
@@ -104,9 +107,24 @@ def evaluate(config: Path) -> dict:
         env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
         started = time.monotonic()
         subprocess.run(
-            [RASA, "train", "nlu", "--config", str(config), "--nlu", str(work / "train"), "--out", str(work),
-             "--fixed-model-name", "nlu"],
-            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                RASA,
+                "train",
+                "nlu",
+                "--config",
+                str(config),
+                "--nlu",
+                str(work / "train"),
+                "--out",
+                str(work),
+                "--fixed-model-name",
+                "nlu",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         training_seconds = time.monotonic() - started
         return asyncio.run(_score(work / "nlu.tar.gz", held_out, train_examples, training_seconds))
@@ -138,9 +156,16 @@ async def _score(model: Path, held_out: dict, train_examples: int, training_seco
     nonsense = {}
     for script, texts in NONSENSE.items():
         predictions = [await predict(text) for text in texts]
-        nonsense[script] = {"fallback_rate": predictions.count(FALLBACK) / len(texts), "predictions": dict(zip(texts, predictions, strict=True))}
-    return {"languages": languages, "nonsense": nonsense, "train_examples": train_examples,
-            "training_seconds": round(training_seconds, 1)}
+        nonsense[script] = {
+            "fallback_rate": predictions.count(FALLBACK) / len(texts),
+            "predictions": dict(zip(texts, predictions, strict=True)),
+        }
+    return {
+        "languages": languages,
+        "nonsense": nonsense,
+        "train_examples": train_examples,
+        "training_seconds": round(training_seconds, 1),
+    }
 
 
 def markdown(results: dict, config: Path) -> str:
@@ -157,28 +182,49 @@ def markdown(results: dict, config: Path) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for language, r in langs.items():
-        lines.append(f"| {language} | {r['examples']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {r['weighted_f1']:.3f} |")
+        lines.append(
+            f"| {language} | {r['examples']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {r['weighted_f1']:.3f} |"
+        )
     lines += ["", "Nonsense messages that fall back (`nlu_fallback`):", ""]
     for script, r in results["nonsense"].items():
         lines.append(f"- {script} script: {r['fallback_rate']:.0%} of {len(r['predictions'])}")
-    lines += ["", "Safety on the held-out split (recall / non-safety messages answered as safety): " + ", ".join(
-        f"{lang} {r['per_intent'][SAFETY_INTENT]['recall']:.0%} / {r['safety_false_alarms']:.1%}" for lang, r in langs.items()) + "."]
-    lines += ["", f"## Intent F1 per language (floor {MIN_INTENT_F1:.2f}; below it in bold)", "",
-              "| intent | " + " | ".join(langs) + " |", "| --- |" + " --- |" * len(langs)]
+    lines += [
+        "",
+        "Safety on the held-out split (recall / non-safety messages answered as safety): "
+        + ", ".join(
+            f"{lang} {r['per_intent'][SAFETY_INTENT]['recall']:.0%} / {r['safety_false_alarms']:.1%}"
+            for lang, r in langs.items()
+        )
+        + ".",
+    ]
+    lines += [
+        "",
+        f"## Intent F1 per language (floor {MIN_INTENT_F1:.2f}; below it in bold)",
+        "",
+        "| intent | " + " | ".join(langs) + " |",
+        "| --- |" + " --- |" * len(langs),
+    ]
     for intent in next(iter(langs.values()))["per_intent"]:
         cells = [langs[lang]["per_intent"].get(intent, {}).get("f1", 0.0) for lang in langs]
-        lines.append(f"| {intent} | " + " | ".join(f"**{f:.2f}**" if f < MIN_INTENT_F1 else f"{f:.2f}" for f in cells) + " |")
+        lines.append(
+            f"| {intent} | " + " | ".join(f"**{f:.2f}**" if f < MIN_INTENT_F1 else f"{f:.2f}" for f in cells) + " |"
+        )
     lines += ["", "## Most frequent confusions (truth -> prediction)", ""]
     for language, r in langs.items():
         lines.append(f"- {language}: " + ("; ".join(r["confusions"]) or "none"))
-    lines += ["", "Confusion matrices (rows: the true intent, columns: the prediction, shaded by the share of the row): " +
-              ", ".join(f"[{lang}](nlu-confusion-{lang}.png)" for lang in langs) + "."]
+    lines += [
+        "",
+        "Confusion matrices (rows: the true intent, columns: the prediction, shaded by the share of the row): "
+        + ", ".join(f"[{lang}](nlu-confusion-{lang}.png)" for lang in langs)
+        + ".",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def confusion_picture(language: str, pairs: list[tuple[str, str]], out: Path) -> None:
     """A row-normalised confusion matrix of one language's held-out predictions, as a PNG."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
@@ -196,8 +242,15 @@ def confusion_picture(language: str, pairs: list[tuple[str, str]], out: Path) ->
     axes.set_yticks(range(len(truths)), truths, fontsize=7)
     for (row, column), count in np.ndenumerate(matrix):
         if count:
-            axes.text(column, row, int(count), ha="center", va="center", fontsize=6,
-                      color="white" if shares[row, column] > 0.5 else "black")
+            axes.text(
+                column,
+                row,
+                int(count),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if shares[row, column] > 0.5 else "black",
+            )
     axes.set_xlabel("predicted")
     axes.set_ylabel("true")
     axes.set_title(f"Held-out intents, {language}: {len(pairs)} examples")
@@ -218,17 +271,22 @@ def main() -> int:
     for language, r in results["languages"].items():
         confusion_picture(language, r["pairs"], out.parent / f"nlu-confusion-{language}.png")
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "nlu-report.json").write_text(json.dumps({**results, "independent": independent},
-                                                                  ensure_ascii=False, indent=1), encoding="utf-8")
+    (ROOT / "results" / "nlu-report.json").write_text(
+        json.dumps({**results, "independent": independent}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     out.write_text(markdown(results, config) + "\n" + independent_markdown(independent), encoding="utf-8")
     for language, r in results["languages"].items():
-        print(f"{language:6s} accuracy {r['accuracy']:.3f}  macro F1 {r['macro_f1']:.3f}  "
-              f"weighted F1 {r['weighted_f1']:.3f}")
+        print(
+            f"{language:6s} accuracy {r['accuracy']:.3f}  macro F1 {r['macro_f1']:.3f}  "
+            f"weighted F1 {r['weighted_f1']:.3f}"
+        )
     for script, r in results["nonsense"].items():
         print(f"nonsense ({script}): {r['fallback_rate']:.0%} fall back")
     for language, r in independent.items():
-        print(f"independent {language:6s} topic {r['topic_accuracy']:.1%}  safety recall {r['safety_recall']:.1%}  "
-              f"false alarms {r['false_alarms']:.1%}  language {r['language_accuracy']:.1%}")
+        print(
+            f"independent {language:6s} topic {r['topic_accuracy']:.1%}  safety recall {r['safety_recall']:.1%}  "
+            f"false alarms {r['false_alarms']:.1%}  language {r['language_accuracy']:.1%}"
+        )
     return 0
 
 

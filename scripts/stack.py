@@ -7,6 +7,7 @@ file, so conversations survive a restart); on a machine with neither, in-process
 loud warning that nothing survives a restart. Waits until every process is healthy, prints the
 chat URL, and stops everything on Ctrl-C or TERM. Tests use the same class with free ports.
 """
+
 from __future__ import annotations
 
 import os
@@ -141,8 +142,21 @@ class Stack:
         data.mkdir(parents=True, exist_ok=True)
         self._spawn(
             "redis",
-            [server, "--bind", "127.0.0.1", "--port", str(self.ports.redis), "--dir", str(data),
-             "--appendonly", "yes", "--save", "", "--protected-mode", "yes"],
+            [
+                server,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.redis),
+                "--dir",
+                str(data),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--protected-mode",
+                "yes",
+            ],
             dict(os.environ),
         )
         self.redis_url = f"redis://127.0.0.1:{self.ports.redis}/0"
@@ -159,20 +173,62 @@ class Stack:
             self._say(
                 "\n" + "!" * 78 + "\n"
                 "!! No Redis (REDIS_URL unset and no redis-server installed): conversations\n"
-                "!! are kept in memory and NOTHING SURVIVES A RESTART. Install redis-server.\n"
-                + "!" * 78 + "\n"
+                "!! are kept in memory and NOTHING SURVIVES A RESTART. Install redis-server.\n" + "!" * 78 + "\n"
             )
         env = self.environment()
         self.load_cases(env)
         model = self.model or current_model()
         endpoints = "bot/endpoints.yml" if self.redis_url else "bot/endpoints.memory.yml"
-        self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                "--port", str(self.ports.actions), "--logging-config-file", LOGGING], env)
-        self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints", endpoints,
-                             "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
-                             "--port", str(self.ports.rasa), "--logging-config-file", LOGGING], env)
-        self._spawn("gateway", [str(VENV_BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1",
-                                "--port", str(self.ports.gateway), "--no-access-log", "--log-config", LOGGING], env)
+        self._spawn(
+            "actions",
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.ports.actions),
+                "--logging-config-file",
+                LOGGING,
+            ],
+            env,
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                endpoints,
+                "--credentials",
+                "bot/credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.rasa),
+                "--logging-config-file",
+                LOGGING,
+            ],
+            env,
+        )
+        self._spawn(
+            "gateway",
+            [
+                str(VENV_BIN / "uvicorn"),
+                "api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.gateway),
+                "--no-access-log",
+                "--log-config",
+                LOGGING,
+            ],
+            env,
+        )
         self._wait("gateway", self.healthy, 240)
         self.startup_seconds = time.monotonic() - started
 
@@ -183,7 +239,10 @@ class Stack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
             [sys.executable, "-m", "actions.cases.importer", str(self.cases_csv), "--quiet"],
-            cwd=ROOT, env=env, capture_output=True, text=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise StackError(f"importing {self.cases_csv.name} failed:\n{result.stderr}")
@@ -238,14 +297,17 @@ def main() -> int:
     try:
         print("Starting Redis, the action server, Rasa and the gateway (about a minute)...", flush=True)
         stack.start()
-        print(f"\nWegwijs is running ({stack.startup_seconds:.0f} s to healthy).\n"
-              f"  Web chat:  {stack.gateway_url}/ (embed: <script src=\"{stack.gateway_url}/chat/widget.js\" defer>)\n"
-              f"  Chat API:  POST {stack.gateway_url}/api/v1/conversations, then /api/v1/messages\n"
-              f"  API docs:  {stack.gateway_url}/docs\n"
-              f"  Staff:     {stack.gateway_url}/staff "
-              "(accounts: python -m api.staff.accounts create NAME --role agent)\n"
-              f"  Health:    {stack.gateway_url}/health\n"
-              f"Logs in {stack.run_dir}. Press Ctrl-C to stop.", flush=True)
+        print(
+            f"\nWegwijs is running ({stack.startup_seconds:.0f} s to healthy).\n"
+            f'  Web chat:  {stack.gateway_url}/ (embed: <script src="{stack.gateway_url}/chat/widget.js" defer>)\n'
+            f"  Chat API:  POST {stack.gateway_url}/api/v1/conversations, then /api/v1/messages\n"
+            f"  API docs:  {stack.gateway_url}/docs\n"
+            f"  Staff:     {stack.gateway_url}/staff "
+            "(accounts: python -m api.staff.accounts create NAME --role agent)\n"
+            f"  Health:    {stack.gateway_url}/health\n"
+            f"Logs in {stack.run_dir}. Press Ctrl-C to stop.",
+            flush=True,
+        )
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(1)
         dead = [n for n, p in stack.processes.items() if p.poll() is not None]

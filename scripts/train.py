@@ -7,6 +7,7 @@ after loading everything; this check costs milliseconds.
 
     python -m scripts.train            # train if needed, print the model path
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,11 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     for entry in INPUTS:
         path = ROOT / entry
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        files = (
+            [path]
+            if path.is_file()
+            else sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        )
         for file in files:
             digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -45,9 +50,23 @@ def train(force: bool = False) -> tuple[Path, float]:
     started = time.monotonic()
     env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     subprocess.run(
-        [RASA, "train", "--config", "config.yml", "--domain", "bot/domain", "--data", "data",
-         "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-        cwd=ROOT, env=env, check=True,
+        [
+            RASA,
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "bot/domain",
+            "--data",
+            "data",
+            "--out",
+            str(MODELS_DIR),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     for stale in MODELS_DIR.glob("wegwijs-*.tar.gz"):
         if stale != target:

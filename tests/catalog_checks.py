@@ -1,4 +1,5 @@
 """Checks a translated catalog against the English source messages."""
+
 from __future__ import annotations
 
 from babel.messages.catalog import Catalog

@@ -1,6 +1,7 @@
 """Fixtures that start the real services: a redis-server of the tests' own (on a free port, in
 a temporary folder, so the machine's Redis and a running `make run` are never touched), the
 action server, Rasa with the trained model, and the gateway."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,8 +30,20 @@ WHATSAPP_VERIFY_TOKEN = "verify-token-for-tests"
 WHATSAPP_APP_SECRET = "app-secret-for-tests"
 WHATSAPP_TEMPLATE = "wegwijs_staff_reply"
 # The demo cases' references and dates of birth (data/cases/demo.csv): no log may ever hold them.
-DEMO_CASE_DETAILS = ("IOM-NL-2026-000042", "IOM-NL-2026-000107", "IOM-NL-2025-000913", "2026000042", "2026000107",
-                     "2025000913", "1990-05-14", "1985-11-02", "2001-01-30", "14-05-1990", "02-11-1985", "30-01-2001")
+DEMO_CASE_DETAILS = (
+    "IOM-NL-2026-000042",
+    "IOM-NL-2026-000107",
+    "IOM-NL-2025-000913",
+    "2026000042",
+    "2026000107",
+    "2025000913",
+    "1990-05-14",
+    "1985-11-02",
+    "2001-01-30",
+    "14-05-1990",
+    "02-11-1985",
+    "30-01-2001",
+)
 
 
 class RedisServer:
@@ -50,9 +63,20 @@ class RedisServer:
     def start(self) -> None:
         keep = ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
-             "--dir", str(self.folder), "--save", "", *keep],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.folder),
+                "--save",
+                "",
+                *keep,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while not port_open(self.port):
@@ -87,10 +111,15 @@ GENEROUS_LIMITS = generous_env()
 
 
 def whatsapp_env(graph: FakeGraphAPI) -> dict[str, str]:
-    return {"WEGWIJS_WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN, "WEGWIJS_WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
-            "WEGWIJS_WHATSAPP_TOKEN": graph.token, "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
-            "WEGWIJS_WHATSAPP_API_BASE": graph.base_url or "", "WEGWIJS_WHATSAPP_API_VERSION": graph.version,
-            "WEGWIJS_WHATSAPP_TEMPLATE": WHATSAPP_TEMPLATE}
+    return {
+        "WEGWIJS_WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
+        "WEGWIJS_WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
+        "WEGWIJS_WHATSAPP_TOKEN": graph.token,
+        "WEGWIJS_WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
+        "WEGWIJS_WHATSAPP_API_BASE": graph.base_url or "",
+        "WEGWIJS_WHATSAPP_API_VERSION": graph.version,
+        "WEGWIJS_WHATSAPP_TEMPLATE": WHATSAPP_TEMPLATE,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -100,19 +129,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory, graph_api: FakeGraphAPI) -> 
         pytest.fail(f"{model.name} is missing: run the tests with `make test`, which trains it")
     redis = RedisServer(tmp_path_factory.mktemp("redis"))
     ports = Ports.free()
-    running = Stack(ports=ports, redis_url=redis.url, model=model, run_dir=tmp_path_factory.mktemp("stack"), quiet=True,
-                    opening_hours=OPENING_HOURS, extra_env={**whatsapp_env(graph_api), **GENEROUS_LIMITS,
-                                                                         # stranded hand-overs are tested with a
-                                                                         # sweeping gateway of their own
-                                                                         "WEGWIJS_HANDOVER_SWEEP_SECONDS": "3600"})
+    running = Stack(
+        ports=ports,
+        redis_url=redis.url,
+        model=model,
+        run_dir=tmp_path_factory.mktemp("stack"),
+        quiet=True,
+        opening_hours=OPENING_HOURS,
+        extra_env={
+            **whatsapp_env(graph_api),
+            **GENEROUS_LIMITS,
+            # stranded hand-overs are tested with a
+            # sweeping gateway of their own
+            "WEGWIJS_HANDOVER_SWEEP_SECONDS": "3600",
+        },
+    )
     try:
         running.start()
         yield running
     finally:
         running.stop()
         redis.stop()
-    leaks = [log.name for log in running.run_dir.glob("*.log") if any(
-        detail in log.read_text(encoding="utf-8", errors="replace") for detail in DEMO_CASE_DETAILS)]
+    leaks = [
+        log.name
+        for log in running.run_dir.glob("*.log")
+        if any(detail in log.read_text(encoding="utf-8", errors="replace") for detail in DEMO_CASE_DETAILS)
+    ]
     assert not leaks, f"demo case references or dates of birth were logged by the whole run: {leaks}"
 
 
@@ -124,8 +166,11 @@ def gateway(stack: Stack) -> Iterator[httpx.Client]:
 
 def new_conversation(gateway: httpx.Client | str) -> str:
     """A conversation id minted by the gateway (the only kind it accepts), as the web chat gets one."""
-    answer = (gateway.post("/api/v1/conversations") if isinstance(gateway, httpx.Client)
-              else httpx.post(f"{gateway}/api/v1/conversations", timeout=20))
+    answer = (
+        gateway.post("/api/v1/conversations")
+        if isinstance(gateway, httpx.Client)
+        else httpx.post(f"{gateway}/api/v1/conversations", timeout=20)
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()["conversation_id"]
 

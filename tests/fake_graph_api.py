@@ -16,6 +16,7 @@ code 190 for a bad token) and lands in ``.violations``; an accepted one answers 
 Limits come from Meta's Cloud API message reference (the same as api/whatsapp/shaping.py); lengths are counted
 in code points (Python ``len``).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -178,13 +179,21 @@ def _check_template(template: Any) -> None:
 
 
 def graph_error(message: str, code: int, **extra: Any) -> dict:
-    return {"error": {"message": message, "type": "OAuthException", "code": code, **extra,
-                      "fbtrace_id": "A" + secrets.token_urlsafe(16)}}
+    return {
+        "error": {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            **extra,
+            "fbtrace_id": "A" + secrets.token_urlsafe(16),
+        }
+    }
 
 
 class FakeGraphAPI:
-    def __init__(self, version: str = DEFAULT_VERSION, phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
-                 token: str = DEFAULT_TOKEN) -> None:
+    def __init__(
+        self, version: str = DEFAULT_VERSION, phone_number_id: str = DEFAULT_PHONE_NUMBER_ID, token: str = DEFAULT_TOKEN
+    ) -> None:
         self.version, self.phone_number_id, self.token = version, phone_number_id, token
         self.delay_seconds = 0.0
         self.base_url: str | None = None
@@ -196,9 +205,11 @@ class FakeGraphAPI:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
-        self.app = Starlette(routes=[
-            Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            ]
+        )
 
     # -- what tests read and program ------------------------------------------------------------
 
@@ -246,8 +257,9 @@ class FakeGraphAPI:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                                lifespan="off")
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fake-graph-api", daemon=True)
         thread.start()
@@ -289,9 +301,11 @@ class FakeGraphAPI:
     def _refuse(self, status: int, code: int, message: str, path: str, body: Any) -> JSONResponse:
         with self._lock:
             self._violations.append({"status": status, "code": code, "message": message, "path": path, "body": body})
-        return JSONResponse(graph_error(message, code), status_code=status,
-                            headers={"WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token"'}
-                            if status == 401 else None)
+        return JSONResponse(
+            graph_error(message, code),
+            status_code=status,
+            headers={"WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token"'} if status == 401 else None,
+        )
 
     async def _handle(self, request: Request) -> JSONResponse:
         with self._lock:
@@ -318,11 +332,18 @@ class FakeGraphAPI:
 
         expected = f"/{self.version}/{self.phone_number_id}/messages"
         if request.method != "POST" or path != expected:
-            return self._refuse(400, 100, f"Unsupported {request.method.lower()} request: {path} does not exist "
-                                          "or does not support this operation", path, body)
+            return self._refuse(
+                400,
+                100,
+                f"Unsupported {request.method.lower()} request: {path} does not exist "
+                "or does not support this operation",
+                path,
+                body,
+            )
         if "application/json" not in request.headers.get("content-type", ""):
-            return self._refuse(400, 100, "(#100) the request body must be JSON (Content-Type: application/json)",
-                                path, body)
+            return self._refuse(
+                400, 100, "(#100) the request body must be JSON (Content-Type: application/json)", path, body
+            )
         if not isinstance(body, dict):
             return self._refuse(400, 100, "(#100) the request body must be a JSON object", path, body)
         try:
@@ -333,8 +354,10 @@ class FakeGraphAPI:
         with self._lock:
             self._sent.append(body)
         to = body["to"]
-        return JSONResponse({
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": to, "wa_id": to}],
-            "messages": [{"id": "wamid." + secrets.token_urlsafe(24)}],
-        })
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [{"id": "wamid." + secrets.token_urlsafe(24)}],
+            }
+        )

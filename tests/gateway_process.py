@@ -1,5 +1,6 @@
 """A second gateway process beside the session's stack (same Redis, Rasa and action server),
 started with settings of a test's own: small rate limits, a trusted proxy header."""
+
 from __future__ import annotations
 
 import subprocess
@@ -17,9 +18,23 @@ def gateway_with(stack: Stack, settings: dict[str, str]) -> Iterator[str]:
     """The base URL of a gateway started with ``settings`` on top of the stack's environment."""
     port = free_port()
     with open(stack.run_dir / f"gateway-{port}.log", "ab") as log:  # the child keeps its own descriptor
-        process = subprocess.Popen([str(VENV_BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-                                    "--no-access-log", "--log-config", LOGGING], cwd=ROOT,
-                                   env={**stack.environment(), **settings}, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [
+                str(VENV_BIN / "uvicorn"),
+                "api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-config",
+                LOGGING,
+            ],
+            cwd=ROOT,
+            env={**stack.environment(), **settings},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

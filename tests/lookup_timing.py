@@ -3,6 +3,7 @@ reference, a wrong date of birth, a locked reference. Used by tests/test_case_lo
 (the same reply, and a coarse bound on the time) and by `make bench` (the milliseconds).
 
 The pool's cases are synthetic and imported for this only, so the demo cases stay free."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,13 @@ def import_pool(environment: dict[str, str], folder: Path) -> list[str]:
         + "".join(f"{ref},voluntary_return,intake,,,{BIRTH},,2026-11-01T00:00:00\n" for ref in POOL),
         encoding="utf-8",
     )
-    subprocess.run([sys.executable, "-m", "actions.cases.importer", str(export), "--quiet"],
-                   cwd=ROOT, env=environment, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "actions.cases.importer", str(export), "--quiet"],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
     return list(POOL)
 
 

@@ -1,4 +1,5 @@
 """What action_phone_line says for a line, as the stack under test says it (tests' opening hours)."""
+
 from __future__ import annotations
 
 import datetime as dt

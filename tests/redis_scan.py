@@ -1,5 +1,6 @@
 """Reading the whole of the stack's Redis: every key, its expiry and everything it holds, as text,
 so a test can look for a conversation id, a number or a marker text anywhere."""
+
 from __future__ import annotations
 
 import secrets

@@ -4,6 +4,7 @@ Every test run took new pictures of the console and the web chat and wrote them 
 tracked files in docs/, so each `make test` left the checkout changed. Now they go to a folder
 of the run; `WEGWIJS_UPDATE_SCREENSHOTS=1 make test` writes them to docs/ on purpose.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Bad input gets a 4xx JSON error that says what is wrong; nothing yields a 500; no
 conversation sees another's state. Against the running stack."""
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,13 @@ def test_oversized_body_gets_413(gateway: httpx.Client) -> None:
 
 
 def test_unknown_payload_is_refused(gateway: httpx.Client, conversation_id: str) -> None:
-    for payload in ['/return_info{"language": "de"}', "/restart", "/greet", "return_info", '/language_chosen{"language": "xx"}']:
+    for payload in [
+        '/return_info{"language": "de"}',
+        "/restart",
+        "/greet",
+        "return_info",
+        '/language_chosen{"language": "xx"}',
+    ]:
         answer = gateway.post(URL, json={"conversation_id": conversation_id, "payload": payload})
         assert answer.status_code == 422, payload
         assert answer.json()["error"] == "unknown payload"
@@ -78,8 +85,15 @@ def test_wrong_method_and_unknown_route_are_json_4xx(gateway: httpx.Client) -> N
 
 def test_conversations_do_not_share_state(gateway: httpx.Client) -> None:
     first, second = new_conversation(gateway), new_conversation(gateway)
-    assert gateway.post(URL, json={"conversation_id": first, "text": "can we continue in Arabic please"}).json()["language"] == "ar"
-    other = gateway.post(URL, json={"conversation_id": second, "text": "hallo, ik wil graag iets vragen over terugkeer"}).json()
+    assert (
+        gateway.post(URL, json={"conversation_id": first, "text": "can we continue in Arabic please"}).json()[
+            "language"
+        ]
+        == "ar"
+    )
+    other = gateway.post(
+        URL, json={"conversation_id": second, "text": "hallo, ik wil graag iets vragen over terugkeer"}
+    ).json()
     assert other["language"] == "nl"
     assert gateway.post(URL, json={"conversation_id": first, "text": "hi"}).json()["language"] == "ar"
     assert gateway.post(URL, json={"conversation_id": second, "text": "hi"}).json()["language"] == "nl"

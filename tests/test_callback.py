@@ -2,6 +2,7 @@
 console, a user who asks for a person (or is unsafe, or is locked out of case lookups) gets the
 phone line and the offer of a call-back; a number, a time and consent later, a call-back ticket
 waits in the queue, the number kept nowhere else, and the bot goes on answering."""
+
 from __future__ import annotations
 
 import json
@@ -88,12 +89,16 @@ def test_a_dari_user_leaves_a_number_and_staff_see_it(stack: Stack, gateway: htt
     agent = StaffClient(gateway, create_account(stack, "agent"))
     assert agent.login().status_code == 200
     try:
-        queued = [t for t in agent.call("GET", "/staff/api/queue?language=fa-AF").json()["tickets"] if t["id"] == ticket["id"]]
+        queued = [
+            t for t in agent.call("GET", "/staff/api/queue?language=fa-AF").json()["tickets"] if t["id"] == ticket["id"]
+        ]
         assert queued and queued[0]["callback"] == {"time": "afternoon"}, "the queue shows no number"
         detail = agent.call("GET", f"/staff/api/tickets/{ticket['id']}").json()
         assert detail["callback"] == {"time": "afternoon", "phone": NUMBER_E164}
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/claim").status_code == 200
-        assert say(gateway, conversation, "تشکر")["topic"] == "smalltalk", "a claimed call-back leaves the chat to the bot"
+        assert say(gateway, conversation, "تشکر")["topic"] == "smalltalk", (
+            "a claimed call-back leaves the chat to the bot"
+        )
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/close").status_code == 200
         closed = store.hgetall(ticket_key(ticket["id"]))
         assert closed["status"] == "closed" and "callback_phone" not in closed, "closing deletes the number"
@@ -110,12 +115,16 @@ def test_no_consent_keeps_nothing(gateway: httpx.Client, store: redis.Redis) -> 
     offer(gateway, conversation, "i need to talk to a real person", "en")
     say(gateway, conversation, "yes please")
     say(gateway, conversation, "06 12345678")
-    pressed = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": "Any time",
-                                                     "payload": '/callback_time{"callback_time": "any"}'})
+    pressed = gateway.post(
+        "/api/v1/messages",
+        json={"conversation_id": conversation, "text": "Any time", "payload": '/callback_time{"callback_time": "any"}'},
+    )
     consent = pressed.json()  # the button's payload, not its title, carries the choice
     assert texts(consent) == [text_of("utter_ask_callback_consent", "en", number="+31 6 12345678", time="Any time")]
     refused = say(gateway, conversation, "no, I don't agree")
-    assert texts(refused)[0] == text_of("utter_callback_not_kept", "en") and len(texts(refused)) > 1, "the phone line follows"
+    assert texts(refused)[0] == text_of("utter_callback_not_kept", "en") and len(texts(refused)) > 1, (
+        "the phone line follows"
+    )
     assert ticket_of(store, conversation) == {}
 
 
@@ -133,7 +142,9 @@ def test_declining_stopping_or_moving_on_keeps_nothing(gateway: httpx.Client, st
     offer(gateway, moved_on, "ik wil graag met een medewerker praten", "nl")
     answer = say(gateway, moved_on, "hoe werkt de DNA test voor gezinshereniging")
     assert answer["topic"] == "family_reunification"
-    assert text_of("utter_ask_callback_wanted", "nl") not in texts(answer), "the offer is made once, not after every answer"
+    assert text_of("utter_ask_callback_wanted", "nl") not in texts(answer), (
+        "the offer is made once, not after every answer"
+    )
     assert texts(say(gateway, moved_on, "ja")) == [text_of("utter_anything_else", "nl")], "a later yes starts nothing"
     for conversation in (declined, stopped, moved_on):
         assert ticket_of(store, conversation) == {}
@@ -144,7 +155,9 @@ def test_a_number_that_cannot_be_read_is_asked_again(gateway: httpx.Client) -> N
     offer(gateway, conversation, "أريد التحدث مع موظف من فضلك", "ar")
     say(gateway, conversation, "نعم")
     assert texts(say(gateway, conversation, "رقمي هو ١٢")) == [
-        text_of("utter_callback_phone_not_understood", "ar"), text_of("utter_ask_callback_phone", "ar")]
+        text_of("utter_callback_phone_not_understood", "ar"),
+        text_of("utter_ask_callback_phone", "ar"),
+    ]
     assert texts(say(gateway, conversation, "٠٠٣١٦١٢٣٤٥٦٧٨")) == [text_of("utter_ask_callback_time", "ar")]
 
 
@@ -153,15 +166,17 @@ def test_someone_abroad_gives_the_country_code(gateway: httpx.Client) -> None:
     say(gateway, conversation, "I am in Kabul at the moment")
     offer(gateway, conversation, "i need to talk to a real person", "en")
     say(gateway, conversation, "yes")
-    assert texts(say(gateway, conversation, "0701234567"))[0] == text_of("utter_callback_phone_not_understood", "en"), \
+    assert texts(say(gateway, conversation, "0701234567"))[0] == text_of("utter_callback_phone_not_understood", "en"), (
         "a national number from abroad is ambiguous"
+    )
     say(gateway, conversation, "+93 70 123 4567")
     consent = say(gateway, conversation, "1")
     assert texts(consent) == [text_of("utter_ask_callback_consent", "en", number="+93 70 123 4567", time="Morning")]
 
 
-def test_an_unsafe_user_gets_112_first_and_an_urgent_call_back(gateway: httpx.Client, store: redis.Redis,
-                                                               empty_queue: None) -> None:
+def test_an_unsafe_user_gets_112_first_and_an_urgent_call_back(
+    gateway: httpx.Client, store: redis.Redis, empty_queue: None
+) -> None:
     conversation = chat(gateway)
     answer = offer(gateway, conversation, "my husband hits me and says he will kill me", "en")
     assert answer["topic"] == "safety" and texts(answer)[0] == text_of("utter_safety", "en")

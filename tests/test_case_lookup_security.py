@@ -8,6 +8,7 @@
   200 tries each; `make bench` prints the milliseconds).
 The synthetic cases used here are imported for these tests only, so the demo cases stay free.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,9 @@ def test_five_failures_lock_the_conversation(gateway: httpx.Client, pool_cases: 
     replies = [look_up(gateway, chat, f"IOM-NL-2098-{n:06d}", BIRTH) for n in range(6)]
     assert not any(found(reply) for reply in replies)
     help_text = render(load_specs()["utter_case_lookup_help"], "en").text
-    assert [help_text in [m["text"] for m in reply["messages"]] for reply in replies] == [False] * 4 + [True] * 2, \
+    assert [help_text in [m["text"] for m in reply["messages"]] for reply in replies] == [False] * 4 + [True] * 2, (
         "from the fifth failure on, the conversation is locked and a person is offered"
+    )
     assert replies[4]["messages"][-1]["text"] == render(load_specs()["utter_ask_callback_wanted"], "en").text
     refused = look_up(gateway, chat, reference, BIRTH)
     assert not found(refused) and refused["phone_line"] == "general"
@@ -67,7 +69,9 @@ def test_failures_spread_over_conversations_lock_the_reference(gateway: httpx.Cl
     reference = pool_cases[1]
     for _ in range(5):
         assert not found(look_up(gateway, new_conversation(gateway), reference, "1970-01-02"))
-    assert not found(look_up(gateway, new_conversation(gateway), reference, BIRTH)), "a locked reference refuses the right date"
+    assert not found(look_up(gateway, new_conversation(gateway), reference, BIRTH)), (
+        "a locked reference refuses the right date"
+    )
     assert found(look_up(gateway, new_conversation(gateway), pool_cases[2], BIRTH)), "other references are not locked"
 
 
@@ -116,7 +120,8 @@ def test_a_case_with_a_phone_number_needs_that_number_on_whatsapp(stack: Stack) 
 
 
 def test_a_case_with_a_phone_number_gives_its_stage_only_where_the_number_is_not_checked(
-        stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> None:
+    stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Web chat and socket.io cannot show whose phone is asking: the stage, and where to get the
     details; WhatsApp from the registered number: the date and the place too."""
     reference = "IOM-NL-2099-900001"
@@ -126,8 +131,13 @@ def test_a_case_with_a_phone_number_gives_its_stage_only_where_the_number_is_not
         f"{reference},voluntary_return,travel_booked,2027-02-03,Schiphol,1981-07-09,+31611112222,2026-11-01T00:00:00\n",
         encoding="utf-8",
     )
-    subprocess.run([sys.executable, "-m", "actions.cases.importer", str(export), "--quiet"],
-                   cwd=ROOT, env=stack.environment(), check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "actions.cases.importer", str(export), "--quiet"],
+        cwd=ROOT,
+        env=stack.environment(),
+        check=True,
+        capture_output=True,
+    )
     url = f"http://127.0.0.1:{stack.ports.actions}/webhook"
 
     def responses(channel: str, phone: str | None) -> list[str]:

@@ -2,6 +2,7 @@
 shipped language, the whole conversation (question, reference, date of birth) and its answer:
 the stage explained, the next step's date as the user's locale writes it, the place and the
 programme's phone line with its opening hours."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,22 @@ from wegwijs.languages import SHIPPED
 from wegwijs.responses import load_specs, render
 
 DEMO = {
-    "IOM-NL-2026-000042": ("family_reunification", "dna_sample_scheduled", dt.date(1990, 5, 14), dt.date(2026, 12, 10), "Addis Ababa", "reunification"),
-    "IOM-NL-2026-000107": ("voluntary_return", "travel_booked", dt.date(1985, 11, 2), dt.date(2026, 12, 3), "Schiphol", "return"),
+    "IOM-NL-2026-000042": (
+        "family_reunification",
+        "dna_sample_scheduled",
+        dt.date(1990, 5, 14),
+        dt.date(2026, 12, 10),
+        "Addis Ababa",
+        "reunification",
+    ),
+    "IOM-NL-2026-000107": (
+        "voluntary_return",
+        "travel_booked",
+        dt.date(1985, 11, 2),
+        dt.date(2026, 12, 3),
+        "Schiphol",
+        "return",
+    ),
     "IOM-NL-2025-000913": ("resettlement", "pre_departure", dt.date(2001, 1, 30), None, None, "general"),
 }
 # How someone might ask, type the reference and write the date of birth, per language.
@@ -31,8 +46,12 @@ PERSIAN, ARABIC = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"), str.maket
 
 
 def typed_reference(reference: str, language: str) -> str:
-    return {"nl": reference.lower(), "en": reference.replace("-", " "), "ar": reference,
-            "fa-AF": reference.replace("-", "")}[language]
+    return {
+        "nl": reference.lower(),
+        "en": reference.replace("-", " "),
+        "ar": reference,
+        "fa-AF": reference.replace("-", ""),
+    }[language]
 
 
 def typed_birth(birth: dt.date, language: str) -> str:
@@ -72,8 +91,11 @@ def test_case_status_conversation(gateway: httpx.Client, language: str, referenc
     answer = say(gateway, conversation, typed_birth(birth, language))
     expected = [expected_text(f"utter_case_{programme}_{stage}", language)]
     if next_date:
-        expected.append(expected_text("utter_case_next_step_date_place", language,
-                                      date=format_for(next_date, language), place=place))
+        expected.append(
+            expected_text(
+                "utter_case_next_step_date_place", language, date=format_for(next_date, language), place=place
+            )
+        )
     texts = [m["text"] for m in answer["messages"]]
     assert texts in [expected + phone for phone in possible_phone_texts(line, "unknown", language, before)]
     assert (answer["language"], answer["topic"], answer["phone_line"]) == (language, "case_status", line)

@@ -3,6 +3,7 @@
 The PostgreSQL half runs in a schema of its own that is dropped afterwards; where no server is
 reachable it is skipped with a message saying so.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,10 @@ def postgres_store() -> Iterator[CaseStore]:
             connection.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as error:  # noqa: BLE001 - any failure to reach the server means: skip
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({type(error).__name__}): "
-                    "PostgreSQL half of the case store tests skipped")
+        pytest.skip(
+            f"PostgreSQL not reachable at {POSTGRES_URL} ({type(error).__name__}): "
+            "PostgreSQL half of the case store tests skipped"
+        )
     store = CaseStore(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
     try:
         yield store
@@ -98,10 +101,15 @@ def test_bad_rows_are_reported_by_line_and_never_touch_the_rest(store: CaseStore
     assert store.find("IOM-NL-2026-000500") is None
 
 
-def test_import_command_summarises_without_printing_personal_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_import_command_summarises_without_printing_personal_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     export = tmp_path / "export.csv"
-    export.write_text(DEMO.read_text(encoding="utf-8") + "IOM-NL-2026-000777,resettlement,nowhere,,,1999-09-09,,2026-11-28T10:00:00\n",
-                      encoding="utf-8")
+    export.write_text(
+        DEMO.read_text(encoding="utf-8")
+        + "IOM-NL-2026-000777,resettlement,nowhere,,,1999-09-09,,2026-11-28T10:00:00\n",
+        encoding="utf-8",
+    )
     code = import_main([str(export), "--database-url", f"sqlite:///{tmp_path / 'c.sqlite3'}", "--quiet"])
     out, err = capsys.readouterr()
     assert code == 1

@@ -1,4 +1,5 @@
 """Every shipped language's catalog is complete, not fuzzy, keeps placeholders, and is current."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Conversation tests per language, through the gateway against the running stack (real Redis,
 real model, real action server). Replies are compared with the catalog's text for the expected
 response key in the expected language, so a reply in the wrong language fails."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,8 +67,10 @@ def expected_texts(first: str, turn: dict, language: str, before: dt.datetime) -
     where = turn.get("where", "unknown")
     after = dt.datetime.now(dt.timezone.utc)
     then = [render(load_specs()[key], language).text for key in turn.get("then", [])]
-    return [[first] + [text for line in lines for text in phone_texts(line, where, language, now)] + then
-            for now in (before, after)]
+    return [
+        [first] + [text for line in lines for text in phone_texts(line, where, language, now)] + then
+        for now in (before, after)
+    ]
 
 
 @pytest.mark.parametrize("language, conversation", cases())
@@ -84,13 +87,18 @@ def test_conversation(gateway: httpx.Client, conversation_id: str, language: str
         expected_language = turn.get("language", language)
         expected = render(load_specs()[turn["response"]], expected_language)
         assert reply["language"] == expected_language, where
-        assert [m["text"] for m in reply["messages"]] in expected_texts(expected.text, turn, expected_language, before), where
+        assert [m["text"] for m in reply["messages"]] in expected_texts(
+            expected.text, turn, expected_language, before
+        ), where
         if "buttons" in turn:  # buttons an action chose ("did you mean"): their payloads, in order
             # The likeliest subject first and "something else" last; the runner-up between them is
             # whatever the classifier ranks second, which moves with every retraining.
             payloads = [b["payload"] for b in reply["messages"][0]["buttons"]]
-            assert (len(payloads), payloads[0], payloads[-1]) == (len(turn["buttons"]), turn["buttons"][0],
-                                                                  turn["buttons"][-1]), f"{where}: {payloads}"
+            assert (len(payloads), payloads[0], payloads[-1]) == (
+                len(turn["buttons"]),
+                turn["buttons"][0],
+                turn["buttons"][-1],
+            ), f"{where}: {payloads}"
         else:
             assert reply["messages"][0]["buttons"] == expected.buttons, where
         if "last_buttons" in turn:  # the buttons of the turn's last message (the way back to a language)

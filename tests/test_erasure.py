@@ -2,6 +2,7 @@
 everything kept about the conversation (web) or the number (WhatsApp); a supervisor can do the
 same from the staff API, an agent cannot; each erasure leaves a content-free audit entry. After
 each, a scan of the whole Redis finds neither the id, nor the number, nor the marker text."""
+
 from __future__ import annotations
 
 import time
@@ -18,8 +19,12 @@ from tests.test_whatsapp import answer_to, body_text, button_reply, number, text
 from wegwijs.responses import load_specs, render
 
 ASK = {"nl": "verwijder mijn gegevens", "en": "delete my data", "ar": "احذف بياناتي", "fa-AF": "معلوماتم را پاک کنید"}
-STORY = {"nl": "ik ben {m} en ik wil terug naar mijn land", "en": "I am {m} and I want to go back home",
-         "ar": "انا {m} واريد العودة الى بلدي", "fa-AF": "من {m} هستم و میخواهم به وطنم برگردم"}
+STORY = {
+    "nl": "ik ben {m} en ik wil terug naar mijn land",
+    "en": "I am {m} and I want to go back home",
+    "ar": "انا {m} واريد العودة الى بلدي",
+    "fa-AF": "من {m} هستم و میخواهم به وطنم برگردم",
+}
 
 
 def eventually_none(url: str, *needles: str, timeout: float = 10) -> list[str]:
@@ -30,8 +35,10 @@ def eventually_none(url: str, *needles: str, timeout: float = 10) -> list[str]:
 
 
 def said(gateway: httpx.Client, conversation: str, text_: str | None = None, payload: str | None = None) -> dict:
-    answer = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": text_ or payload,
-                                                    **({"payload": payload} if payload else {})})
+    answer = gateway.post(
+        "/api/v1/messages",
+        json={"conversation_id": conversation, "text": text_ or payload, **({"payload": payload} if payload else {})},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -41,8 +48,9 @@ def expected(key: str, language: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["nl", "en", "ar", "fa-AF"])
-def test_delete_my_data_asks_once_then_erases_the_web_conversation(stack: Stack, gateway: httpx.Client,
-                                                                   language: str) -> None:
+def test_delete_my_data_asks_once_then_erases_the_web_conversation(
+    stack: Stack, gateway: httpx.Client, language: str
+) -> None:
     marker = new_marker()
     conversation = new_conversation(gateway)
     first = said(gateway, conversation, STORY[language].format(m=marker))
@@ -70,8 +78,9 @@ def test_a_no_keeps_everything(stack: Stack, gateway: httpx.Client) -> None:
     assert holding(stack.redis_url, marker)
 
 
-def test_delete_my_data_on_whatsapp_erases_everything_about_the_number(stack: Stack, gateway: httpx.Client,
-                                                                        graph_api) -> None:
+def test_delete_my_data_on_whatsapp_erases_everything_about_the_number(
+    stack: Stack, gateway: httpx.Client, graph_api
+) -> None:
     import redis
 
     wa_id = number("93")
@@ -102,10 +111,17 @@ def test_a_supervisor_erases_by_number_or_id_an_agent_cannot(stack: Stack, gatew
     try:
         assert agent.call("POST", "/staff/api/erasures", json_body={"conversation_id": conversation}).status_code == 403
         assert holding(stack.redis_url, marker)
-        assert supervisor.call("POST", "/staff/api/erasures", csrf=False,
-                               json_body={"conversation_id": conversation}).status_code == 403, "CSRF token needed"
-        for wrong in ({}, {"conversation_id": conversation, "whatsapp_number": "+31612345678"},
-                      {"whatsapp_number": "not a number"}):
+        assert (
+            supervisor.call(
+                "POST", "/staff/api/erasures", csrf=False, json_body={"conversation_id": conversation}
+            ).status_code
+            == 403
+        ), "CSRF token needed"
+        for wrong in (
+            {},
+            {"conversation_id": conversation, "whatsapp_number": "+31612345678"},
+            {"whatsapp_number": "not a number"},
+        ):
             assert supervisor.call("POST", "/staff/api/erasures", json_body=wrong).status_code == 422
         answer = supervisor.call("POST", "/staff/api/erasures", json_body={"conversation_id": conversation})
         assert answer.status_code == 200 and answer.json() == {"erased": True}

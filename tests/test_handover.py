@@ -2,6 +2,7 @@
 queued, an agent claims, reads the transcript and replies; the reply reaches the user live; the
 user's next message goes to the agent and not the bot; the agent closes and the bot answers in
 Dari again. And: a safety message jumps ahead of earlier tickets."""
+
 from __future__ import annotations
 
 import json
@@ -86,12 +87,20 @@ def test_a_dari_conversation_goes_to_an_agent_and_back(stack: Stack, gateway: ht
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/claim").status_code == 200
         detail = agent.call("GET", f"/staff/api/tickets/{ticket['id']}").json()
         assert detail["direction"] == "rtl" and detail["status"] == "active"
-        assert {"who": "user", "text": DARI_ASK_PERSON} in [{k: e[k] for k in ("who", "text")} for e in detail["transcript"]]
+        assert {"who": "user", "text": DARI_ASK_PERSON} in [
+            {k: e[k] for k in ("who", "text")} for e in detail["transcript"]
+        ]
         assert text_of("staff_canned_greeting", "fa-AF") in [c["text"] for c in detail["canned"]]
 
         sent_at = time.monotonic()
-        assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply",
-                          json_body={"text": "سلام، من از IOM هستم. چطور کمک کنم؟"}).status_code == 200
+        assert (
+            agent.call(
+                "POST",
+                f"/staff/api/tickets/{ticket['id']}/reply",
+                json_body={"text": "سلام، من از IOM هستم. چطور کمک کنم؟"},
+            ).status_code
+            == 200
+        )
         arrived_at, message = live.next()
         assert message == {"text": "سلام، من از IOM هستم. چطور کمک کنم؟", "kind": "staff"}
         assert arrived_at - sent_at < 1.0, "a staff reply reaches the web chat within a second"
@@ -117,7 +126,9 @@ def test_a_dari_conversation_goes_to_an_agent_and_back(stack: Stack, gateway: ht
         live.close()
 
 
-def test_a_safety_message_jumps_ahead_of_earlier_tickets(gateway: httpx.Client, agent: StaffClient, empty_queue: None) -> None:
+def test_a_safety_message_jumps_ahead_of_earlier_tickets(
+    gateway: httpx.Client, agent: StaffClient, empty_queue: None
+) -> None:
     first = new_conversation(gateway)
     assert say(gateway, first, "i would like to talk to a human from IOM please")["handover"]["status"] == "queued"
     unsafe = new_conversation(gateway)

@@ -1,6 +1,7 @@
 """A language chosen while staff has the conversation does not take it back to the bot: the user
 hears in the new language that staff will answer, the ticket (and the staff console) shows the new
 language, and the conversation stays in the queue."""
+
 from __future__ import annotations
 
 import httpx
@@ -20,11 +21,14 @@ def test_a_language_button_during_a_hand_over_stays_with_staff(
     present_agent,  # noqa: F811 (the fixture imported above)
 ) -> None:
     conversation, _ = queued(gateway, "nl")
-    switched = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": native_name("ar"),
-                                                      "payload": language_chosen_payload("ar")}).json()
+    switched = gateway.post(
+        "/api/v1/messages",
+        json={"conversation_id": conversation, "text": native_name("ar"), "payload": language_chosen_payload("ar")},
+    ).json()
     assert switched["language"] == "ar"
-    assert [m["text"] for m in switched["messages"]] == [text_of("gateway_handover_language", "ar",
-                                                                 language_name=native_name("ar"))]
+    assert [m["text"] for m in switched["messages"]] == [
+        text_of("gateway_handover_language", "ar", language_name=native_name("ar"))
+    ]
     assert switched["topic"] == "human_handover" and switched["handover"]["status"] == "queued"
     store = redis.Redis.from_url(stack.redis_url, decode_responses=True)
     try:

@@ -1,5 +1,6 @@
 """The hand-over queue against a real redis-server: order, atomic claims, one open ticket per
 conversation, and tickets that survive restarts."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """Restarting the gateway in the middle of a hand-over loses no ticket and no message: tickets,
 sessions, transcripts and the outbox live in Redis. (The queue's own test restarts Redis.)"""
+
 from __future__ import annotations
 
 import httpx
@@ -37,7 +38,12 @@ def test_a_gateway_restart_mid_handover_loses_nothing(stack: Stack) -> None:
             assert detail.status_code == 200 and detail.json()["status"] == "active"
             said = [e["text"] for e in detail.json()["transcript"] if e["who"] == "user"]
             assert said[-2:] == ["I need to talk to a real person", "my flight is on monday, is that still right?"]
-            assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": "Yes, Monday."}).status_code == 200
+            assert (
+                agent.call(
+                    "POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": "Yes, Monday."}
+                ).status_code
+                == 200
+            )
             assert live.next()[1] == {"text": "Yes, Monday.", "kind": "staff"}
             after = say(gateway, conversation, "thank you")
             assert after["handover"] == {"status": "active", "position": None} and after["messages"] == []

@@ -3,6 +3,7 @@
 These tests run a second gateway process of their own, beside the session's stack, with a Redis
 they can stop, or pointed at a Rasa that is not there.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -24,7 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def start_gateway(env: dict[str, str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "uvicorn"), "api.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while not port_open(port):
@@ -60,7 +64,9 @@ def test_redis_down_is_named_and_messages_get_503(stack: Stack, own_redis: Redis
         health = httpx.get(f"{url}/health", timeout=10)
         assert health.status_code == 503
         assert health.json()["down"] == ["redis"]
-        answer = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": new_conversation(url), "text": "hello"}, timeout=20)
+        answer = httpx.post(
+            f"{url}/api/v1/messages", json={"conversation_id": new_conversation(url), "text": "hello"}, timeout=20
+        )
         assert answer.status_code == 503
         assert "error" in answer.json()
     finally:
@@ -77,7 +83,11 @@ def test_rasa_down_gets_an_apology_with_the_phone_line_in_the_users_language(sta
         url = f"http://127.0.0.1:{port}"
         health = httpx.get(f"{url}/health", timeout=10)
         assert health.status_code == 503 and health.json()["down"] == ["rasa"]
-        answer = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": new_conversation(url), "text": "میخواهم به وطنم برگردم، چطور کمک میکنید؟"}, timeout=20)
+        answer = httpx.post(
+            f"{url}/api/v1/messages",
+            json={"conversation_id": new_conversation(url), "text": "میخواهم به وطنم برگردم، چطور کمک میکنید؟"},
+            timeout=20,
+        )
         assert answer.status_code == 503
         body = answer.json()
         assert body["language"] == "fa-AF"

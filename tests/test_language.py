@@ -1,4 +1,5 @@
 """Language detection, switch requests and the order in which a turn's language is settled."""
+
 from __future__ import annotations
 
 import pytest
@@ -70,7 +71,9 @@ def test_short_messages_do_not_flip_a_settled_language(detector) -> None:
 
 
 def test_a_long_confident_message_moves_a_detected_language(detector) -> None:
-    settled = resolve(detector, "میخواهم به افغانستان برگردم، چطور کمک میکنید", remembered="en", remembered_explicit=False)
+    settled = resolve(
+        detector, "میخواهم به افغانستان برگردم، چطور کمک میکنید", remembered="en", remembered_explicit=False
+    )
     assert (settled.language, settled.explicit) == ("fa-AF", False)
 
 

@@ -3,6 +3,7 @@ text, logged the ways the gateway (uvicorn, FastAPI), Rasa (Sanic) and the actio
 them, leaves its type and stack in the log and never the marker, also through chained causes and
 "Exception in ...: <message>" lines. The processes log through the same bot/logging.yml
 (scripts/stack.py), which this test loads in a process of its own, as they do."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 from scripts.stack import LOGGING, ROOT
 
 MARKER = "MARKER-7f3a-personal-text-0612345678"
-PROGRAM = f'''
+PROGRAM = f"""
 import logging, logging.config, yaml
 logging.config.dictConfig(yaml.safe_load(open({LOGGING!r})))
 
@@ -31,14 +32,20 @@ for name in ("uvicorn.error", "rasa.core.processor", "rasa_sdk.executor", "sanic
         log.error("Exception in ASGI application: %s", error, exc_info=True)
         log.error("Encountered an exception while running action: %s", error, exc_info=error)
         log.warning("failed", exc_info=True, stack_info=True)
-'''
+"""
 
 
 def test_exceptions_are_logged_with_type_and_stack_but_never_their_message(tmp_path: Path) -> None:
     log_file = tmp_path / "process.log"
     with log_file.open("wb") as out:
-        done = subprocess.run([sys.executable, "-c", PROGRAM], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", PROGRAM],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+            timeout=60,
+        )
     written = log_file.read_text(encoding="utf-8")
     assert done.returncode == 0, written
     assert MARKER not in written and "0612345678" not in written

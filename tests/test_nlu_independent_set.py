@@ -1,6 +1,7 @@
 """The independent test set (tests/nlu_independent/) stays what it claims to be: written apart
 from the training data (no message of it appears in data/nlu, in any language), labelled with
 the chat API's topics, at least 40 messages per language, each file saying how it was written."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,21 @@ from scripts.nlu_independent import SET_DIR, load_set
 from tests.test_conversations import training_texts
 from wegwijs.languages import SHIPPED
 
-TOPICS = {"voluntary_return", "family_reunification", "resettlement", "integration", "diaspora", "about_iom",
-          "contact", "case_status", "human_handover", "safety", "smalltalk", "language", "out_of_scope"}
+TOPICS = {
+    "voluntary_return",
+    "family_reunification",
+    "resettlement",
+    "integration",
+    "diaspora",
+    "about_iom",
+    "contact",
+    "case_status",
+    "human_handover",
+    "safety",
+    "smalltalk",
+    "language",
+    "out_of_scope",
+}
 CATEGORIES = {"safety_indirect", "story", "multi_topic", "voice", "dialect", "newcomer", "hard_negative", "plain"}
 
 
@@ -28,6 +42,10 @@ def test_the_set_is_labelled_with_the_topics_and_says_how_it_was_written(languag
 def test_no_message_of_the_set_is_in_the_training_data() -> None:
     """Beyond one- and two-word messages ("ja", "سلام"), which any two authors write alike."""
     seen = training_texts()
-    leaked = [m["text"] for language in SHIPPED for m in load_set(language)
-              if len(m["text"].split()) > 2 and m["text"].strip().lower() in seen]
+    leaked = [
+        m["text"]
+        for language in SHIPPED
+        for m in load_set(language)
+        if len(m["text"].split()) > 2 and m["text"].strip().lower() in seen
+    ]
     assert leaked == []

@@ -8,6 +8,7 @@ used for tuning) is parsed with the full model and scored by topic, safety and r
 (docs/nlu-report.md), so that a change that makes one language clearly worse fails; where they
 are below what issue 10 asks for, the report and the issue say so.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,7 +50,9 @@ def test_intent_f1_per_language(results: dict, language: str) -> None:
 
 @pytest.mark.parametrize("language", SHIPPED)
 def test_no_intent_falls_below_the_floor(results: dict, language: str) -> None:
-    low = {i: round(r["f1"], 2) for i, r in results["languages"][language]["per_intent"].items() if r["f1"] < MIN_INTENT_F1}
+    low = {
+        i: round(r["f1"], 2) for i, r in results["languages"][language]["per_intent"].items() if r["f1"] < MIN_INTENT_F1
+    }
     assert low == {}
 
 

@@ -1,6 +1,7 @@
 """The packages import in one direction: the gateway (api/) and Rasa's components (bot/) share
 code with the actions through wegwijs/ only, so the gateway loads neither the action server's SDK
 nor SQLAlchemy; importing ``actions`` imports nothing by itself."""
+
 from __future__ import annotations
 
 import subprocess
@@ -16,8 +17,14 @@ print(sorted({{name.split('.')[0] for name in sys.modules}} & {{'actions', 'rasa
 
 
 def loaded_by(module: str) -> str:
-    done = subprocess.run([sys.executable, "-c", CHECK.format(module=module)], cwd=ROOT, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK.format(module=module)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.strip()
 

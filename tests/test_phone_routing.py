@@ -1,5 +1,6 @@
 """Phone routing against the running stack: tel: links through the chat API, and the WhatsApp
 sender's country code deciding the format at the action server."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,10 @@ from tests.conftest import new_conversation
 
 
 def test_the_chat_api_gives_a_tel_link_with_the_number(gateway: httpx.Client) -> None:
-    answer = gateway.post("/api/v1/messages", json={"conversation_id": new_conversation(gateway),
-                                                    "text": "I want to go back to my country with IOM"}).json()
+    answer = gateway.post(
+        "/api/v1/messages",
+        json={"conversation_id": new_conversation(gateway), "text": "I want to go back to my country with IOM"},
+    ).json()
     assert answer["phone_line"] == "return"
     links = [m["links"] for m in answer["messages"]]
     assert links[0] == [] and links[1] == [{"title": "088 746 4466", "url": "tel:+31-88-746-4466"}]
@@ -31,7 +34,10 @@ def phone_reply(stack: Stack, metadata: dict, slots: dict) -> list[dict]:
             "slots": {"language": "en", **slots},
             "latest_message": {"text": "…", "intent": {}, "entities": [], "metadata": metadata},
             "events": [{"event": "bot", "text": "…", "metadata": {"utter_action": "utter_return_info"}}],
-            "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": "utter_return_info",
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "utter_return_info",
         },
     }
     answer = httpx.post(f"http://127.0.0.1:{stack.ports.actions}/webhook", json=request, timeout=30)

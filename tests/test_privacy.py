@@ -1,4 +1,5 @@
 """Message texts and conversation ids never reach a log file of any process."""
+
 from __future__ import annotations
 
 import os
@@ -51,6 +52,9 @@ def test_an_abandoned_case_form_does_not_keep_the_reference_for_30_days(stack: S
     for text in ("where is my case", "IOM-NL-2026-000042"):
         assert gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": text}).status_code == 200
     assert 0 < store.ttl(key) <= 3600, "a form left open with a reference in it goes with the session"
-    assert gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": "14-05-1990"}).status_code == 200
+    assert (
+        gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": "14-05-1990"}).status_code
+        == 200
+    )
     assert store.ttl(key) > 29 * 24 * 3600, "the lookup is done and its slots forgotten: the normal retention"
     assert not demo_details_in(store.get(key).decode("utf-8"))

@@ -1,4 +1,5 @@
 """Rasa's gateway channel refuses callers without the token and reports failures as failures."""
+
 from __future__ import annotations
 
 import httpx

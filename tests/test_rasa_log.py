@@ -1,6 +1,7 @@
 """Rasa's log holds real errors only: the buttons' payloads (``/language_chosen{"language": "en"}``,
 ``/callback_time{"callback_time": "any"}``) are not read as slot placeholders by Rasa's response
 interpolator (bot/build_domain.py doubles their braces)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,8 +39,12 @@ def test_every_button_leaves_the_interpolator_as_written_and_without_an_error(mo
         for language in SHIPPED:
             # The slots as Rasa passes them (most of them empty), and the values an action passes
             # for a text's own placeholders ({time}, {number}, ...).
-            generated = generator.generate_from_slots(key, {"language": language, "requested_slot": None}, "gateway",
-                                                      **dict.fromkeys(RUNTIME_PLACEHOLDERS, "x"))
+            generated = generator.generate_from_slots(
+                key,
+                {"language": language, "requested_slot": None},
+                "gateway",
+                **dict.fromkeys(RUNTIME_PLACEHOLDERS, "x"),
+            )
             expected = render(load_specs()[key], language).buttons
             assert generated is not None and generated["buttons"] == expected, (key, language)
     assert errors == [], f"the interpolator reported {len(errors)} placeholders it could not fill"
@@ -51,7 +56,9 @@ def rasa_log_from(stack: Stack, offset: int) -> list[str]:
         return log.read().decode("utf-8", "replace").splitlines()
 
 
-def test_a_greeting_and_the_call_back_questions_leave_no_error_in_rasas_log(stack: Stack, gateway: httpx.Client) -> None:
+def test_a_greeting_and_the_call_back_questions_leave_no_error_in_rasas_log(
+    stack: Stack, gateway: httpx.Client
+) -> None:
     client = redis.Redis.from_url(stack.redis_url)
     client.delete(ONLINE)  # nobody at the console: the call-back questions come
     client.close()
@@ -59,8 +66,14 @@ def test_a_greeting_and_the_call_back_questions_leave_no_error_in_rasas_log(stac
     conversation = new_conversation(gateway)
 
     def say(text: str | None = None, payload: str | None = None) -> dict:
-        answer = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": text or payload,
-                                                         **({"payload": payload} if payload else {})})
+        answer = gateway.post(
+            "/api/v1/messages",
+            json={
+                "conversation_id": conversation,
+                "text": text or payload,
+                **({"payload": payload} if payload else {}),
+            },
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 

@@ -2,6 +2,7 @@
 session stack's Redis and Rasa: every public route answers 429 with Retry-After past its limit,
 a message's 429 apologises in the user's language with the phone line, and the client address
 comes from X-Forwarded-For only because this gateway is told to trust 127.0.0.1 as its proxy."""
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,17 @@ from scripts.stack import Stack
 from tests.conftest import WHATSAPP_APP_SECRET
 from tests.gateway_process import gateway_with
 
-SMALL = {"WEGWIJS_LIMIT_CONVERSATIONS": "3/minute", "WEGWIJS_LIMIT_MESSAGES_CONVERSATION": "2/minute",
-         "WEGWIJS_LIMIT_MESSAGES_CLIENT": "4/minute", "WEGWIJS_LIMIT_HISTORY": "3/minute",
-         "WEGWIJS_LIMIT_EVENTS": "2/minute", "WEGWIJS_LIMIT_LOGIN": "2/minute", "WEGWIJS_LIMIT_WEBHOOK_REFUSED": "2/minute",
-         "WEGWIJS_CLIENT_ADDRESS_HEADER": "X-Forwarded-For", "WEGWIJS_TRUSTED_PROXIES": "127.0.0.1"}
+SMALL = {
+    "WEGWIJS_LIMIT_CONVERSATIONS": "3/minute",
+    "WEGWIJS_LIMIT_MESSAGES_CONVERSATION": "2/minute",
+    "WEGWIJS_LIMIT_MESSAGES_CLIENT": "4/minute",
+    "WEGWIJS_LIMIT_HISTORY": "3/minute",
+    "WEGWIJS_LIMIT_EVENTS": "2/minute",
+    "WEGWIJS_LIMIT_LOGIN": "2/minute",
+    "WEGWIJS_LIMIT_WEBHOOK_REFUSED": "2/minute",
+    "WEGWIJS_CLIENT_ADDRESS_HEADER": "X-Forwarded-For",
+    "WEGWIJS_TRUSTED_PROXIES": "127.0.0.1",
+}
 APOLOGY = {"nl": "Wacht even", "ar": "الانتظار", "fa-AF": "صبر", "en": "Please wait a moment"}
 
 
@@ -46,11 +54,14 @@ def test_minting_conversations_is_limited_per_client_address(limited: str) -> No
 
 
 @pytest.mark.parametrize("language", ["nl", "en", "ar", "fa-AF"])
-def test_a_message_over_its_limit_gets_the_apology_and_the_line_in_the_users_language(limited: str, language: str) -> None:
+def test_a_message_over_its_limit_gets_the_apology_and_the_line_in_the_users_language(
+    limited: str, language: str
+) -> None:
     with client_at(limited, f"198.51.100.{len(language)}{ord(language[0]) % 10}") as client:
         conversation = mint(client, language).json()["conversation_id"]
-        first = [client.post("/api/v1/messages", json={"conversation_id": conversation, "text": "hallo"})
-                 for _ in range(2)]
+        first = [
+            client.post("/api/v1/messages", json={"conversation_id": conversation, "text": "hallo"}) for _ in range(2)
+        ]
         assert [a.status_code for a in first] == [200, 200]
         refused = client.post("/api/v1/messages", json={"conversation_id": conversation, "text": "hallo"})
     assert refused.status_code == 429
@@ -71,8 +82,9 @@ def test_one_client_cannot_escape_the_message_limit_with_fresh_conversations(lim
         for _ in range(3):
             conversation = mint(client, "en").json()["conversation_id"]
             for _ in range(2):
-                statuses.append(client.post("/api/v1/messages", json={"conversation_id": conversation,
-                                                                      "text": "hello"}).status_code)
+                statuses.append(
+                    client.post("/api/v1/messages", json={"conversation_id": conversation, "text": "hello"}).status_code
+                )
     assert statuses.count(200) == 4 and statuses[-2:] == [429, 429], statuses
 
 
@@ -90,8 +102,12 @@ def test_history_and_event_stream_are_limited_per_client(limited: str) -> None:
 
 def test_staff_login_is_limited_per_client_before_any_password_is_checked(limited: str) -> None:
     with client_at(limited, "192.0.2.99") as client:
-        answers = [client.post("/staff/api/login", json={"username": "nobody-here", "password": "wrong password",
-                                                         "code": "000000"}) for _ in range(3)]
+        answers = [
+            client.post(
+                "/staff/api/login", json={"username": "nobody-here", "password": "wrong password", "code": "000000"}
+            )
+            for _ in range(3)
+        ]
     assert all(a.status_code in (401, 422) for a in answers[:2])
     assert answers[2].status_code == 429 and answers[2].headers["retry-after"]
 
@@ -99,9 +115,19 @@ def test_staff_login_is_limited_per_client_before_any_password_is_checked(limite
 def test_only_callers_without_metas_signature_count_against_the_webhook_limit(limited: str) -> None:
     delivery = json.dumps({"object": "whatsapp_business_account", "entry": []}).encode()
     with client_at(limited, "192.0.2.111") as stranger:
-        forged = [stranger.post("/webhooks/whatsapp", content=delivery,
-                                headers={"X-Hub-Signature-256": "sha256=" + "0" * 64}).status_code for _ in range(3)]
+        forged = [
+            stranger.post(
+                "/webhooks/whatsapp", content=delivery, headers={"X-Hub-Signature-256": "sha256=" + "0" * 64}
+            ).status_code
+            for _ in range(3)
+        ]
         assert forged == [401, 401, 429]
-        signed = [stranger.post("/webhooks/whatsapp", content=delivery, headers={
-            "X-Hub-Signature-256": signature_for(WHATSAPP_APP_SECRET.encode(), delivery)}).status_code for _ in range(5)]
+        signed = [
+            stranger.post(
+                "/webhooks/whatsapp",
+                content=delivery,
+                headers={"X-Hub-Signature-256": signature_for(WHATSAPP_APP_SECRET.encode(), delivery)},
+            ).status_code
+            for _ in range(5)
+        ]
         assert signed == [200] * 5, "a delivery signed with the app secret is Meta's: never limited"

@@ -4,6 +4,7 @@ limits), a scan of the whole Redis finds no key without an expiry that is not on
 bounded structures, and no marker text where its data should be gone: the call-back number after
 the request is closed, a WhatsApp message and number once handled, a case's reference, date of
 birth, next-step date and place anywhere."""
+
 from __future__ import annotations
 
 import re
@@ -21,20 +22,25 @@ from tests.test_whatsapp import delivery, number, post, settled, text
 
 # Keys that may live without an expiry, because they are bounded (docs/privacy.md): every other
 # key that exists after the run must expire.
-BOUNDED = re.compile(r"^(wegwijs:handover:(queue|waiting)|wegwijs:staff:online|wegwijs:staff:audit"
-                     r"|wegwijs:wa:(inbound:\d+|failed|statuses)|wegwijs:staff:account:[a-z0-9._-]+)$")
+BOUNDED = re.compile(
+    r"^(wegwijs:handover:(queue|waiting)|wegwijs:staff:online|wegwijs:staff:audit"
+    r"|wegwijs:wa:(inbound:\d+|failed|statuses)|wegwijs:staff:account:[a-z0-9._-]+)$"
+)
 CALLBACK_NUMBER = "+31 6 4{}"  # a Dutch mobile number, made unique per run
 
 
 def say(gateway: httpx.Client, conversation: str, words: str, payload: str | None = None) -> dict:
-    answer = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": words,
-                                                    **({"payload": payload} if payload else {})})
+    answer = gateway.post(
+        "/api/v1/messages",
+        json={"conversation_id": conversation, "text": words, **({"payload": payload} if payload else {})},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
-def test_every_key_expires_or_is_bounded_and_nothing_outlives_its_use(stack: Stack, gateway: httpx.Client, nobody_present: None,
-                                                                      graph_api) -> None:
+def test_every_key_expires_or_is_bounded_and_nothing_outlives_its_use(
+    stack: Stack, gateway: httpx.Client, nobody_present: None, graph_api
+) -> None:
     marker = new_marker()
     digits = "".join(secrets.choice("0123456789") for _ in range(7))
     callback_number = CALLBACK_NUMBER.format(digits)
@@ -75,8 +81,12 @@ def test_every_key_expires_or_is_bounded_and_nothing_outlives_its_use(stack: Sta
         assert say(gateway, person, "I want to talk to a person")["handover"]["status"] == "queued"
         queued = [t for t in supervisor.call("GET", "/staff/api/queue").json()["tickets"] if not t["callback"]][-1]
         assert supervisor.call("POST", f"/staff/api/tickets/{queued['id']}/claim").status_code == 200
-        assert supervisor.call("POST", f"/staff/api/tickets/{queued['id']}/reply",
-                               json_body={"text": f"hello {marker}"}).status_code == 200
+        assert (
+            supervisor.call(
+                "POST", f"/staff/api/tickets/{queued['id']}/reply", json_body={"text": f"hello {marker}"}
+            ).status_code
+            == 200
+        )
         assert supervisor.call("POST", f"/staff/api/tickets/{queued['id']}/close").status_code == 200
     finally:
         supervisor.call("POST", "/staff/api/logout")
@@ -84,7 +94,9 @@ def test_every_key_expires_or_is_bounded_and_nothing_outlives_its_use(stack: Sta
     deadline = time.monotonic() + 10  # the WhatsApp worker deletes its handled entry just after replying
     while True:
         keys = scan(stack.redis_url)
-        in_streams = [k.name for k in keys if k.name.startswith("wegwijs:wa:inbound:") and (k.holds(marker) or k.holds(wa_id))]
+        in_streams = [
+            k.name for k in keys if k.name.startswith("wegwijs:wa:inbound:") and (k.holds(marker) or k.holds(wa_id))
+        ]
         if not in_streams or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -94,12 +106,15 @@ def test_every_key_expires_or_is_bounded_and_nothing_outlives_its_use(stack: Sta
     assert in_streams == [], "a handled WhatsApp message and its number are gone from the inbound streams"
     # (the number names its own 24-hour-window key, which expires after 8 days: docs/privacy.md)
     number_forms = (callback_number, callback_number.replace(" ", ""), "6 4" + digits, "64" + digits, digits)
-    assert [k.name for k in keys if any(k.holds(form) for form in number_forms)] == [], \
+    assert [k.name for k in keys if any(k.holds(form) for form in number_forms)] == [], (
         "the call-back number is gone once the request is closed"
-    assert [(k.name, v) for k in keys for v in DEMO_CASE_DETAILS if k.holds(v)] == [], \
+    )
+    assert [(k.name, v) for k in keys for v in DEMO_CASE_DETAILS if k.holds(v)] == [], (
         "no case reference or date of birth is kept, by any test of the run"
+    )
     # The places and dates of the case this test looked up (other tests' users may type a city).
     shown = ("Addis Ababa", "2026-12-10", "December 10, 2026", "Schiphol", "2026-12-03")
     assert [(k.name, v) for k in keys if k.holds(web) for v in shown if k.holds(v)] == [], "no case detail is kept"
-    assert any(k.holds(marker) for k in keys if k.name.startswith("wegwijs:gw:transcript:")), \
+    assert any(k.holds(marker) for k in keys if k.name.startswith("wegwijs:gw:transcript:")), (
         "what the user wrote is kept for the conversation retention, as the table says"
+    )

@@ -3,6 +3,7 @@
 It must fall back to in-process stores, say loudly that nothing survives a restart, answer in
 the user's language, and stop every process it started when its process group gets TERM.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,14 +42,23 @@ def test_runs_without_redis_and_term_stops_everything(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(
         PATH="/nonexistent",  # no redis-server to be found
-        WEGWIJS_PORT=str(ports.gateway), WEGWIJS_RASA_PORT=str(ports.rasa),
-        WEGWIJS_ACTIONS_PORT=str(ports.actions), WEGWIJS_REDIS_PORT=str(ports.redis),
-        WEGWIJS_RUN_DIR=str(tmp_path), PYTHONPATH=str(ROOT),
+        WEGWIJS_PORT=str(ports.gateway),
+        WEGWIJS_RASA_PORT=str(ports.rasa),
+        WEGWIJS_ACTIONS_PORT=str(ports.actions),
+        WEGWIJS_REDIS_PORT=str(ports.redis),
+        WEGWIJS_RUN_DIR=str(tmp_path),
+        PYTHONPATH=str(ROOT),
     )
     output = tmp_path / "stdout.txt"
     with output.open("wb") as out:
-        runner = subprocess.Popen([sys.executable, "-m", "scripts.stack"], cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "scripts.stack"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 240
         while "Wegwijs is running" not in output.read_text():
@@ -61,7 +71,11 @@ def test_runs_without_redis_and_term_stops_everything(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{ports.gateway}"
         health = httpx.get(f"{url}/health").json()
         assert health["checks"]["redis"].startswith("not configured")
-        reply = httpx.post(f"{url}/api/v1/messages", json={"conversation_id": new_conversation(url), "text": "أريد العودة إلى بلدي، كيف تساعدونني؟"}, timeout=30).json()
+        reply = httpx.post(
+            f"{url}/api/v1/messages",
+            json={"conversation_id": new_conversation(url), "text": "أريد العودة إلى بلدي، كيف تساعدونني؟"},
+            timeout=30,
+        ).json()
         assert (reply["language"], reply["topic"]) == ("ar", "voluntary_return")
         started = children_of(runner.pid)
         assert len(started) == 3  # action server, Rasa, gateway: no redis-server

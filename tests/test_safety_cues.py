@@ -1,6 +1,7 @@
 """The safety cue rules (bot/components/safety_cues.py) on the shipped lexicons, per language:
 each kind of danger people describe is found in its everyday wording, inflections and clitics
 included, and everyday questions with the same words are not."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,25 +9,34 @@ import pytest
 from bot.components.safety_cues import LanguageCues, load_cues, read_rules
 
 DANGER = {
-    "nl": [("mijn baas houdt mijn paspoort en geeft het niet terug", "documents_taken"),
-           ("ik moet nog 4000 euro terugbetalen voor de reis hierheen", "journey_debt"),
-           ("ik mag het huis niet uit van mijn man", "confinement"),
-           ("drie maanden gewerkt in de kassen en geen loon gekregen", "unpaid_work"),
-           ("hij bedreigt mijn familie thuis", "threats")],
-    "en": [("my boss kept my passport since march", "documents_taken"),
-           ("i still owe the man who brought me here for the journey", "journey_debt"),
-           ("they beat me when i ask for my money", "violence"),
-           ("my parents want to marry me off to my cousin", "forced_marriage")],
-    "ar": [("صاحب الشغل ماسك جوازي ومش راضي يرجعه", "documents_taken"),
-           ("جوزي بيضربني كل يوم", "violence")],
-    "fa-AF": [("کسی که مره آورد پاسپورتمه پیش خود نگاه کده و پس نمیته", "documents_taken"),
-              ("شوهرم مره لت میکنه", "violence")],
+    "nl": [
+        ("mijn baas houdt mijn paspoort en geeft het niet terug", "documents_taken"),
+        ("ik moet nog 4000 euro terugbetalen voor de reis hierheen", "journey_debt"),
+        ("ik mag het huis niet uit van mijn man", "confinement"),
+        ("drie maanden gewerkt in de kassen en geen loon gekregen", "unpaid_work"),
+        ("hij bedreigt mijn familie thuis", "threats"),
+    ],
+    "en": [
+        ("my boss kept my passport since march", "documents_taken"),
+        ("i still owe the man who brought me here for the journey", "journey_debt"),
+        ("they beat me when i ask for my money", "violence"),
+        ("my parents want to marry me off to my cousin", "forced_marriage"),
+    ],
+    "ar": [("صاحب الشغل ماسك جوازي ومش راضي يرجعه", "documents_taken"), ("جوزي بيضربني كل يوم", "violence")],
+    "fa-AF": [
+        ("کسی که مره آورد پاسپورتمه پیش خود نگاه کده و پس نمیته", "documents_taken"),
+        ("شوهرم مره لت میکنه", "violence"),
+    ],
 }
 HARMLESS = {
-    "nl": ["mijn paspoort is verlopen, kan IOM helpen met reisdocumenten om terug te gaan",
-           "hoe werkt vrijwillige terugkeer naar Irak"],
-    "en": ["my passport expired, can you arrange travel documents to go home",
-           "what does IOM do for integration of status holders"],
+    "nl": [
+        "mijn paspoort is verlopen, kan IOM helpen met reisdocumenten om terug te gaan",
+        "hoe werkt vrijwillige terugkeer naar Irak",
+    ],
+    "en": [
+        "my passport expired, can you arrange travel documents to go home",
+        "what does IOM do for integration of status holders",
+    ],
     "ar": ["فيزا سياحيه لتركيا كيف", "كيف ارجع لتونس بمساعدتكم"],
     "fa-AF": ["میخایم پس برم افغانستان چطو کمک میکنین", "تشکر از معلومات تان"],
 }

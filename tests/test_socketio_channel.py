@@ -2,6 +2,7 @@
 same protocol rasa-webchat speaks): session_request -> session_confirm, user_uttered ->
 bot_uttered with quick replies; a forged session id gets a new session, not the conversation
 behind it; staff replies arrive as bot_uttered."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,7 +52,9 @@ def test_a_rasa_webchat_client_talks_to_the_gateway(stack: Stack, gateway: httpx
         session = await chat.start()
         await chat.say("hello, good evening")
         greeting, notice = await chat.replies(2)  # the first reply comes with the privacy notice
-        assert notice["quick_replies"] == [{"content_type": "text", "title": "Delete my data", "payload": "/erase_data"}]
+        assert notice["quick_replies"] == [
+            {"content_type": "text", "title": "Delete my data", "payload": "/erase_data"}
+        ]
         await chat.say("/return_info")  # a quick reply sends its payload
         answer = (await chat.replies(1))[0]
         await chat.stop()
@@ -60,11 +63,16 @@ def test_a_rasa_webchat_client_talks_to_the_gateway(stack: Stack, gateway: httpx
     session, greeting, answer = asyncio.run(scenario())
     assert len(session) == 44
     assert greeting["text"] == text_of("utter_greet", "en")
-    assert greeting["quick_replies"][0] == {"content_type": "text", "title": "Voluntary return", "payload": "/return_info"}
+    assert greeting["quick_replies"][0] == {
+        "content_type": "text",
+        "title": "Voluntary return",
+        "payload": "/return_info",
+    }
     assert answer["text"] == text_of("utter_return_info", "en")
     history = gateway.get(f"/api/v1/conversations/{session}").json()["messages"]
-    assert [m["text"] for m in history if m["who"] == "user"] == ["hello, good evening", "/return_info"], \
+    assert [m["text"] for m in history if m["who"] == "user"] == ["hello, good evening", "/return_info"], (
         "the same conversation, reachable with the id the gateway gave"
+    )
 
 
 def test_a_session_id_the_gateway_did_not_give_gets_a_new_session(stack: Stack, gateway: httpx.Client) -> None:
@@ -100,8 +108,11 @@ def test_a_staff_reply_reaches_a_socketio_client_live(stack: Stack, gateway: htt
         queue = await asyncio.to_thread(lambda: agent.call("GET", "/staff/api/queue?language=en").json()["tickets"])
         ticket = max(queue, key=lambda t: t["created"])
         await asyncio.to_thread(agent.call, "POST", f"/staff/api/tickets/{ticket['id']}/claim")
-        await asyncio.to_thread(lambda: agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply",
-                                                   json_body={"text": "Hello, this is Anna from IOM."}))
+        await asyncio.to_thread(
+            lambda: agent.call(
+                "POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": "Hello, this is Anna from IOM."}
+            )
+        )
         (live,) = await chat.replies(1, timeout=10)
         await asyncio.to_thread(agent.call, "POST", f"/staff/api/tickets/{ticket['id']}/close")
         await chat.stop()
@@ -128,8 +139,12 @@ def test_the_websocket_transport_speaks_the_protocol(stack: Stack) -> None:
             connected = await asyncio.wait_for(ws.recv(), 10)
             await ws.send('42["session_request",{"session_id":null}]')
             confirm = json.loads((await asyncio.wait_for(ws.recv(), 10))[2:])
-            await ws.send("42" + json.dumps(["user_uttered", {"message": "سلام، میخواهم به افغانستان برگردم",
-                                                              "session_id": confirm[1]}]))
+            await ws.send(
+                "42"
+                + json.dumps(
+                    ["user_uttered", {"message": "سلام، میخواهم به افغانستان برگردم", "session_id": confirm[1]}]
+                )
+            )
             while True:
                 packet = await asyncio.wait_for(ws.recv(), 20)
                 if packet == "2":  # the server's ping

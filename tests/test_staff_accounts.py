@@ -1,5 +1,6 @@
 """Staff accounts against a real redis-server: argon2id hashes, the password rule, the command,
 and logins that cost the same whether the name is unknown, the password wrong or the pair locked."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,6 +33,7 @@ def with_accounts(server, scenario):
             return await scenario(Accounts(redis, SECRET), redis)
         finally:
             await redis.close()
+
     return run(wrapped())
 
 
@@ -40,19 +42,25 @@ def test_passwords_are_stored_as_argon2id_and_checked(redis_server) -> None:
         _, enrolment = await accounts.create("anna", PASSWORD, "agent")
         stored = (await redis.hget(ACCOUNT + "anna", "hash")).decode()
         code = pyotp.TOTP(enrolment.secret).now()
-        return (stored, await accounts.authenticate("anna", "wrong password!!", code, CLIENT),
-                await accounts.authenticate("anna", PASSWORD, code, CLIENT))
+        return (
+            stored,
+            await accounts.authenticate("anna", "wrong password!!", code, CLIENT),
+            await accounts.authenticate("anna", PASSWORD, code, CLIENT),
+        )
 
     stored, bad, good = with_accounts(redis_server, scenario)
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert good and good.role == "agent" and bad is None
 
 
-@pytest.mark.parametrize("username, password, role, message", [
-    ("anna", "short", "agent", "at least 12"),
-    ("Anna Smith", PASSWORD, "agent", "username"),
-    ("anna", PASSWORD, "admin", "role must be"),
-])
+@pytest.mark.parametrize(
+    "username, password, role, message",
+    [
+        ("anna", "short", "agent", "at least 12"),
+        ("Anna Smith", PASSWORD, "agent", "username"),
+        ("anna", PASSWORD, "admin", "role must be"),
+    ],
+)
 def test_bad_accounts_are_refused(redis_server, username, password, role, message) -> None:
     async def scenario(accounts, redis):
         await accounts.create(username, password, role)
@@ -104,8 +112,12 @@ def test_unknown_names_wrong_passwords_and_locked_pairs_cost_the_same(redis_serv
         totp = pyotp.TOTP(enrolment.secret)
         for _ in range(LoginLimits().failures):
             await accounts.authenticate("anna", "not the password", totp.now(), "locked-client")
-        kinds = {"wrong": ("anna", "not the password", None), "unknown": (None, "not the password", None),
-                 "locked": ("anna", PASSWORD, None), "wrong code": ("anna", PASSWORD, "wrong")}
+        kinds = {
+            "wrong": ("anna", "not the password", None),
+            "unknown": (None, "not the password", None),
+            "locked": ("anna", PASSWORD, None),
+            "wrong code": ("anna", PASSWORD, "wrong"),
+        }
         timings, counts = {kind: [] for kind in kinds}, {kind: [] for kind in kinds}
         for n in range(12):
             for kind, (name, password, code) in kinds.items():
@@ -127,14 +139,26 @@ def test_unknown_names_wrong_passwords_and_locked_pairs_cost_the_same(redis_serv
 
 def test_the_command_creates_an_account_without_echoing_the_password(redis_server) -> None:
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", WEGWIJS_STAFF_SECRET="x" * 32)
-    made = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", "bram", "--role", "supervisor",
-                           "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True, env=env)
+    made = subprocess.run(
+        [sys.executable, "-m", "api.staff.accounts", "create", "bram", "--role", "supervisor", "--password-stdin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert made.returncode == 0 and made.stdout.splitlines()[0] == "created supervisor bram"
     assert PASSWORD not in made.stdout + made.stderr
-    short = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", "cleo", "--role", "agent",
-                            "--password-stdin"], input="tooshort\n", capture_output=True, text=True, env=env)
+    short = subprocess.run(
+        [sys.executable, "-m", "api.staff.accounts", "create", "cleo", "--role", "agent", "--password-stdin"],
+        input="tooshort\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert short.returncode == 2 and "at least 12 characters" in short.stderr
-    listed = subprocess.run([sys.executable, "-m", "api.staff.accounts", "list"], capture_output=True, text=True, env=env)
+    listed = subprocess.run(
+        [sys.executable, "-m", "api.staff.accounts", "list"], capture_output=True, text=True, env=env
+    )
     assert listed.stdout.split() == ["bram", "supervisor"]
 
 
@@ -160,8 +184,9 @@ def test_password_checks_leave_the_event_loop_free(redis_server) -> None:
                 last = now
 
         ticking = asyncio.create_task(ticker())
-        results = await asyncio.gather(*(accounts.authenticate(f"bert{i}", "not the password", "123456", CLIENT)
-                                         for i in range(4)))
+        results = await asyncio.gather(
+            *(accounts.authenticate(f"bert{i}", "not the password", "123456", CLIENT) for i in range(4))
+        )
         done.set()
         await ticking
         return one_hash, max(gaps), results

@@ -1,5 +1,6 @@
 """The staff API through the gateway against the running stack (real Redis): every non-public
 route refuses anonymous requests, sessions and CSRF, the queue, claims and closing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,14 +24,26 @@ from api.staff.sessions import COOKIE
 from scripts.stack import Stack
 from wegwijs.handover.tickets import TicketQueue
 
-PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/api/v1/messages", "/health", "/staff/api/login",
-          "/api/v1/conversations/{conversation_id}/events", "/staff/login",
-          # the web chat: a signed conversation id (not a staff session) guards these
-          "/api/v1/conversations", "/api/v1/conversations/{conversation_id}", "/api/v1/ui/{language}",
-          "/", "/chat",  # the web chat's page, script and style: no data in them
-          "/webhooks/whatsapp",  # Meta's: the verify token and the body's signature guard it
-          "/privacy/{language}",  # the privacy notice page: public texts only
-          "/staff/static"}  # the console's script and style: no data in them
+PUBLIC = {
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/api/v1/messages",
+    "/health",
+    "/staff/api/login",
+    "/api/v1/conversations/{conversation_id}/events",
+    "/staff/login",
+    # the web chat: a signed conversation id (not a staff session) guards these
+    "/api/v1/conversations",
+    "/api/v1/conversations/{conversation_id}",
+    "/api/v1/ui/{language}",
+    "/",
+    "/chat",  # the web chat's page, script and style: no data in them
+    "/webhooks/whatsapp",  # Meta's: the verify token and the body's signature guard it
+    "/privacy/{language}",  # the privacy notice page: public texts only
+    "/staff/static",
+}  # the console's script and style: no data in them
 # Pages answer an anonymous browser with a redirect to the login page instead of a 401.
 PAGES = {"/staff"}
 PASSWORD = "a long enough password"
@@ -39,6 +52,7 @@ PASSWORD = "a long enough password"
 @dataclass
 class Enrolled:
     """What the account command printed for one account, as its owner would keep it."""
+
     secret: str
     recovery_codes: list[str]
     uri: str
@@ -60,9 +74,13 @@ def enrolment_of(output: str) -> Enrolled:
 
 def create_account(stack: Stack, role: str) -> str:
     username = f"{role}-{os.urandom(3).hex()}"
-    made = subprocess.run([sys.executable, "-m", "api.staff.accounts", "create", username, "--role", role,
-                           "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
-                          env=stack.environment())
+    made = subprocess.run(
+        [sys.executable, "-m", "api.staff.accounts", "create", username, "--role", role, "--password-stdin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=stack.environment(),
+    )
     assert made.returncode == 0, made.stderr
     ENROLLED[username] = enrolment_of(made.stdout)
     return username
@@ -70,8 +88,9 @@ def create_account(stack: Stack, role: str) -> str:
 
 def account_command(stack: Stack, *args: str) -> subprocess.CompletedProcess:
     """``python -m api.staff.accounts ARGS`` against the stack's Redis, as an administrator runs it."""
-    done = subprocess.run([sys.executable, "-m", "api.staff.accounts", *args], capture_output=True, text=True,
-                          env=stack.environment())
+    done = subprocess.run(
+        [sys.executable, "-m", "api.staff.accounts", *args], capture_output=True, text=True, env=stack.environment()
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -112,8 +131,9 @@ class StaffClient:
         used = None
         if code is None:
             code, used = fresh_code(self.username) if self.username in ENROLLED else ("000000", None)
-        answer = self.gateway.post("/staff/api/login", headers=headers,
-                                   json={"username": self.username, "password": password, "code": code})
+        answer = self.gateway.post(
+            "/staff/api/login", headers=headers, json={"username": self.username, "password": password, "code": code}
+        )
         if answer.status_code == 200:
             if used:
                 used()
@@ -127,8 +147,9 @@ class StaffClient:
         answer = self.call("POST", "/staff/api/availability", json_body={"available": on})
         assert answer.status_code == 200 and answer.json() == {"available": on}, answer.text
 
-    def call(self, method: str, path: str, csrf: bool = True, json_body: dict | None = None,
-             poll: bool = False) -> httpx.Response:
+    def call(
+        self, method: str, path: str, csrf: bool = True, json_body: dict | None = None, poll: bool = False
+    ) -> httpx.Response:
         """A request of the person's; ``poll``: one the console makes by itself, marked as such."""
         headers = dict(self.headers, Cookie=f"{COOKIE}={self.cookie}")
         if csrf:
@@ -180,7 +201,9 @@ def test_login_session_cookie_csrf_and_logout(stack: Stack, gateway: httpx.Clien
     answer = agent.login()
     assert answer.status_code == 200 and answer.json()["role"] == "agent"
     attributes = [part.strip().lower() for part in answer.headers["set-cookie"].split(";")]
-    assert attributes[0].startswith("__host-") and {"secure", "httponly", "samesite=strict", "path=/"} <= set(attributes)
+    assert attributes[0].startswith("__host-") and {"secure", "httponly", "samesite=strict", "path=/"} <= set(
+        attributes
+    )
     assert not any(a.startswith("domain") for a in attributes)
     first_cookie = agent.cookie
 
@@ -223,7 +246,9 @@ def test_a_login_needs_a_fresh_code_or_an_unused_recovery_code(stack: Stack, gat
     assert member.call("POST", "/staff/api/logout").status_code == 204
 
 
-def test_demoting_re_enrolling_or_deleting_an_account_ends_its_sessions_at_once(stack: Stack, gateway: httpx.Client) -> None:
+def test_demoting_re_enrolling_or_deleting_an_account_ends_its_sessions_at_once(
+    stack: Stack, gateway: httpx.Client
+) -> None:
     boss = StaffClient(gateway, create_account(stack, "supervisor"))
     assert boss.login().json()["role"] == "supervisor"
     account_command(stack, "set-role", boss.username, "agent")
@@ -249,6 +274,7 @@ def open_tickets(stack: Stack, specs: list[tuple[str, str, str]]) -> list[str]:
             ids.append(ticket.id)
         await redis.close()
         return ids
+
     return asyncio.run(go())
 
 
@@ -275,8 +301,12 @@ def test_queue_claims_and_closing(stack: Stack, gateway: httpx.Client) -> None:
     for member in (anna, bram, boss):  # nobody stays "at the console" for later tests
         assert member.call("POST", "/staff/api/logout").status_code == 204
     done = {(e["staff"], e["action"], e["ticket"], e["outcome"]) for e in audit_entries(stack)}
-    assert {(winner.username, "claim", normal, "ok"), (winner.username, "close", normal, "ok"),
-            (boss.username, "close", urgent, "ok"), (anna.username, "logout", "", "ok")} <= done
+    assert {
+        (winner.username, "claim", normal, "ok"),
+        (winner.username, "close", normal, "ok"),
+        (boss.username, "close", urgent, "ok"),
+        (anna.username, "logout", "", "ok"),
+    } <= done
 
 
 def audit_entries(stack: Stack) -> list[dict]:
@@ -285,6 +315,7 @@ def audit_entries(stack: Stack) -> list[dict]:
         entries = await AuditLog(redis).latest(500)
         await redis.close()
         return entries
+
     return asyncio.run(read())
 
 
@@ -320,7 +351,9 @@ def test_an_empty_or_over_long_reply_is_refused_and_nothing_is_sent(stack: Stack
             assert refused.status_code == 422 and refused.json()["error"], text[:10]
         assert agent.call("POST", f"/staff/api/tickets/{ticket}/reply", json_body={"text": 42}).status_code == 422
         assert agent.call("GET", f"/staff/api/tickets/{ticket}").json()["transcript"] == [], "nothing was sent"
-        assert agent.call("POST", f"/staff/api/tickets/{ticket}/reply", json_body={"text": "x" * 2000}).status_code == 200
+        assert (
+            agent.call("POST", f"/staff/api/tickets/{ticket}/reply", json_body={"text": "x" * 2000}).status_code == 200
+        )
         assert agent.call("POST", f"/staff/api/tickets/{ticket}/close").status_code == 200
     finally:
         agent.call("POST", "/staff/api/logout")

@@ -4,6 +4,7 @@ transcript, reply with a canned text, and close. A user's HTML, script and javas
 inert; opening the ticket is audited once however often the console refreshes it. With the
 page's clock under the test's control: the console's own refreshes are marked as polls, and
 moving the mouse tells the server at most once a minute. Writes docs/staff-console.png."""
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -48,8 +49,10 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
         page.wait_for_selector("#queue button", timeout=10_000)
         page.click("#queue li:last-child button")
         page.wait_for_selector("#transcript li.user", timeout=10_000)
-        with page.expect_request(lambda r: "/staff/api/tickets/" in r.url and r.method == "GET"
-                                 and r.headers.get("x-wegwijs-poll") == "1", timeout=10_000) as polled:
+        with page.expect_request(
+            lambda r: "/staff/api/tickets/" in r.url and r.method == "GET" and r.headers.get("x-wegwijs-poll") == "1",
+            timeout=10_000,
+        ) as polled:
             pass  # the console refreshing the open ticket by itself
         ticket = urlparse(polled.value.url).path.rsplit("/", 1)[1]
         texts = page.locator("#transcript li").all_text_contents()
@@ -101,15 +104,22 @@ def test_the_console_marks_its_polls_and_reports_activity_at_most_once_a_minute(
     page = browser.new_page()
     page.clock.install()  # the page's timers and Date follow the test's fast-forwards
     sent: list[tuple[str, str, str | None]] = []
-    page.on("request", lambda r: sent.append((r.method, urlparse(r.url).path, r.headers.get("x-wegwijs-poll")))
-            if "/staff/api/" in r.url else None)
+    page.on(
+        "request",
+        lambda r: (
+            sent.append((r.method, urlparse(r.url).path, r.headers.get("x-wegwijs-poll")))
+            if "/staff/api/" in r.url
+            else None
+        ),
+    )
     try:
         log_in(page, stack, username)
         with page.expect_request(lambda r: r.url.endswith("/staff/api/queue")):
             page.clock.run_for(10_000)  # three queue refreshes are due
         queue_requests = [poll for method, path, poll in sent if path == "/staff/api/queue"]
-        assert queue_requests[0] is None and queue_requests[1:] and set(queue_requests[1:]) == {"1"}, \
+        assert queue_requests[0] is None and queue_requests[1:] and set(queue_requests[1:]) == {"1"}, (
             "the refresh at load is the person's; every later one is a poll"
+        )
 
         page.clock.run_for(61_000)
 

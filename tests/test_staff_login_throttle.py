@@ -1,6 +1,7 @@
 """Failed staff logins against a real redis-server: counted per (name, client), so a stranger
 locks only their own pair; a back-off that doubles and is capped; a per-name ceiling that one
 client cannot reach; attempts reserved before they are checked, so a burst counts in full."""
+
 from __future__ import annotations
 
 import asyncio
@@ -48,6 +49,7 @@ def with_anna(server, scenario, limits: LoginLimits = LoginLimits()):
             return await scenario(Anna(accounts, enrolment.secret, clock), redis, clock)
         finally:
             await redis.close()
+
     return asyncio.run(wrapped())
 
 

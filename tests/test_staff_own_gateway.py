@@ -7,6 +7,7 @@
 - Nor do polls keep an available member present: while their tab only polls, users who ask for a
   person get the phone line; once they act, users are queued again.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,13 @@ def proxied(stack: Stack) -> Iterator[httpx.Client]:
     """A second gateway on the stack's Redis that believes X-Forwarded-For from 127.0.0.1, ends
     sessions after IDLE_SECONDS without an action and counts an available member present for
     PRESENCE_SECONDS after one."""
-    env = dict(stack.environment(), WEGWIJS_CLIENT_ADDRESS_HEADER="X-Forwarded-For", WEGWIJS_TRUSTED_PROXIES="127.0.0.1",
-               WEGWIJS_STAFF_IDLE_SECONDS=str(IDLE_SECONDS), WEGWIJS_STAFF_PRESENCE_SECONDS=str(PRESENCE_SECONDS))
+    env = dict(
+        stack.environment(),
+        WEGWIJS_CLIENT_ADDRESS_HEADER="X-Forwarded-For",
+        WEGWIJS_TRUSTED_PROXIES="127.0.0.1",
+        WEGWIJS_STAFF_IDLE_SECONDS=str(IDLE_SECONDS),
+        WEGWIJS_STAFF_PRESENCE_SECONDS=str(PRESENCE_SECONDS),
+    )
     port = free_port()
     process = start_gateway(env, port)
     try:

@@ -2,6 +2,7 @@
 the window. Against a real redis-server (the presence list's rules, with a clock) and through the
 running stack, where a user who asks for a person is queued only then, and otherwise gets the
 phone line and the offer of a call-back."""
+
 from __future__ import annotations
 
 import asyncio
@@ -74,7 +75,9 @@ def test_only_an_available_member_gets_users_queued(stack: Stack, gateway: httpx
         assert member.call("GET", "/staff/api/queue").status_code == 200  # acting, but not available
         logged_in = asks_for_a_person(gateway)
 
-        assert member.call("POST", "/staff/api/availability", json_body={"available": True}, csrf=False).status_code == 403
+        assert (
+            member.call("POST", "/staff/api/availability", json_body={"available": True}, csrf=False).status_code == 403
+        )
         member.available()
         assert member.call("GET", "/staff/api/session").json()["available"] is True
         available = asks_for_a_person(gateway)
@@ -91,7 +94,9 @@ def test_only_an_available_member_gets_users_queued(stack: Stack, gateway: httpx
     assert (logged_in, available, switched_off, logged_out) == ("phone line", "queued", "phone line", "phone line")
 
 
-def test_deleting_an_available_member_leaves_nobody_present(stack: Stack, gateway: httpx.Client, nobody_present) -> None:
+def test_deleting_an_available_member_leaves_nobody_present(
+    stack: Stack, gateway: httpx.Client, nobody_present
+) -> None:
     member = StaffClient(gateway, create_account(stack, "agent"))
     assert member.login().status_code == 200
     member.available()

@@ -2,6 +2,7 @@
 accepted, each step once; a recovery code works once, even when sent twice at once; Redis keeps
 the secret (it must be read) but only hashes of the recovery codes; the command prints the
 enrolment once and reset-totp replaces it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,6 +39,7 @@ def with_anna(server, scenario):
             return await scenario(accounts, enrolment, redis, clock)
         finally:
             await redis.close()
+
     return asyncio.run(wrapped())
 
 
@@ -61,8 +63,15 @@ def test_codes_of_the_adjacent_steps_work_once_each(redis_server) -> None:
         }
 
     assert with_anna(redis_server, scenario) == {
-        "two steps ago": False, "two steps ahead": False, "previous step": True, "previous step again": False,
-        "this step": True, "this step again": False, "an earlier step after a later one": False, "next step": True}
+        "two steps ago": False,
+        "two steps ahead": False,
+        "previous step": True,
+        "previous step again": False,
+        "this step": True,
+        "this step again": False,
+        "an earlier step after a later one": False,
+        "next step": True,
+    }
 
 
 def test_a_code_sent_twice_at_once_works_once(redis_server) -> None:
@@ -70,8 +79,9 @@ def test_a_code_sent_twice_at_once_works_once(redis_server) -> None:
         code = pyotp.TOTP(enrolment.secret).at(clock.now)
         recovery = enrolment.recovery_codes[0]
         totp_twice = await asyncio.gather(*(accounts.authenticate("anna", PASSWORD, code, f"c{n}") for n in range(2)))
-        recovery_twice = await asyncio.gather(*(accounts.authenticate("anna", PASSWORD, recovery, f"c{n}")
-                                                for n in range(2)))
+        recovery_twice = await asyncio.gather(
+            *(accounts.authenticate("anna", PASSWORD, recovery, f"c{n}") for n in range(2))
+        )
         return [a is not None for a in totp_twice], [a is not None for a in recovery_twice]
 
     totp_twice, recovery_twice = with_anna(redis_server, scenario)
@@ -110,8 +120,13 @@ def test_a_missing_or_malformed_code_is_a_failed_login(redis_server) -> None:
 def test_the_command_enrols_once_and_reset_totp_replaces_it(redis_server) -> None:
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", WEGWIJS_STAFF_SECRET="y" * 32)
     command = [sys.executable, "-m", "api.staff.accounts"]
-    made = subprocess.run(command + ["create", "dana", "--role", "agent", "--password-stdin"], input=PASSWORD + "\n",
-                          capture_output=True, text=True, env=env)
+    made = subprocess.run(
+        command + ["create", "dana", "--role", "agent", "--password-stdin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert made.returncode == 0, made.stderr
     first = enrolment_of(made.stdout)
     parsed = pyotp.parse_uri(first.uri)
@@ -129,9 +144,15 @@ def test_the_command_enrols_once_and_reset_totp_replaces_it(redis_server) -> Non
         redis = Redis(host="127.0.0.1", port=redis_server.port)
         accounts = Accounts(redis, b"y" * 32)
         try:
-            return [await accounts.authenticate("dana", PASSWORD, code, CLIENT) is not None for code in (
-                pyotp.TOTP(first.secret).now(), first.recovery_codes[0],
-                second.recovery_codes[0], pyotp.TOTP(second.secret).now())]
+            return [
+                await accounts.authenticate("dana", PASSWORD, code, CLIENT) is not None
+                for code in (
+                    pyotp.TOTP(first.secret).now(),
+                    first.recovery_codes[0],
+                    second.recovery_codes[0],
+                    pyotp.TOTP(second.secret).now(),
+                )
+            ]
         finally:
             await redis.close()
 
@@ -154,13 +175,16 @@ def test_an_account_from_before_the_second_factor_logs_in_only_after_reset_totp(
     assert asyncio.run(old_account()) is None, "no second factor, no login"
     listed = subprocess.run(command + ["list"], capture_output=True, text=True, env=env)
     assert listed.stdout.strip() == "erik\tagent\tno second factor: run reset-totp"
-    enrolled = enrolment_of(subprocess.run(command + ["reset-totp", "erik"], capture_output=True, text=True,
-                                           env=env).stdout)
+    enrolled = enrolment_of(
+        subprocess.run(command + ["reset-totp", "erik"], capture_output=True, text=True, env=env).stdout
+    )
 
     async def login():
         redis = Redis(host="127.0.0.1", port=redis_server.port)
         try:
-            return await Accounts(redis, b"z" * 32).authenticate("erik", PASSWORD, pyotp.TOTP(enrolled.secret).now(), CLIENT)
+            return await Accounts(redis, b"z" * 32).authenticate(
+                "erik", PASSWORD, pyotp.TOTP(enrolled.secret).now(), CLIENT
+            )
         finally:
             await redis.close()
 

@@ -1,5 +1,6 @@
 """Staff sessions against a real redis-server: idle and absolute expiry, ids stored hashed, and
 sessions bound to their account (deleted, demoted or re-enrolled: the session ends)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -86,18 +87,24 @@ def test_a_session_ends_when_its_account_is_changed_or_deleted(redis_server) -> 
             else:
                 await accounts.delete("anna")
                 await accounts.create("anna", PASSWORD, "supervisor")  # the same name again
-            outcomes[change] = (before is not None, await store.get(session_id), await store.get(bram_session) is not None)
+            outcomes[change] = (
+                before is not None,
+                await store.get(session_id),
+                await store.get(bram_session) is not None,
+            )
         await redis.close()
         return outcomes
 
     outcomes = asyncio.run(scenario())
     assert outcomes.pop("same role") == (False, True), "setting the role it has changes nothing"
-    assert outcomes == dict.fromkeys(("set-role", "reset-totp", "delete"), (True, None, True)), \
+    assert outcomes == dict.fromkeys(("set-role", "reset-totp", "delete"), (True, None, True)), (
         "anna's session ends, bram's does not; a new account of the same name does not revive it"
+    )
 
 
 def test_polls_alone_let_a_session_expire_and_actions_keep_it(redis_server) -> None:
     """``get`` (what a poll does) never restarts the idle time; ``touch`` (what an action does) does."""
+
     async def scenario():
         redis, clock = Redis(host="127.0.0.1", port=redis_server.port), Clock()
         store = SessionStore(redis, clock, idle_seconds=60)

@@ -1,4 +1,5 @@
 """The bounded tracker store keeps the latest session only, capped, in a real Redis."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,12 @@ DOMAIN = Domain.from_path(Path(__file__).resolve().parent.parent / "bot" / "doma
 def session(texts: list[str]) -> list:
     events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
     for text in texts:
-        events += [UserUttered(text, {"name": "greet", "confidence": 1.0}), SlotSet("language", "nl"),
-                   ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
+        events += [
+            UserUttered(text, {"name": "greet", "confidence": 1.0}),
+            SlotSet("language", "nl"),
+            ActionExecuted("utter_greet"),
+            ActionExecuted("action_listen"),
+        ]
     return events
 
 
@@ -55,7 +60,8 @@ def test_case_details_are_kept_only_while_the_lookup_needs_them(tmp_path: Path) 
         store = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=redis.port, key_prefix="t")
         during = session(["where is my case"]) + [
             UserUttered("iom nl 2026 000042", {"name": "case_status", "confidence": 1.0}),
-            SlotSet("case_reference", "IOM-NL-2026-000042"), ActionExecuted("action_listen"),
+            SlotSet("case_reference", "IOM-NL-2026-000042"),
+            ActionExecuted("action_listen"),
         ]
         tracker = DialogueStateTracker.from_events("c3", during, DOMAIN.slots)
         asyncio.run(store.save(tracker))
@@ -63,9 +69,13 @@ def test_case_details_are_kept_only_while_the_lookup_needs_them(tmp_path: Path) 
         assert "000042" not in stored.split('"slot"')[0], "the typed reference is not stored"
         assert asyncio.run(store.retrieve("c3")).get_slot("case_reference") == "IOM-NL-2026-000042", "still needed"
 
-        after = during + [UserUttered("14 mei 1990", {"name": "nlu_fallback", "confidence": 1.0}),
-                          SlotSet("date_of_birth", "1990-05-14"), ActionExecuted("action_case_status"),
-                          SlotSet("case_reference", None), SlotSet("date_of_birth", None)]
+        after = during + [
+            UserUttered("14 mei 1990", {"name": "nlu_fallback", "confidence": 1.0}),
+            SlotSet("date_of_birth", "1990-05-14"),
+            ActionExecuted("action_case_status"),
+            SlotSet("case_reference", None),
+            SlotSet("date_of_birth", None),
+        ]
         asyncio.run(store.save(DialogueStateTracker.from_events("c3", after, DOMAIN.slots)))
         stored = redis_text(redis, "t:tracker:c3")
         assert "000042" not in stored and "1990" not in stored and "mei" not in stored
@@ -86,9 +96,12 @@ def test_a_call_back_number_is_kept_only_while_the_form_needs_it(tmp_path: Path)
         store = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=redis.port, key_prefix="t")
         during = session(["hello"]) + [
             UserUttered("نمبرم ۰۷۰۱۲۳۴۵۶۷ است", {"name": "nlu_fallback", "confidence": 1.0}),
-            SlotSet("callback_phone", "+93701234567"), ActionExecuted("action_ask_callback_consent"),
-            BotUttered("We keep the number +93 70 123 4567 with your request",
-                       metadata={"utter_action": "utter_ask_callback_consent", "number": "+93 70 123 4567"}),
+            SlotSet("callback_phone", "+93701234567"),
+            ActionExecuted("action_ask_callback_consent"),
+            BotUttered(
+                "We keep the number +93 70 123 4567 with your request",
+                metadata={"utter_action": "utter_ask_callback_consent", "number": "+93 70 123 4567"},
+            ),
             ActionExecuted("action_listen"),
         ]
         asyncio.run(store.save(DialogueStateTracker.from_events("c4", during, DOMAIN.slots)))
@@ -96,8 +109,11 @@ def test_a_call_back_number_is_kept_only_while_the_form_needs_it(tmp_path: Path)
         assert "۱۲۳" not in stored.encode().decode("unicode_escape") and "123 4567" not in stored
         assert asyncio.run(store.retrieve("c4")).get_slot("callback_phone") == "+93701234567", "still needed"
 
-        after = during + [UserUttered("yes", {"name": "affirm", "confidence": 1.0}),
-                          ActionExecuted("action_callback_request"), SlotSet("callback_phone", None)]
+        after = during + [
+            UserUttered("yes", {"name": "affirm", "confidence": 1.0}),
+            ActionExecuted("action_callback_request"),
+            SlotSet("callback_phone", None),
+        ]
         asyncio.run(store.save(DialogueStateTracker.from_events("c4", after, DOMAIN.slots)))
         stored = redis_text(redis, "t:tracker:c4")
         assert "701234567" not in stored and "4567" not in stored

@@ -4,6 +4,7 @@ back to Dutch without a reload, a reload restores the history from the server, k
 works, a message sent offline goes out when the connection is back, and a staff reply arrives
 live during a hand-over, with HTML, script and javascript: links inert text. Writes
 docs/web-chat-dari.png and docs/web-chat-dutch.png."""
+
 from __future__ import annotations
 
 import gzip
@@ -66,7 +67,9 @@ def wait_for_reply(page, before: int) -> list[str]:
     page.wait_for_function(
         "n => document.querySelectorAll('.wegwijs .ww-bot').length > n"
         " && document.querySelector('.wegwijs .ww-typing').hidden",
-        arg=before, timeout=REPLY_TIMEOUT)
+        arg=before,
+        timeout=REPLY_TIMEOUT,
+    )
     return page.locator(".wegwijs .ww-bot .ww-text").all_text_contents()[before:]
 
 
@@ -85,7 +88,8 @@ def shown(page) -> list[tuple[str, str]]:
     """(speaker, text) of every message in the list, in order."""
     return page.eval_on_selector_all(
         ".wegwijs .ww-msg",
-        "nodes => nodes.map(n => [n.querySelector('.ww-who').dataset.who, n.querySelector('.ww-text').textContent])")
+        "nodes => nodes.map(n => [n.querySelector('.ww-who').dataset.who, n.querySelector('.ww-text').textContent])",
+    )
 
 
 def ui_texts(gateway: httpx.Client, language: str) -> dict:
@@ -95,13 +99,16 @@ def ui_texts(gateway: httpx.Client, language: str) -> dict:
 
 
 def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"
-                         " && [...document.querySelectorAll('.wegwijs *')].every("
-                         "n => n.getBoundingClientRect().right <= window.innerWidth + 0.5)")
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"
+        " && [...document.querySelectorAll('.wegwijs *')].every("
+        "n => n.getBoundingClientRect().right <= window.innerWidth + 0.5)"
+    )
 
 
 def test_dari_then_dutch_without_reload_and_the_history_survives_a_reload(
-        stack: Stack, gateway: httpx.Client, context) -> None:
+    stack: Stack, gateway: httpx.Client, context
+) -> None:
     page, response = open_chat(context, stack)
     csp = response.headers["content-security-policy"]
     script_src = re.search(r"script-src ([^;]*)", csp).group(1)
@@ -164,7 +171,8 @@ def test_dari_then_dutch_without_reload_and_the_history_survives_a_reload(
 
 
 def test_keyboard_only_and_the_language_follows_what_the_user_types(
-        stack: Stack, gateway: httpx.Client, context) -> None:
+    stack: Stack, gateway: httpx.Client, context
+) -> None:
     page, _ = open_chat(context, stack)
     english = ui_texts(gateway, "en")
     assert page.text_content(".ww-send") == english["send"], "an English browser gets English texts"
@@ -187,7 +195,9 @@ def test_keyboard_only_and_the_language_follows_what_the_user_types(
         if page.evaluate("document.activeElement.classList.contains('ww-choice')"):
             break
         page.keyboard.press("Shift+Tab")
-    focused = page.evaluate("[document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]")
+    focused = page.evaluate(
+        "[document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]"
+    )
     assert focused[0] and focused[1] != "none", "a bot button is reached with Tab, with a visible focus outline"
     before = bot_count(page)
     page.keyboard.press("Space")
@@ -205,7 +215,8 @@ def test_keyboard_only_and_the_language_follows_what_the_user_types(
 
 
 def test_a_message_sent_offline_goes_out_when_the_connection_is_back(
-        stack: Stack, gateway: httpx.Client, context) -> None:
+    stack: Stack, gateway: httpx.Client, context
+) -> None:
     page, _ = open_chat(context, stack)
     before = bot_count(page)
     context.set_offline(True)
@@ -221,7 +232,8 @@ def test_a_message_sent_offline_goes_out_when_the_connection_is_back(
 
 
 def test_a_staff_reply_arrives_live_and_html_stays_text(
-        stack: Stack, gateway: httpx.Client, context, agent: StaffClient) -> None:
+    stack: Stack, gateway: httpx.Client, context, agent: StaffClient
+) -> None:
     dialogs: list[str] = []
     page, _ = open_chat(context, stack, dialogs)
     ask(page, "can i please speak with a person from IOM")
@@ -229,7 +241,9 @@ def test_a_staff_reply_arrives_live_and_html_stays_text(
     ticket = max(tickets, key=lambda t: t["created"])
     try:
         assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/claim").status_code == 200
-        assert agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": XSS}).status_code == 200
+        assert (
+            agent.call("POST", f"/staff/api/tickets/{ticket['id']}/reply", json_body={"text": XSS}).status_code == 200
+        )
         page.wait_for_selector(".wegwijs .ww-staff", timeout=10_000)
         assert shown(page)[-1] == ["staff", XSS], "the staff reply arrives without a reload, as text"
         assert page.locator(".ww-staff .ww-who").text_content() == ui_texts(gateway, "en")["staff"]
@@ -243,9 +257,11 @@ def test_a_staff_reply_arrives_live_and_html_stays_text(
         assert transcript[-1]["text"] == XSS, "the user's message went to the agent"
     finally:
         agent.call("POST", f"/staff/api/tickets/{ticket['id']}/close")
-    page.wait_for_function("() => document.querySelectorAll('.wegwijs .ww-msg').length > 0"
-                           " && document.querySelector('.wegwijs .ww-msg:last-child').classList.contains('ww-bot')",
-                           timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.wegwijs .ww-msg').length > 0"
+        " && document.querySelector('.wegwijs .ww-msg:last-child').classList.contains('ww-bot')",
+        timeout=10_000,
+    )
     assert shown(page)[-1] == ["bot", text_of("gateway_handover_back", "en")]
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert dialogs == [], "no script from a message ran"
@@ -257,12 +273,18 @@ def test_a_staff_reply_arrives_live_and_html_stays_text(
 def test_one_script_tag_embeds_a_launcher_and_a_panel(stack: Stack, gateway: httpx.Client, context) -> None:
     """Any page with the script tag (here a page served by the test, under the same CSP) gets a
     launcher; the panel opens and closes from the keyboard and chats like the full page."""
-    host = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>'
-            f'<script src="{stack.gateway_url}/chat/widget.js" defer></script></head>'
-            '<body><h1>A page of IOM</h1></body></html>')
+    host = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>'
+        f'<script src="{stack.gateway_url}/chat/widget.js" defer></script></head>'
+        "<body><h1>A page of IOM</h1></body></html>"
+    )
     page = context.new_page()
-    page.route(f"{stack.gateway_url}/embedding-page", lambda route: route.fulfill(
-        status=200, content_type="text/html", body=host, headers={"content-security-policy": CSP}))
+    page.route(
+        f"{stack.gateway_url}/embedding-page",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body=host, headers={"content-security-policy": CSP}
+        ),
+    )
     page.goto(f"{stack.gateway_url}/embedding-page")
     page.wait_for_selector(".wegwijs[data-state=ready] .ww-launcher", timeout=REPLY_TIMEOUT)
     english = ui_texts(gateway, "en")
@@ -307,15 +329,20 @@ def test_the_widget_is_small_and_self_contained() -> None:
     assert text.startswith('"use strict";')
     assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "eval(" not in text
     assert not re.search(r"https?://", text.replace("https://GATEWAY", "")), "nothing loaded from elsewhere"
-    assert not re.search(r"\b(left|right)\s*:|margin-(left|right)|padding-(left|right)|text-align:\s*(left|right)",
-                         style.decode("utf-8")), "logical properties only"
+    assert not re.search(
+        r"\b(left|right)\s*:|margin-(left|right)|padding-(left|right)|text-align:\s*(left|right)", style.decode("utf-8")
+    ), "logical properties only"
 
 
 def test_leave_quickly_clears_the_chat_and_this_browser_and_opens_a_neutral_page(stack: Stack, context) -> None:
     """For someone sharing the phone with a person they fear: one tap, and the chat, its stored id
     and the session storage are gone, and the chat page is replaced (not left in the history)."""
-    context.route("https://www.google.com/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<!doctype html><title>Google</title><p>neutral</p>"))
+    context.route(
+        "https://www.google.com/**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>Google</title><p>neutral</p>"
+        ),
+    )
     page, _ = open_chat(context, stack)
     ask(page, "hello")
     earlier = page.evaluate("localStorage.getItem('wegwijs.conversation')")
@@ -345,9 +372,12 @@ def test_the_privacy_notice_page_opens_in_the_users_language(stack: Stack, conte
     assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
     assert page.text_content("h1") == text_of("gateway_privacy_page_title", language)
     body = page.text_content("main")
-    assert to_locale_digits("30", babel_name(language)) in body and to_locale_digits("112", babel_name(language)) in body
+    assert (
+        to_locale_digits("30", babel_name(language)) in body and to_locale_digits("112", babel_name(language)) in body
+    )
     assert page.evaluate("document.scripts.length") == 0
     assert "script-src 'self'" in answer.headers["content-security-policy"]
-    assert page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize") != "32px", \
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize") != "32px", (
         "its own stylesheet is applied under the strict policy"
+    )
     page.close()

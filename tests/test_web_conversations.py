@@ -1,6 +1,7 @@
 """Web conversations through the gateway: ids the gateway mints and signs, history restored from
 the server, the widget's texts from the catalogs. An id the gateway did not give out, or one
 altered by a single character, reads nothing and writes nothing."""
+
 from __future__ import annotations
 
 import httpx
@@ -27,12 +28,15 @@ def test_the_gateway_mints_distinct_signed_ids(gateway: httpx.Client) -> None:
         assert refused.status_code == 422 and refused.json()["error"]
 
 
-@pytest.mark.parametrize("make_forged", [
-    lambda real: flip_last(real),
-    lambda real: "A" * 44,
-    lambda real: "t-0123456789ab",
-    lambda real: real[:22] + real[:22],
-])
+@pytest.mark.parametrize(
+    "make_forged",
+    [
+        lambda real: flip_last(real),
+        lambda real: "A" * 44,
+        lambda real: "t-0123456789ab",
+        lambda real: real[:22] + real[:22],
+    ],
+)
 def test_an_id_the_gateway_did_not_give_reads_and_writes_nothing(gateway: httpx.Client, make_forged) -> None:
     real = new_conversation(gateway)
     assert gateway.post("/api/v1/messages", json={"conversation_id": real, "text": "hello"}).status_code == 200
@@ -48,12 +52,18 @@ def test_an_id_the_gateway_did_not_give_reads_and_writes_nothing(gateway: httpx.
 
 def test_the_history_comes_back_with_buttons_and_links(gateway: httpx.Client) -> None:
     conversation = new_conversation(gateway)
-    greeting = gateway.post("/api/v1/messages", json={"conversation_id": conversation, "text": "hallo, goedemorgen"}).json()
-    question = gateway.post("/api/v1/messages", json={"conversation_id": conversation,
-                                                     "text": "ik wil terug naar mijn land, hoe helpt IOM daarbij?"}).json()
+    greeting = gateway.post(
+        "/api/v1/messages", json={"conversation_id": conversation, "text": "hallo, goedemorgen"}
+    ).json()
+    question = gateway.post(
+        "/api/v1/messages",
+        json={"conversation_id": conversation, "text": "ik wil terug naar mijn land, hoe helpt IOM daarbij?"},
+    ).json()
     history = gateway.get(f"/api/v1/conversations/{conversation}").json()
     assert history["language"] == "nl" and history["direction"] == "ltr" and history["handover"] is None
-    sent = [{"who": "user", "text": "hallo, goedemorgen"}] + [{"who": "bot", "text": m["text"]} for m in greeting["messages"]]
+    sent = [{"who": "user", "text": "hallo, goedemorgen"}] + [
+        {"who": "bot", "text": m["text"]} for m in greeting["messages"]
+    ]
     sent += [{"who": "bot", "text": greeting["notice"]["text"]}]  # the privacy notice, with the first reply
     sent += [{"who": "user", "text": "ik wil terug naar mijn land, hoe helpt IOM daarbij?"}]
     sent += [{"who": "bot", "text": m["text"]} for m in question["messages"]]
@@ -76,8 +86,22 @@ def test_the_widget_texts_come_from_the_catalogs(gateway: httpx.Client, language
     ui = gateway.get(f"/api/v1/ui/{language}").json()
     assert ui["direction"] == ("rtl" if language in ("ar", "fa-AF") else "ltr") and ui["name"] == native_name(language)
     assert ui["texts"]["send"] == render(load_specs()["gateway_widget_send"], language).text
-    assert set(ui["texts"]) >= {"title", "open", "close", "input_label", "placeholder", "send", "language", "typing",
-                                "you", "assistant", "staff", "offline", "error", "call"}
+    assert set(ui["texts"]) >= {
+        "title",
+        "open",
+        "close",
+        "input_label",
+        "placeholder",
+        "send",
+        "language",
+        "typing",
+        "you",
+        "assistant",
+        "staff",
+        "offline",
+        "error",
+        "call",
+    }
     assert [(entry["code"], entry["name"]) for entry in ui["languages"]] == [(c, native_name(c)) for c in SHIPPED]
 
 

@@ -2,6 +2,7 @@
 delivery is acknowledged without waiting for Rasa, every message is handled, and each user's
 messages are handled in the order they were sent. A gateway of the test's own, with a Redis of
 its own, talks to the stack's Rasa through a proxy that delays every request."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,12 @@ def test_a_burst_is_acknowledged_at_once_and_handled_in_order_per_user(stack: St
     gateway = None
     try:
         graph.start()
-        env = {**stack.environment(), **whatsapp_env(graph), "REDIS_URL": own_redis.url, "WEGWIJS_RASA_URL": proxy.start()}
+        env = {
+            **stack.environment(),
+            **whatsapp_env(graph),
+            "REDIS_URL": own_redis.url,
+            "WEGWIJS_RASA_URL": proxy.start(),
+        }
         port = free_port()
         gateway = start_gateway(env, port)
         users = burst_users(USERS)
@@ -69,7 +75,12 @@ def test_a_gateway_killed_mid_burst_loses_no_message(stack: Stack, tmp_path: Pat
     first = second = None
     try:
         graph.start()
-        env = {**stack.environment(), **whatsapp_env(graph), "REDIS_URL": own_redis.url, "WEGWIJS_RASA_URL": proxy.start()}
+        env = {
+            **stack.environment(),
+            **whatsapp_env(graph),
+            "REDIS_URL": own_redis.url,
+            "WEGWIJS_RASA_URL": proxy.start(),
+        }
         port = free_port()
         first = start_gateway(env, port)
         (wa_id,) = burst_users(1)

@@ -1,6 +1,7 @@
 """The WhatsApp outbound side: replies shaped into Cloud API messages, sent by GraphClient over
 real HTTP to a Graph API stand-in on 127.0.0.1 (tests/fake_graph_api.py) that enforces Meta's
 documented contract. No mock of httpx; the only thing replaced is the client's sleep."""
+
 from __future__ import annotations
 
 import asyncio
@@ -58,13 +59,26 @@ def graph() -> Iterator[FakeGraphAPI]:
         yield server
 
 
-def send_all(graph: FakeGraphAPI, messages: list[dict], token: str | None = None, phone_number_id: str | None = None,
-             sleep: Recorder | None = None, timeout: float = 5.0, **client_options: Any) -> list[SendResult]:
+def send_all(
+    graph: FakeGraphAPI,
+    messages: list[dict],
+    token: str | None = None,
+    phone_number_id: str | None = None,
+    sleep: Recorder | None = None,
+    timeout: float = 5.0,
+    **client_options: Any,
+) -> list[SendResult]:
     async def go() -> list[SendResult]:
         async with httpx.AsyncClient(timeout=timeout) as http:
-            client = GraphClient(graph.base_url or "http://127.0.0.1:9", graph.version, token or graph.token,
-                                 phone_number_id or graph.phone_number_id, http, sleep=sleep or Recorder(),
-                                 **client_options)
+            client = GraphClient(
+                graph.base_url or "http://127.0.0.1:9",
+                graph.version,
+                token or graph.token,
+                phone_number_id or graph.phone_number_id,
+                http,
+                sleep=sleep or Recorder(),
+                **client_options,
+            )
             return [await client.send(USER, message) for message in messages]
 
     return asyncio.run(go())
@@ -86,9 +100,11 @@ def kind(message: dict) -> str:
 
 # -- shaping ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("count, expected", [(0, "text"), (1, "button"), (3, "button"), (4, "list"), (10, "list"),
-                                             (11, "text")])
+@pytest.mark.parametrize(
+    "count, expected", [(0, "text"), (1, "button"), (3, "button"), (4, "list"), (10, "list"), (11, "text")]
+)
 def test_the_number_of_options_chooses_the_message_type(language: str, count: int, expected: str) -> None:
     shaped = shape(reply(count), language)
     assert isinstance(shaped, Shaped)
@@ -101,8 +117,9 @@ def test_the_number_of_options_chooses_the_message_type(language: str, count: in
     if expected == "list":
         action = message["interactive"]["action"]
         assert action["button"] == gateway_text("gateway_whatsapp_choose", language)
-        assert [row["id"] for section in action["sections"] for row in section["rows"]] == \
-            [o["payload"] for o in options(count)]
+        assert [row["id"] for section in action["sections"] for row in section["rows"]] == [
+            o["payload"] for o in options(count)
+        ]
     if count > 10:
         assert shaped.numbered == {str(n): f"/topic_{n}" for n in range(1, 12)}
     else:
@@ -121,15 +138,19 @@ def test_numbered_text_has_the_header_and_ascii_numbers_in_every_language(langua
 
 def test_a_21_character_button_title_falls_back_to_a_list_then_to_numbered_text() -> None:
     long_title = "x" * (BUTTON_TITLE_MAX + 1)
-    as_list = shape({"text": "Pick one", "buttons": [{"title": long_title, "payload": "/a"},
-                                                     {"title": "Short", "payload": "/b"}]}, "en")
+    as_list = shape(
+        {"text": "Pick one", "buttons": [{"title": long_title, "payload": "/a"}, {"title": "Short", "payload": "/b"}]},
+        "en",
+    )
     assert [kind(m) for m in as_list.messages] == ["list"]  # rows take 24 characters
     assert as_list.messages[0]["interactive"]["action"]["sections"][0]["rows"][0]["title"] == long_title
     assert as_list.numbered == {}
 
     too_long = "y" * 25
-    numbered = shape({"text": "Pick one", "buttons": [{"title": too_long, "payload": "/a"},
-                                                      {"title": "Short", "payload": "/b"}]}, "nl")
+    numbered = shape(
+        {"text": "Pick one", "buttons": [{"title": too_long, "payload": "/a"}, {"title": "Short", "payload": "/b"}]},
+        "nl",
+    )
     assert [kind(m) for m in numbered.messages] == ["text"]
     assert numbered.messages[0]["text"]["body"].endswith(f"1. {too_long}\n2. Short")
     assert numbered.numbered == {"1": "/a", "2": "/b"}
@@ -144,13 +165,18 @@ def test_other_limits_fall_back_to_numbered_text() -> None:
     assert kind(shape(long_id, "en").messages[0]) == "text"  # > 256 for a button and > 200 for a row
     row_id = {"text": "Pick", "buttons": [{"title": "A", "payload": "/" + "p" * 210}]}
     assert kind(shape(row_id, "en").messages[0]) == "button"  # fits a button id, not a row id
-    row_id_in_list = {"text": "Pick", "buttons": [{"title": f"T{n}", "payload": "/" + "p" * 205 + str(n)}
-                                                  for n in range(4)]}
+    row_id_in_list = {
+        "text": "Pick",
+        "buttons": [{"title": f"T{n}", "payload": "/" + "p" * 205 + str(n)} for n in range(4)],
+    }
     assert kind(shape(row_id_in_list, "en").messages[0]) == "text"
     long_body = {"text": "word " * 300, "buttons": options(2)}
     shaped = shape(long_body, "fa-AF")
     assert [kind(m) for m in shaped.messages] == ["text"] and shaped.numbered == {"1": "/topic_1", "2": "/topic_2"}
-    duplicate_titles = {"text": "Pick", "buttons": [{"title": "Same", "payload": "/a"}, {"title": "Same", "payload": "/b"}]}
+    duplicate_titles = {
+        "text": "Pick",
+        "buttons": [{"title": "Same", "payload": "/a"}, {"title": "Same", "payload": "/b"}],
+    }
     assert kind(shape(duplicate_titles, "en").messages[0]) == "list"  # rows may share titles, not ids
     duplicate_ids = {"text": "Pick", "buttons": [{"title": "One", "payload": "/a"}, {"title": "Two", "payload": "/a"}]}
     assert kind(shape(duplicate_ids, "en").messages[0]) == "text"
@@ -160,7 +186,9 @@ def test_a_5000_character_text_is_split_at_whitespace() -> None:
     words = [f"w{n:03d}" for n in range(1000)]  # 1000 words of 4 letters: 4999 characters
     text = " ".join(words)
     assert len(text) == 4999
-    shaped = shape({"text": text + "!", "buttons": [], "links": [{"title": "site", "url": "https://example.org"}]}, "en")
+    shaped = shape(
+        {"text": text + "!", "buttons": [], "links": [{"title": "site", "url": "https://example.org"}]}, "en"
+    )
     bodies = [m["text"]["body"] for m in shaped.messages]
     assert len(bodies) == 2 and all(units(body) <= TEXT_BODY_MAX for body in bodies)
     # cut between words, nothing lost: the link is the last line
@@ -174,7 +202,8 @@ def test_links_reach_whatsapp_as_lines_of_text() -> None:
     # A number the text does not show is added, on a line of its own; so is a web link.
     shaped = shape({"text": "Call us.", "buttons": [], "links": [tel, web]}, "en")
     assert [m["text"]["body"] for m in shaped.messages] == [
-        "Call us.\n\n088 746 4466\nIOM Netherlands: https://netherlands.iom.int"]
+        "Call us.\n\n088 746 4466\nIOM Netherlands: https://netherlands.iom.int"
+    ]
     # One the text already shows is not repeated (WhatsApp makes it tappable); a path of the
     # gateway's own cannot be opened from WhatsApp and is left out.
     own_page = {"title": "Privacy", "url": "/privacy/en"}
@@ -186,14 +215,17 @@ def test_links_reach_whatsapp_as_lines_of_text() -> None:
     assert shaped.messages[0]["interactive"]["body"]["text"] == "Call us.\n\n088 746 4466"
     # A link alone still makes a message.
     assert shape({"text": "", "buttons": [], "links": [web]}, "nl").messages == [
-        text_message("IOM Netherlands: https://netherlands.iom.int")]
+        text_message("IOM Netherlands: https://netherlands.iom.int")
+    ]
 
 
 def test_replies_with_links_are_accepted_by_the_graph_api(graph: FakeGraphAPI) -> None:
     tel = {"title": "+31 88 746 4466", "url": "tel:+31-88-746-4466"}
-    cases = [{"text": "x" * 4090, "buttons": [], "links": [tel]},  # the link line pushes it over 4096
-             {"text": "y" * 1015, "buttons": options(3), "links": [tel]},  # and this body over 1024
-             {"text": "Bel ons", "buttons": options(12), "links": [tel]}]
+    cases = [
+        {"text": "x" * 4090, "buttons": [], "links": [tel]},  # the link line pushes it over 4096
+        {"text": "y" * 1015, "buttons": options(3), "links": [tel]},  # and this body over 1024
+        {"text": "Bel ons", "buttons": options(12), "links": [tel]},
+    ]
     messages = [m for case in cases for m in shape(case, "nl").messages]
     assert len(messages) >= 4
     results = send_all(graph, messages)
@@ -204,7 +236,7 @@ def test_replies_with_links_are_accepted_by_the_graph_api(graph: FakeGraphAPI) -
 def test_splitting_prefers_paragraphs_counts_emoji_twice_and_cuts_unbroken_runs() -> None:
     paragraph = "a" * 3000
     assert split_text(f"{paragraph}\n\n{paragraph}") == [paragraph, paragraph]
-    emoji = "\U0001F600" * 3000  # 6000 UTF-16 units, no whitespace
+    emoji = "\U0001f600" * 3000  # 6000 UTF-16 units, no whitespace
     pieces = split_text(emoji)
     assert "".join(pieces) == emoji and all(units(piece) <= TEXT_BODY_MAX for piece in pieces)
     assert split_text("x" * 9000) == ["x" * 4096, "x" * 4096, "x" * 808]
@@ -218,11 +250,20 @@ def test_a_long_reply_with_options_keeps_the_numbered_options_together() -> None
     assert len(shaped.numbered) == 12
 
 
-@pytest.mark.parametrize("odd", [
-    None, "text", 42, {}, {"text": None}, {"text": "   "}, {"text": 5, "buttons": "no"},
-    {"text": "Hi", "buttons": [None, 3, {"title": None, "payload": "/x"}, {"title": "ok"}, {"payload": "/y"}]},
-    {"text": "Hi", "buttons": None, "links": None},
-])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        None,
+        "text",
+        42,
+        {},
+        {"text": None},
+        {"text": "   "},
+        {"text": 5, "buttons": "no"},
+        {"text": "Hi", "buttons": [None, 3, {"title": None, "payload": "/x"}, {"title": "ok"}, {"payload": "/y"}]},
+        {"text": "Hi", "buttons": None, "links": None},
+    ],
+)
 def test_odd_input_never_raises(odd: Any) -> None:
     shaped = shape(odd, "en")
     assert isinstance(shaped, Shaped)
@@ -276,6 +317,7 @@ def test_shaped_limits_cases_are_accepted_too(graph: FakeGraphAPI) -> None:
 
 
 # -- the client ------------------------------------------------------------------------------------
+
 
 def test_429_twice_then_success_honours_retry_after(graph: FakeGraphAPI) -> None:
     graph.fail_next(429, times=2, code=130429, retry_after=2)
@@ -358,9 +400,16 @@ def test_the_client_logs_no_numbers_or_bodies(graph: FakeGraphAPI, caplog: pytes
 
 # -- the stand-in refuses what Graph refuses -------------------------------------------------------
 
+
 def buttons_message(buttons: list[tuple[str, str]]) -> dict:
-    return {"type": "interactive", "interactive": {"type": "button", "body": {"text": "Pick"}, "action": {
-        "buttons": [{"type": "reply", "reply": {"id": id_, "title": title}} for id_, title in buttons]}}}
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": "Pick"},
+            "action": {"buttons": [{"type": "reply", "reply": {"id": id_, "title": title}} for id_, title in buttons]},
+        },
+    }
 
 
 def full(message: dict, **overrides: Any) -> dict:
@@ -369,28 +418,70 @@ def full(message: dict, **overrides: Any) -> dict:
     return {key: value for key, value in body.items() if value is not None}
 
 
-@pytest.mark.parametrize("name, body", [
-    ("four buttons", full(buttons_message([("a", "A"), ("b", "B"), ("c", "C"), ("d", "D")]))),
-    ("21-character title", full(buttons_message([("a", "x" * 21)]))),
-    ("duplicate ids", full(buttons_message([("a", "A"), ("a", "B")]))),
-    ("duplicate titles", full(buttons_message([("a", "A"), ("b", "A")]))),
-    ("no messaging_product", full(text_message("Hi"), messaging_product=None)),
-    ("wrong messaging_product", full(text_message("Hi"), messaging_product="sms")),
-    ("unknown top-level key", full(text_message("Hi"), priority="high")),
-    ("short number", full(text_message("Hi"), to="12345")),
-    ("number with plus", full(text_message("Hi"), to="+31612345678")),
-    ("empty text", full(text_message(""))),
-    ("4097 characters", full(text_message("x" * 4097))),
-    ("unknown type", full({"type": "sticker", "sticker": {"id": "1"}})),
-    ("type without its object", full({"type": "interactive", "text": {"body": "Hi"}})),
-    ("11 rows", full({"type": "interactive", "interactive": {"type": "list", "body": {"text": "Pick"}, "action": {
-        "button": "Choose", "sections": [{"rows": [{"id": str(n), "title": f"R{n}"} for n in range(11)]}]}}})),
-    ("untitled sections", full({"type": "interactive", "interactive": {"type": "list", "body": {"text": "Pick"}, "action": {
-        "button": "Choose", "sections": [{"rows": [{"id": "1", "title": "A"}]}, {"rows": [{"id": "2", "title": "B"}]}]}}})),
-    ("25-character row title", full({"type": "interactive", "interactive": {"type": "list", "body": {"text": "Pick"},
-                                     "action": {"button": "Choose", "sections": [{"rows": [{"id": "1", "title": "r" * 25}]}]}}})),
-    ("template without language", full({"type": "template", "template": {"name": "hello"}})),
-])
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        ("four buttons", full(buttons_message([("a", "A"), ("b", "B"), ("c", "C"), ("d", "D")]))),
+        ("21-character title", full(buttons_message([("a", "x" * 21)]))),
+        ("duplicate ids", full(buttons_message([("a", "A"), ("a", "B")]))),
+        ("duplicate titles", full(buttons_message([("a", "A"), ("b", "A")]))),
+        ("no messaging_product", full(text_message("Hi"), messaging_product=None)),
+        ("wrong messaging_product", full(text_message("Hi"), messaging_product="sms")),
+        ("unknown top-level key", full(text_message("Hi"), priority="high")),
+        ("short number", full(text_message("Hi"), to="12345")),
+        ("number with plus", full(text_message("Hi"), to="+31612345678")),
+        ("empty text", full(text_message(""))),
+        ("4097 characters", full(text_message("x" * 4097))),
+        ("unknown type", full({"type": "sticker", "sticker": {"id": "1"}})),
+        ("type without its object", full({"type": "interactive", "text": {"body": "Hi"}})),
+        (
+            "11 rows",
+            full(
+                {
+                    "type": "interactive",
+                    "interactive": {
+                        "type": "list",
+                        "body": {"text": "Pick"},
+                        "action": {
+                            "button": "Choose",
+                            "sections": [{"rows": [{"id": str(n), "title": f"R{n}"} for n in range(11)]}],
+                        },
+                    },
+                }
+            ),
+        ),
+        (
+            "untitled sections",
+            full(
+                {
+                    "type": "interactive",
+                    "interactive": {
+                        "type": "list",
+                        "body": {"text": "Pick"},
+                        "action": {
+                            "button": "Choose",
+                            "sections": [{"rows": [{"id": "1", "title": "A"}]}, {"rows": [{"id": "2", "title": "B"}]}],
+                        },
+                    },
+                }
+            ),
+        ),
+        (
+            "25-character row title",
+            full(
+                {
+                    "type": "interactive",
+                    "interactive": {
+                        "type": "list",
+                        "body": {"text": "Pick"},
+                        "action": {"button": "Choose", "sections": [{"rows": [{"id": "1", "title": "r" * 25}]}]},
+                    },
+                }
+            ),
+        ),
+        ("template without language", full({"type": "template", "template": {"name": "hello"}})),
+    ],
+)
 def test_the_stand_in_refuses_contract_violations(graph: FakeGraphAPI, name: str, body: dict) -> None:
     answer = post_raw(graph, body)
     assert answer.status_code == 400, name
@@ -424,11 +515,22 @@ def test_the_stand_in_accepts_the_documented_shapes_and_answers_like_graph(graph
     data = answer.json()
     assert data["messaging_product"] == "whatsapp" and data["contacts"] == [{"input": USER, "wa_id": USER}]
     assert data["messages"][0]["id"].startswith("wamid.")
-    sectioned = {"type": "interactive", "interactive": {
-        "type": "list", "header": {"type": "text", "text": "Wegwijs"}, "body": {"text": "b" * 4096},
-        "footer": {"text": "IOM"}, "action": {"button": "c" * 20, "sections": [
-            {"title": "s" * 24, "rows": [{"id": "i" * 200, "title": "t" * 24, "description": "d" * 72}]},
-            {"title": "Two", "rows": [{"id": str(n), "title": f"R{n}"} for n in range(9)]}]}}}
+    sectioned = {
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "header": {"type": "text", "text": "Wegwijs"},
+            "body": {"text": "b" * 4096},
+            "footer": {"text": "IOM"},
+            "action": {
+                "button": "c" * 20,
+                "sections": [
+                    {"title": "s" * 24, "rows": [{"id": "i" * 200, "title": "t" * 24, "description": "d" * 72}]},
+                    {"title": "Two", "rows": [{"id": str(n), "title": f"R{n}"} for n in range(9)]},
+                ],
+            },
+        },
+    }
     assert post_raw(graph, full(sectioned)).status_code == 200
     assert post_raw(graph, full(buttons_message([("i" * 256, "t" * 20), ("b", "B"), ("c", "C")]))).status_code == 200
     assert post_raw(graph, full(template_message("hello_world", "en_US"))).status_code == 200

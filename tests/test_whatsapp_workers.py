@@ -5,6 +5,7 @@ holder stops, the other takes over and handles the rest (the entry cut off, agai
 Before the lease was renewed per entry, a batch of slow turns outlasted it: the second gateway
 took the partition over, read the same pending entries (the stream consumer is named after the
 partition) and answered them a second time while the first was still answering them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -50,10 +51,20 @@ def test_slow_turns_are_handled_once_by_the_lease_holder_and_taken_over_when_it_
     async def scenario() -> tuple[list[tuple[str, str]], int]:
         redis = Redis.from_url(server.url)
         handled: list[tuple[str, str]] = []
-        first = WhatsAppWorkers(SlowChannel(handled, "first"), redis, partitions=1,  # type: ignore[arg-type]
-                                lease_seconds=LEASE_SECONDS, holder="first")
-        second = WhatsAppWorkers(SlowChannel(handled, "second"), redis, partitions=1,  # type: ignore[arg-type]
-                                 lease_seconds=LEASE_SECONDS, holder="second")
+        first = WhatsAppWorkers(
+            SlowChannel(handled, "first"),
+            redis,
+            partitions=1,  # type: ignore[arg-type]
+            lease_seconds=LEASE_SECONDS,
+            holder="first",
+        )
+        second = WhatsAppWorkers(
+            SlowChannel(handled, "second"),
+            redis,
+            partitions=1,  # type: ignore[arg-type]
+            lease_seconds=LEASE_SECONDS,
+            holder="second",
+        )
         await first.start()
         for n in range(ENTRIES):
             await redis.xadd(partition_key(0), {"kind": "message", "body": json.dumps({"id": f"m{n}"})})

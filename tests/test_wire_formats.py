@@ -1,6 +1,7 @@
 """The wire formats: each TypedDict of wegwijs/wire.py (and the gateway's own) has the fields of the
 HTTP body that documents it; the enums of the OpenAPI document cover what the code can answer;
 every error the document names is the one ErrorOut; the 405's Allow names every method of a path."""
+
 from __future__ import annotations
 
 from typing import Any, get_args
@@ -41,8 +42,16 @@ def fields(model: Any) -> tuple[set[str], set[str]]:
     return required, set(model.__fields__) - required
 
 
-@pytest.mark.parametrize("typed, model", [(ButtonDict, ButtonOut), (LinkDict, LinkOut), (ReplyMessage, BotMessageOut),
-                                          (HandoverView, HandoverOut), (TranscriptEntry, TranscriptEntryOut)])
+@pytest.mark.parametrize(
+    "typed, model",
+    [
+        (ButtonDict, ButtonOut),
+        (LinkDict, LinkOut),
+        (ReplyMessage, BotMessageOut),
+        (HandoverView, HandoverOut),
+        (TranscriptEntry, TranscriptEntryOut),
+    ],
+)
 def test_each_typed_shape_has_the_fields_of_its_http_body(typed: Any, model: Any) -> None:
     assert keys(typed) == fields(model)
 
@@ -64,8 +73,16 @@ def test_the_enums_cover_what_the_code_answers() -> None:
 
 def test_the_message_route_answers_every_field_of_message_out() -> None:
     required, optional = fields(MessageOut)
-    assert required | optional == {"conversation_id", "language", "topic", "phone_line", "messages", "handover",
-                                   "erased", "notice"}
+    assert required | optional == {
+        "conversation_id",
+        "language",
+        "topic",
+        "phone_line",
+        "messages",
+        "handover",
+        "erased",
+        "notice",
+    }
 
 
 def test_every_error_in_the_document_is_error_out() -> None:
@@ -82,8 +99,11 @@ def test_every_error_in_the_document_is_error_out() -> None:
             for code, response in responses.items():
                 if int(code) >= 400:
                     schema = response["content"]["application/json"]["schema"]
-                    assert schema == error_ref or error_ref in schema.get("anyOf", []) or \
-                        schema["$ref"].endswith(("MessageOut", "HealthOut")), (method, path, code)
+                    assert (
+                        schema == error_ref
+                        or error_ref in schema.get("anyOf", [])
+                        or schema["$ref"].endswith(("MessageOut", "HealthOut"))
+                    ), (method, path, code)
             if path.startswith("/staff/api/") and path != "/staff/api/login":
                 assert "401" in responses, (method, path)
                 needed = {"staffSession"} | ({"csrfToken"} if method != "get" else set())

@@ -6,6 +6,7 @@ user's messages in order, while Rasa is slow) and, like the Graph API stand-in, 
 (scripts/whatsapp_load.py: the webhook's acknowledgement latency under the burst). Everything
 runs on 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,10 +44,14 @@ class SlowProxy:
         await asyncio.sleep(self.delay_seconds)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         async with httpx.AsyncClient(timeout=60) as client:
-            answer = await client.request(request.method, self.target + request.url.path, params=request.query_params,
-                                          content=body, headers=headers)
-        return Response(answer.content, status_code=answer.status_code,
-                        media_type=answer.headers.get("content-type"))
+            answer = await client.request(
+                request.method,
+                self.target + request.url.path,
+                params=request.query_params,
+                content=body,
+                headers=headers,
+            )
+        return Response(answer.content, status_code=answer.status_code, media_type=answer.headers.get("content-type"))
 
     def start(self) -> str:
         with socket.socket() as probe:
@@ -73,13 +78,33 @@ class SlowProxy:
 
 def delivery(wa_id: str, body: str) -> dict:
     """A text message delivery in the shape of Meta's sample payload."""
-    return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
-        "contacts": [{"profile": {"name": "Load Test"}, "wa_id": wa_id}],
-        "messages": [{"from": wa_id, "id": "wamid." + secrets.token_urlsafe(24), "timestamp": str(int(time.time())),
-                      "type": "text", "text": {"body": body}}],
-    }}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "102290129340398",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+                            "contacts": [{"profile": {"name": "Load Test"}, "wa_id": wa_id}],
+                            "messages": [
+                                {
+                                    "from": wa_id,
+                                    "id": "wamid." + secrets.token_urlsafe(24),
+                                    "timestamp": str(int(time.time())),
+                                    "type": "text",
+                                    "text": {"body": body},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def burst_users(count: int) -> list[str]:
@@ -97,8 +122,9 @@ async def burst(gateway_url: str, app_secret: bytes, users: list[str], per_user:
     for wa_id in users:
         for n in range(1, per_user + 1):
             raw = json.dumps(delivery(wa_id, f"hallo {n}")).encode()
-            signed[wa_id].append((raw, {"Content-Type": "application/json",
-                                        "X-Hub-Signature-256": signature_for(app_secret, raw)}))
+            signed[wa_id].append(
+                (raw, {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(app_secret, raw)})
+            )
 
     async def one_user(session: aiohttp.ClientSession, wa_id: str) -> None:
         for raw, headers in signed[wa_id]:

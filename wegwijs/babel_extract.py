@@ -3,6 +3,7 @@
 Yields every reply text and button title, with the response key as an extracted comment so
 translators see where a text is used.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
@@ -11,8 +12,9 @@ from typing import IO, Any
 import yaml
 
 
-def extract_responses(fileobj: IO[bytes], keywords: Collection[str], comment_tags: Collection[str],
-                      options: dict[str, Any]) -> Iterator[tuple[int, str, str, list[str]]]:
+def extract_responses(
+    fileobj: IO[bytes], keywords: Collection[str], comment_tags: Collection[str], options: dict[str, Any]
+) -> Iterator[tuple[int, str, str, list[str]]]:
     raw = yaml.safe_load(fileobj.read().decode("utf-8"))
     lines = _line_numbers(raw)
     for set_name, buttons in raw.get("button_sets", {}).items():

@@ -1,4 +1,5 @@
 """Case references as people type them: ``IOM-NL-2026-000042``, ``iom nl 2026 000042``, ``IOMNL2026000042``."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Compiled gettext catalogs (locales/<lang>/LC_MESSAGES/messages.mo), one per shipped language."""
+
 from __future__ import annotations
 
 from functools import cache

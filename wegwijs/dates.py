@@ -6,6 +6,7 @@ CLDR (through Babel) for every locale people here write in, so "14 دسمبر 19
 "14 كانون الأول 1990" work as well as "14 december 1990".
 Write: Babel's long date format for the conversation's locale, in that locale's own digits.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Writing a locale's own digits (reading any digits as ASCII is wegwijs.normalize's job)."""
+
 from __future__ import annotations
 
 from babel import Locale

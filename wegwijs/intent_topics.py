@@ -6,6 +6,7 @@ that starts with the hand-over is ``human_handover``, one that starts the case l
 buttons and the NLU reports all use this one table, so they always agree with what the bot
 answers.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -23,11 +24,25 @@ ACTION_TOPICS = {"action_handover": "human_handover", "case_status_form": "case_
 ACTIONABLE_TOPICS = frozenset({"voluntary_return", "family_reunification", "case_status", "human_handover"})
 # Intents that carry no subject of their own: never offered as "I can also tell you about" or
 # "Did you mean"; out_of_scope is the absence of one.
-NOT_A_SUBJECT = frozenset({
-    "greet", "thank", "goodbye", "bot_challenge", "affirm", "deny", "stop", "switch_language",
-    "language_chosen", "callback_time", "location_abroad", "location_netherlands", "something_else",
-    "nlu_fallback", "out_of_scope",
-})
+NOT_A_SUBJECT = frozenset(
+    {
+        "greet",
+        "thank",
+        "goodbye",
+        "bot_challenge",
+        "affirm",
+        "deny",
+        "stop",
+        "switch_language",
+        "language_chosen",
+        "callback_time",
+        "location_abroad",
+        "location_netherlands",
+        "something_else",
+        "nlu_fallback",
+        "out_of_scope",
+    }
+)
 
 
 @lru_cache(maxsize=1)

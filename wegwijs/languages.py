@@ -4,6 +4,7 @@ This module is the one list that drives catalogs, the domain's language slot, de
 language picker. Codes are BCP 47 tags as the chat API shows them (``fa-AF``); Babel wants the
 underscore form (``fa_AF``).
 """
+
 from __future__ import annotations
 
 from functools import cache

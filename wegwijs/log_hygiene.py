@@ -14,6 +14,7 @@ It cannot clean a message that a library formats with the content in its own tex
 debug lines quote the user's message): the level in bot/logging.yml is INFO, and DEBUG is never
 for production.
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ alef with or without hamza, teh marbuta for heh, tatweel, diacritics, zero-width
 and Arabic-Indic or Persian digits. Folding them to one form lets the model and the detectors
 see one word where people type five.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@
 opens next. Times are wall-clock times in the configured time zone (summer time included), so
 "09:00" is nine in the morning in the Netherlands whatever the date.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +47,9 @@ class Schedule:
         result = []
         for start, end in self.weekly.get(day.weekday(), ()):
             begin = dt.datetime.combine(day, start, tzinfo=zone)
-            finish = dt.datetime.combine(day + dt.timedelta(days=1) if end is None else day, end or dt.time(0), tzinfo=zone)
+            finish = dt.datetime.combine(
+                day + dt.timedelta(days=1) if end is None else day, end or dt.time(0), tzinfo=zone
+            )
             result.append((begin, finish))
         return result
 

@@ -1,4 +1,5 @@
 """Where the project's files are, relative to the repository root."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ date or place, the number given for a call-back), or when it states the stage of
 Rasa's stored tracker (bot/tracker_store.py) and the gateway's transcript (api/transcripts.py)
 both keep such a reply without them; the user saw it once, in the turn it was sent.
 """
+
 from __future__ import annotations
 
 from typing import TypeGuard

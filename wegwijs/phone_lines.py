@@ -1,4 +1,5 @@
 """IOM Netherlands' phone lines, formatted with ``phonenumbers`` (never by slicing strings)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ Used wherever user texts are kept: the tracker store (bot/tracker_store.py) and 
 transcripts for staff (api/transcripts.py). A date alone counts: it may be a date of birth. A
 phone number counts in any form a person would type it (national, +country code, 00 prefix,
 Arabic-Indic or Persian digits): it may be the number given for a call-back."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,9 @@ HOME_REGION = "NL"
 INTERNATIONAL_PREFIX = re.compile(r"(?<![\d+])00 ?(?=[1-9])")
 
 
-def phone_numbers_in(text: str, region: str | None = HOME_REGION,
-                     leniency: int = phonenumbers.Leniency.POSSIBLE) -> list[phonenumbers.PhoneNumber]:
+def phone_numbers_in(
+    text: str, region: str | None = HOME_REGION, leniency: int = phonenumbers.Leniency.POSSIBLE
+) -> list[phonenumbers.PhoneNumber]:
     """Phone numbers in the text; without a ``region`` only those with a country code count."""
     dialled = INTERNATIONAL_PREFIX.sub("+", to_ascii_digits(text))
     return [match.number for match in phonenumbers.PhoneNumberMatcher(dialled, region, leniency)]

@@ -4,6 +4,7 @@ Rendering a reply in a language is: translate the English source through that la
 catalog, then fill the placeholders. The same function serves the domain builder (Rasa renders
 the result in-process) and the gateway (its own few messages), so both always agree.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,7 +80,9 @@ def load_specs() -> dict[str, ResponseSpec]:
 def button_sets() -> dict[str, tuple[Button, ...]]:
     """The named button sets of bot/responses.yml (English titles)."""
     raw = yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
-    return {name: tuple(Button(b["title"], b["payload"]) for b in buttons) for name, buttons in raw["button_sets"].items()}
+    return {
+        name: tuple(Button(b["title"], b["payload"]) for b in buttons) for name, buttons in raw["button_sets"].items()
+    }
 
 
 def intent_buttons(intents: list[str], language: str, set_name: str = "subjects") -> list[ButtonDict]:
@@ -111,8 +114,12 @@ def payload_entities(payload: str) -> dict[str, Any]:
 def render(spec: ResponseSpec, language: str) -> Rendered:
     """The reply in ``language``, placeholders filled."""
     gettext = translator(language).gettext
-    values = {name: keep_left_to_right(value, language) if name in LEFT_TO_RIGHT_VALUES or name.startswith("phone_")
-              else value for name, value in contacts().placeholders().items()}
+    values = {
+        name: keep_left_to_right(value, language)
+        if name in LEFT_TO_RIGHT_VALUES or name.startswith("phone_")
+        else value
+        for name, value in contacts().placeholders().items()
+    }
     values["language_name"] = native_name(language)
     values.update({name: "{" + name + "}" for name in RUNTIME_PLACEHOLDERS})
     text = gettext(spec.text).format(**values)

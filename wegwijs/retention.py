@@ -5,6 +5,7 @@ below. Each can be changed with its environment variable (whole days or minutes)
 are what docs/privacy.md promises. Rasa's tracker store has its own ``record_exp`` in
 bot/endpoints.yml, equal to the conversation default.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ login throttle (api/staff/accounts.py) and the key that signs web conversation i
 (api/conversation_ids.py) live here. Nothing secret is ever
 committed: .env.local is in .gitignore.
 """
+
 from __future__ import annotations
 
 import os

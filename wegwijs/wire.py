@@ -14,6 +14,7 @@ HTTP bodies the gateway documents are pydantic models in api/schemas.py with the
   ``ReplyMessage`` with the ``utter_*`` key that produced it.
 - ``ActionMessage``: what an action attaches to a reply through ``json_message`` (its ``links``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

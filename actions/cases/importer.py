@@ -9,6 +9,7 @@ number and left out; the good rows go in together in one transaction, so a bad r
 aborts the rest or touches existing cases. Prints a summary; exits 1 when any row was rejected.
 Row contents are never printed: they are personal data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,16 @@ from actions.cases.programmes import STAGES
 from actions.cases.store import Case, CaseStore
 from wegwijs.case_references import canonical
 
-COLUMNS = ("case_reference", "programme", "stage", "next_step_date", "next_step_place", "date_of_birth",
-           "phone", "last_updated")
+COLUMNS = (
+    "case_reference",
+    "programme",
+    "stage",
+    "next_step_date",
+    "next_step_place",
+    "date_of_birth",
+    "phone",
+    "last_updated",
+)
 MAX_PLACE = 200
 
 
@@ -46,8 +55,7 @@ class ImportResult:
         return len(self.errors)
 
     def summary(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.rejected} rejected")
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected"
 
 
 def _date(value: str, column: str, required: bool) -> dt.date | None:

@@ -7,6 +7,7 @@ limit. Every way to fail (unknown reference, wrong date, wrong phone, locked) do
 (reservation, database read, failure) and returns the same None, so neither the reply nor its
 timing tells anyone which references exist.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,9 +30,16 @@ def same_phone(expected: str, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), normalised.encode())
 
 
-async def verified_case(store: CaseStore, throttle: Throttle, conversation: str, reference: str,
-                        date_of_birth: dt.date, channel: str | None = None,
-                        sender_phone: str | None = None, client: str | None = None) -> Case | None:
+async def verified_case(
+    store: CaseStore,
+    throttle: Throttle,
+    conversation: str,
+    reference: str,
+    date_of_birth: dt.date,
+    channel: str | None = None,
+    sender_phone: str | None = None,
+    client: str | None = None,
+) -> Case | None:
     """``client``: the gateway's keyed hash of the caller's address, for the per-client limit."""
     attempt = await throttle.reserve(conversation, reference, client)
     case = await asyncio.to_thread(store.find, reference)

@@ -3,6 +3,7 @@
 Cases arrive from the case management system as CSV exports (actions/cases/importer.py); the
 action server only reads. A case is found by its canonical reference (``IOM-NL-2026-000042``).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -15,6 +15,7 @@ right one still succeed.
 
 Without Redis (``make run`` on a machine with none) the same rules run in this process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the action server imports redis only when REDIS_URL is set
     from redis.asyncio import Redis
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -50,6 +52,7 @@ PREFIX = "wegwijs:lookup"
 class Attempt:
     """One reserved lookup attempt: ``allowed`` when no lock applied and no rule's limit of
     recent attempts was reached when it was reserved."""
+
     conversation: str
     reference: str
     token: str
@@ -69,8 +72,10 @@ def _digest(secret: bytes, value: str) -> str:
 
 
 def _keys(secret: bytes, conversation: str, reference: str, client: str | None = None) -> list[tuple[Rule, str]]:
-    keys = [(CONVERSATION, _digest(secret, f"conversation:{conversation}")),
-            (REFERENCE, _digest(secret, f"reference:{reference}"))]
+    keys = [
+        (CONVERSATION, _digest(secret, f"conversation:{conversation}")),
+        (REFERENCE, _digest(secret, f"reference:{reference}")),
+    ]
     return keys + [(CLIENT, _digest(secret, f"client:{client}"))] if client else keys
 
 
@@ -120,7 +125,8 @@ class RedisThrottle:
         token = uuid.uuid4().hex
         rules, keys = self._rules(Attempt(conversation, reference, token, False, client))
         allowed = await self._reserve(
-            keys=keys, args=[time.time(), token, *[n for rule in rules for n in (rule.window_seconds, rule.failures)]])
+            keys=keys, args=[time.time(), token, *[n for rule in rules for n in (rule.window_seconds, rule.failures)]]
+        )
         return Attempt(conversation, reference, token, bool(int(allowed)), client)
 
     async def failed(self, attempt: Attempt) -> None:
@@ -179,5 +185,6 @@ class MemoryThrottle:
 def throttle_from_env(redis_url: str | None, secret: bytes) -> Throttle:
     if redis_url:
         import redis.asyncio as aioredis
+
         return RedisThrottle(aioredis.from_url(redis_url), secret)
     return MemoryThrottle(secret)

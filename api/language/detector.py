@@ -7,6 +7,7 @@ the NLU examples (data/nlu/<lang>.yml) and the translated replies (locales/). It
 under a second and classifies in well under a millisecond. ``familiarity`` tells real words
 from keyboard mashing, which would otherwise be "confidently" one language or another.
 """
+
 from __future__ import annotations
 
 import math

@@ -8,6 +8,7 @@ on this message when it is long enough and confident > the language remembered f
 conversation > the client's hint > detection on a short message > Dutch. Short messages ("hi",
 "سلام") never move a settled language.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

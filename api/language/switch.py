@@ -5,6 +5,7 @@ shipped language, or an alias from aliases.yml) and everything else in it is a c
 ("please", "continue", "speak", "باللغة", "لطفا" ...). A longer message that only mentions a
 language ("I speak Dari and want to go home") is a question, not a request, and is left alone.
 """
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 style, which any page embeds with one ``<script src=".../chat/widget.js" defer>``). The page is
 static: all data comes through /api/v1, and all script is in files under /chat (the
 Content-Security-Policy allows no inline script)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ browser keeps it. ``GET /api/v1/conversations/{id}`` gives back its language and
 reload or a reconnect loses nothing; an id this gateway did not mint gets 404, like one that
 does not exist. ``GET /api/v1/ui/{language}`` gives the web chat's own texts from the catalogs.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,13 +48,13 @@ async def start(services: ServicesDep, body: NewConversation | None = None) -> J
     language = body.language if body else None
     if language:
         await services.store.save(conversation_id, ConversationState(language, explicit=True))
-    return JSONResponse(status_code=201, content={"conversation_id": conversation_id, "language": language},
-                        headers=NO_STORE)
+    return JSONResponse(
+        status_code=201, content={"conversation_id": conversation_id, "language": language}, headers=NO_STORE
+    )
 
 
 @router.get("/conversations/{conversation_id}", responses={404: {"model": ErrorOut}})
-async def history(services: ServicesDep,
-                  conversation_id: str = PathParam(..., max_length=64)) -> JSONResponse:
+async def history(services: ServicesDep, conversation_id: str = PathParam(..., max_length=64)) -> JSONResponse:
     """The conversation's language and what was said (the user's personal details replaced)."""
     if not services.ids.valid(conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
@@ -68,13 +69,22 @@ async def history(services: ServicesDep,
             ticket = await staff.tickets.open_for(sender)
         except RedisError as error:
             raise HTTPException(503, "the history is not available right now, please try again") from error
-        messages = [{"who": e["who"], "text": e["text"], "buttons": e.get("buttons", []), "links": e.get("links", [])}
-                    for e in entries]
+        messages = [
+            {"who": e["who"], "text": e["text"], "buttons": e.get("buttons", []), "links": e.get("links", [])}
+            for e in entries
+        ]
         if ticket is not None and not ticket.is_callback:
             handover = handover_view(ticket.status, await staff.tickets.position(ticket.id))
-    return JSONResponse({"conversation_id": conversation_id, "language": state.language,
-                         "direction": writing_direction(state.language), "messages": messages, "handover": handover},
-                        headers=NO_STORE)
+    return JSONResponse(
+        {
+            "conversation_id": conversation_id,
+            "language": state.language,
+            "direction": writing_direction(state.language),
+            "messages": messages,
+            "handover": handover,
+        },
+        headers=NO_STORE,
+    )
 
 
 @router.get("/ui/{language}", responses={422: {"model": ErrorOut}})
@@ -83,8 +93,19 @@ async def ui_texts(language: str = PathParam(..., max_length=16)) -> JSONRespons
     script, with their writing direction)."""
     if language not in SHIPPED:
         raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
-    texts = {key[len(WIDGET_PREFIX):]: render(spec, language).text
-             for key, spec in load_specs().items() if key.startswith(WIDGET_PREFIX)}
+    texts = {
+        key[len(WIDGET_PREFIX) :]: render(spec, language).text
+        for key, spec in load_specs().items()
+        if key.startswith(WIDGET_PREFIX)
+    }
     languages = [{"code": code, "name": native_name(code), "direction": writing_direction(code)} for code in SHIPPED]
-    return JSONResponse({"language": language, "direction": writing_direction(language), "name": native_name(language),
-                         "texts": texts, "languages": languages}, headers={"Cache-Control": "max-age=300"})
+    return JSONResponse(
+        {
+            "language": language,
+            "direction": writing_direction(language),
+            "name": native_name(language),
+            "texts": texts,
+            "languages": languages,
+        },
+        headers={"Cache-Control": "max-age=300"},
+    )

@@ -4,6 +4,7 @@ For an erasure request received by phone or letter. Supervisors only (an agent g
 the session's CSRF token like every state-changing staff route. The same erasure as the user's
 own "delete my data" (api/erasure.py); the audit log records who did it, never which id or number.
 """
+
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
@@ -18,8 +19,11 @@ from api.turns import erase_conversation
 router = APIRouter(prefix="/staff/api", tags=["staff"])
 
 
-@router.post("/erasures", response_model=ErasedOut,
-             responses=errors(*STAFF_ERRORS, 403, s403="A missing or wrong X-CSRF-Token, or not a supervisor."))
+@router.post(
+    "/erasures",
+    response_model=ErasedOut,
+    responses=errors(*STAFF_ERRORS, 403, s403="A missing or wrong X-CSRF-Token, or not a supervisor."),
+)
 async def erase(body: ErasureIn, session: SessionDep, staff: StaffDep, services: ServicesDep) -> ErasedOut:
     """Erase everything kept about the conversation or number (the answer is the same whether or
     not anything was kept, so it tells nobody whether the number ever wrote)."""

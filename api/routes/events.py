@@ -5,6 +5,7 @@ arrive here as they are sent (api/outbox.py). Each event carries its stream id, 
 that reconnects with ``Last-Event-ID`` gets what it missed. A comment line every few seconds
 keeps proxies from closing an idle stream.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ WAIT_MS = 3000
 
 
 @router.get("/conversations/{conversation_id}/events")
-async def events(request: Request, services: ServicesDep,
-                 conversation_id: str = Path(..., pattern=r"^[A-Za-z0-9_:-]{1,64}$")) -> StreamingResponse:
+async def events(
+    request: Request, services: ServicesDep, conversation_id: str = Path(..., pattern=r"^[A-Za-z0-9_:-]{1,64}$")
+) -> StreamingResponse:
     """Messages to this conversation outside its own turns (staff replies), as text/event-stream."""
     if not services.ids.valid(conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
@@ -44,5 +46,6 @@ async def events(request: Request, services: ServicesDep,
                 yield f"id: {entry_id}\nevent: message\ndata: {json.dumps(fields, ensure_ascii=False)}\n\n"
             yield ": waiting\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )

@@ -1,4 +1,5 @@
 """``GET /health``: 200 when every dependency answers, else 503 naming those that do not."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,11 @@ async def _actions(services: Services) -> str:
         return "down"
 
 
-@router.get("/health", response_model=HealthOut,
-            responses={503: {"model": HealthOut, "description": "A dependency is down: `down` names it."}})
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "A dependency is down: `down` names it."}},
+)
 async def health(services: ServicesDep) -> JSONResponse:
     """Reports each dependency: `redis`, `rasa`, `action_server`."""
     redis, rasa, actions = await asyncio.gather(_redis(services), _rasa(services), _actions(services))

@@ -1,4 +1,5 @@
 """``POST /api/v1/messages``: one user message in, the assistant's replies out."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
@@ -14,15 +15,24 @@ from wegwijs.responses import load_specs
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
+
 @router.post(
     "/messages",
     response_model=MessageOut,
-    responses={404: {"model": ErrorOut, "description": "The conversation id was not minted by this gateway."},
-               422: {"model": ErrorOut},
-               429: {"model": MessageOut, "description": "Too many messages from this client or in this conversation: "
-                     "the reply apologises in the user's language and gives the phone line; Retry-After says when "
-                     "to send again. Nothing was passed to the assistant."},
-               503: {"model": MessageOut, "description": "The assistant could not answer; the reply says so and gives the phone line."}},
+    responses={
+        404: {"model": ErrorOut, "description": "The conversation id was not minted by this gateway."},
+        422: {"model": ErrorOut},
+        429: {
+            "model": MessageOut,
+            "description": "Too many messages from this client or in this conversation: "
+            "the reply apologises in the user's language and gives the phone line; Retry-After says when "
+            "to send again. Nothing was passed to the assistant.",
+        },
+        503: {
+            "model": MessageOut,
+            "description": "The assistant could not answer; the reply says so and gives the phone line.",
+        },
+    },
 )
 async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep) -> JSONResponse:
     """Send what the user typed (or the payload of a button they pressed) and get the replies.
@@ -36,15 +46,33 @@ async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep
     if not services.ids.valid(body.conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     if body.payload is not None and not is_offered(body.payload):
-        return JSONResponse(status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"})
+        return JSONResponse(
+            status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"}
+        )
     refused = await message_refused(services, client, body.conversation_id, body.text, body.language)
     if refused is not None:
         spec = load_specs()[RATE_LIMITED]
-        return JSONResponse(status_code=429, headers={"Retry-After": str(refused.retry_after)}, content={
-            "conversation_id": body.conversation_id, "language": refused.language, "topic": spec.topic,
-            "phone_line": spec.phone_line, "messages": [refused.message], "handover": None})
-    turn = await take_turn(services, body.conversation_id, SENDER_PREFIX + body.conversation_id, body.text,
-                           body.payload, body.language, {"channel": "api", "client": client})
+        return JSONResponse(
+            status_code=429,
+            headers={"Retry-After": str(refused.retry_after)},
+            content={
+                "conversation_id": body.conversation_id,
+                "language": refused.language,
+                "topic": spec.topic,
+                "phone_line": spec.phone_line,
+                "messages": [refused.message],
+                "handover": None,
+            },
+        )
+    turn = await take_turn(
+        services,
+        body.conversation_id,
+        SENDER_PREFIX + body.conversation_id,
+        body.text,
+        body.payload,
+        body.language,
+        {"channel": "api", "client": client},
+    )
     # Built as a plain dict: every field is already known to be valid, and skipping pydantic's
     # second validation of the response saves time on every turn. The OpenAPI page still
     # documents MessageOut, and the tests check the shape.

@@ -5,6 +5,7 @@ settings filled in, escaped, in the language's writing direction, under the page
 Content-Security-Policy (api/security_headers.py). No script, no outside resource:
 it must open on a cheap phone with a weak connection, and tell nothing to anyone else.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -43,8 +44,11 @@ async def privacy_page(services: ServicesDep, language: Language) -> HTMLRespons
         if heading:
             parts.append(f"<h2>{page_text(heading, language, values)}</h2>")
         parts += [f"<p>{page_text(key, language, values)}</p>" for key in paragraphs]
-    html = (f'<!doctype html><html lang="{language}" dir="{writing_direction(language)}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">'
-            f"<title>{page_text('title', language, values)}</title><link rel=\"stylesheet\" href=\"/chat/privacy.css\"></head>"
-            f"<body><main>{''.join(parts)}</main></body></html>")
+    html = (
+        f'<!doctype html><html lang="{language}" dir="{writing_direction(language)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" '
+        'content="no-referrer">'
+        f'<title>{page_text("title", language, values)}</title><link rel="stylesheet" href="/chat/privacy.css"></head>'
+        f"<body><main>{''.join(parts)}</main></body></html>"
+    )
     return HTMLResponse(html, headers={"Cache-Control": "max-age=300"})

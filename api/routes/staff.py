@@ -16,6 +16,7 @@ member who switched "available" on (``POST /staff/api/availability``; off after 
 and did something real in the last two minutes. Being logged in is not enough: a console left
 open, or opened to look something up, must not make users wait for nobody.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -101,9 +102,19 @@ def ticket_fields(ticket: Ticket, position: int | None, with_phone: bool = False
         callback = {"time": ticket.callback_time}
         if with_phone:
             callback["phone"] = ticket.callback_phone or None
-    return {"id": ticket.id, "language": ticket.language, "topic": ticket.topic, "priority": ticket.priority,
-            "reason": ticket.reason, "created": ticket.created, "status": ticket.status, "holder": ticket.holder,
-            "channel": ticket.channel, "position": position, "callback": callback}
+    return {
+        "id": ticket.id,
+        "language": ticket.language,
+        "topic": ticket.topic,
+        "priority": ticket.priority,
+        "reason": ticket.reason,
+        "created": ticket.created,
+        "status": ticket.status,
+        "holder": ticket.holder,
+        "channel": ticket.channel,
+        "position": position,
+        "callback": callback,
+    }
 
 
 def ticket_view(ticket: Ticket, position: int | None) -> TicketView:
@@ -115,8 +126,11 @@ def may_act(session: StaffSession, ticket: Ticket) -> bool:
     return session.role == "supervisor" or ticket.status == "queued" or ticket.holder == session.username
 
 
-@router.post("/login", response_model=SessionOut,
-             responses=errors(401, s401="Wrong name, password or code, or too many attempts."))
+@router.post(
+    "/login",
+    response_model=SessionOut,
+    responses=errors(401, s401="Wrong name, password or code, or too many attempts."),
+)
 async def login(body: LoginIn, request: Request, staff: StaffDep, client: ClientDep) -> JSONResponse:
     """Log in. JSON only, so a cross-site form cannot post it; the answer is the same for an
     unknown name, a wrong password, a missing, wrong or used code and a locked name or client."""
@@ -126,13 +140,15 @@ async def login(body: LoginIn, request: Request, staff: StaffDep, client: Client
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
     session_id, session = await staff.sessions.start(account, previous_id=request.cookies.get(COOKIE))
     await staff.audit.write(staff=account.username, action="login", outcome="ok")
-    return JSONResponse(session_view(session).dict(),
-                        headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
+    return JSONResponse(
+        session_view(session).dict(), headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"}
+    )
 
 
 def session_view(session: StaffSession) -> SessionOut:
-    return SessionOut.parse_obj({"username": session.username, "role": session.role, "csrf": session.csrf,
-                                 "available": session.available})
+    return SessionOut.parse_obj(
+        {"username": session.username, "role": session.role, "csrf": session.csrf, "available": session.available}
+    )
 
 
 @router.post("/logout", status_code=204, response_class=Response, responses=errors(*ACTING_ERRORS))
@@ -169,8 +185,11 @@ async def whoami(session: SessionDep) -> JSONResponse:
 
 
 @router.get("/queue", response_model=QueueOut, responses=errors(*STAFF_ERRORS))
-async def queue(session: SessionDep, staff: StaffDep,
-                language: Language | None = Query(None, description="Only tickets in this language.")) -> QueueOut:
+async def queue(
+    session: SessionDep,
+    staff: StaffDep,
+    language: Language | None = Query(None, description="Only tickets in this language."),
+) -> QueueOut:
     """Queued tickets, urgent first, then oldest first."""
     tickets = await staff.tickets.queued(language)
     return QueueOut(tickets=[ticket_view(t, n) for n, t in enumerate(tickets, start=1)])
@@ -193,20 +212,35 @@ async def ticket_detail(ticket_id: str, request: Request, session: SessionDep, s
     found = await ticket_for(staff, ticket_id, session)
     if not is_poll(request):
         await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
-    canned = [CannedReplyOut(key=key, text=render(spec, found.language).text)
-              for key, spec in load_specs().items() if key.startswith(CANNED_PREFIX)]
+    canned = [
+        CannedReplyOut(key=key, text=render(spec, found.language).text)
+        for key, spec in load_specs().items()
+        if key.startswith(CANNED_PREFIX)
+    ]
     view = ticket_fields(found, await staff.tickets.position(found.id), with_phone=True)
-    detail = TicketDetailOut.parse_obj({**view, "transcript": await staff.transcripts.read(found.conversation),
-                                        "canned": [reply.dict() for reply in canned],
-                                        "direction": writing_direction(found.language)})
+    detail = TicketDetailOut.parse_obj(
+        {
+            **view,
+            "transcript": await staff.transcripts.read(found.conversation),
+            "canned": [reply.dict() for reply in canned],
+            "direction": writing_direction(found.language),
+        }
+    )
     return JSONResponse(detail.dict(), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/tickets/{ticket_id}/reply", response_model=SentOut, responses=errors(
-    *ACTING_ERRORS, 404, 409, s409="Not the ticket's holder (claim it first), or outside WhatsApp's 24-hour window "
-                                   "with no template configured."))
-async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: StaffDep,
-                services: ServicesDep) -> SentOut:
+@router.post(
+    "/tickets/{ticket_id}/reply",
+    response_model=SentOut,
+    responses=errors(
+        *ACTING_ERRORS,
+        404,
+        409,
+        s409="Not the ticket's holder (claim it first), or outside WhatsApp's 24-hour window "
+        "with no template configured.",
+    ),
+)
+async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: StaffDep, services: ServicesDep) -> SentOut:
     """Send a reply to the user, in their channel, now. Only the ticket's holder may.
 
     On WhatsApp, outside the 24-hour customer-service window a free-form message is not allowed:
@@ -220,8 +254,9 @@ async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: Staff
     if found.channel == "whatsapp" and services.whatsapp is not None:
         outcome = await services.whatsapp.send_staff_text(whatsapp_number(found.conversation), body.text)
         if outcome == OUTSIDE_WINDOW:
-            raise HTTPException(409, "outside WhatsApp's 24-hour window and no template message is configured: "
-                                     "call the user instead")
+            raise HTTPException(
+                409, "outside WhatsApp's 24-hour window and no template message is configured: call the user instead"
+            )
         if outcome == SENT_TEMPLATE:
             kept = f"[WhatsApp template {services.whatsapp.config.template}; the reply itself could not be sent]"
     await staff.outbox.send(found.conversation, kept, "staff")
@@ -232,11 +267,14 @@ async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: Staff
 
 
 def whatsapp_number(conversation: str) -> str:
-    return conversation[len(WHATSAPP_SENDER_PREFIX):]
+    return conversation[len(WHATSAPP_SENDER_PREFIX) :]
 
 
-@router.post("/tickets/{ticket_id}/claim", response_model=TicketView,
-             responses=errors(*ACTING_ERRORS, 404, 409, s409="Someone else has claimed it."))
+@router.post(
+    "/tickets/{ticket_id}/claim",
+    response_model=TicketView,
+    responses=errors(*ACTING_ERRORS, 404, 409, s409="Someone else has claimed it."),
+)
 async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> TicketView:
     await ticket_for(staff, ticket_id, session)
     won = await staff.tickets.claim(ticket_id, session.username)
@@ -249,16 +287,26 @@ async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> TicketV
     return ticket_view(ticket, None)
 
 
-@router.post("/tickets/{ticket_id}/close", response_model=ClosedOut, responses=errors(
-    *ACTING_ERRORS, 404, 409, s403="A missing or wrong X-CSRF-Token, or an agent closing a ticket nobody claimed.",
-    s409="The ticket is closed already."))
+@router.post(
+    "/tickets/{ticket_id}/close",
+    response_model=ClosedOut,
+    responses=errors(
+        *ACTING_ERRORS,
+        404,
+        409,
+        s403="A missing or wrong X-CSRF-Token, or an agent closing a ticket nobody claimed.",
+        s409="The ticket is closed already.",
+    ),
+)
 async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: ServicesDep) -> ClosedOut:
     ticket = await ticket_for(staff, ticket_id, session)
     if ticket.status == "queued" and session.role != "supervisor":
         raise HTTPException(403, "claim the ticket before closing it")
     holder = None if session.role == "supervisor" else session.username
     done = await staff.tickets.close(ticket_id, holder=holder)
-    await staff.audit.write(staff=session.username, action="close", ticket=ticket_id, outcome="ok" if done else "refused")
+    await staff.audit.write(
+        staff=session.username, action="close", ticket=ticket_id, outcome="ok" if done else "refused"
+    )
     if not done:
         raise HTTPException(409, "the ticket is closed already")
     if not ticket.is_callback:  # a call-back's chat stayed with the bot all along

@@ -1,6 +1,7 @@
 """The staff console's pages: ``/staff/login`` (public) and ``/staff`` (a staff session, else a
 redirect to the login page). The pages are static: all data comes through /staff/api, and all
 script is in files under /staff/static (the Content-Security-Policy allows no inline script)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -8,6 +8,7 @@ is 503, so Meta delivers it again rather than it being lost. Callers without Met
 rate limited per client (api/rate_limits.py); Meta's deliveries never are. Unlike Rasa's own channels, a
 failure is never answered with 200.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -29,12 +30,13 @@ router = APIRouter(prefix="/webhooks/whatsapp", tags=["whatsapp"])
 NOT_CONFIGURED = "WhatsApp is not configured on this gateway"
 
 
-@router.get("", response_class=PlainTextResponse,
-            responses=errors(403, s403="The verify token or the mode is wrong."))
-async def verify(services: ServicesDep,
-                 mode: str = Query("", alias="hub.mode", max_length=32),
-                 token: str = Query("", alias="hub.verify_token", max_length=256),
-                 challenge: str = Query("", alias="hub.challenge", max_length=256)) -> PlainTextResponse:
+@router.get("", response_class=PlainTextResponse, responses=errors(403, s403="The verify token or the mode is wrong."))
+async def verify(
+    services: ServicesDep,
+    mode: str = Query("", alias="hub.mode", max_length=32),
+    token: str = Query("", alias="hub.verify_token", max_length=256),
+    challenge: str = Query("", alias="hub.challenge", max_length=256),
+) -> PlainTextResponse:
     """Meta's subscription check: the challenge back as plain text when the token matches."""
     channel = services.whatsapp
     if channel is None:
@@ -44,9 +46,13 @@ async def verify(services: ServicesDep,
     return PlainTextResponse(challenge)
 
 
-@router.post("", response_model=DeliveryOut,
-             responses=errors(400, 401, 413, s400="The body is not JSON.",
-                              s401="The X-Hub-Signature-256 header is missing or wrong."))
+@router.post(
+    "",
+    response_model=DeliveryOut,
+    responses=errors(
+        400, 401, 413, s400="The body is not JSON.", s401="The X-Hub-Signature-256 header is missing or wrong."
+    ),
+)
 async def deliver(request: Request, services: ServicesDep, client: ClientDep) -> JSONResponse:
     """A delivery: messages and status callbacks, stored durably before the 200."""
     channel = services.whatsapp

@@ -25,6 +25,7 @@ were started with and end at their next request once it differs (api/staff/sessi
 deleted account has none, and one made again under the same name gets a new one. Such a change
 also takes the member off the presence list at once, so nobody is queued for them meanwhile.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,8 +76,9 @@ def _lowest_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOGIN_NICENESS)
 
 
-_VERIFIERS = ThreadPoolExecutor(max_workers=CONCURRENT_VERIFICATIONS, thread_name_prefix="argon2",
-                                initializer=_lowest_priority)
+_VERIFIERS = ThreadPoolExecutor(
+    max_workers=CONCURRENT_VERIFICATIONS, thread_name_prefix="argon2", initializer=_lowest_priority
+)
 
 
 async def verify_password(stored_hash: str, password: str) -> bool:
@@ -85,6 +87,8 @@ async def verify_password(stored_hash: str, password: str) -> bool:
         return await asyncio.get_running_loop().run_in_executor(_VERIFIERS, HASHER.verify, stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
 DUMMY_HASH = HASHER.hash("not a password of anyone: equalises the work for unknown names")
 
 
@@ -101,7 +105,9 @@ class Account:
 
 def check_username(username: str) -> str:
     if not USERNAME.match(username):
-        raise AccountError("a username is 2-40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise AccountError(
+            "a username is 2-40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     return username
 
 
@@ -157,7 +163,13 @@ LOGIN_FIELDS = ("hash", "totp", "role", "generation")
 
 
 class Accounts:
-    def __init__(self, redis: Redis[bytes], secret: bytes, limits: LoginLimits = LoginLimits(), clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        redis: Redis[bytes],
+        secret: bytes,
+        limits: LoginLimits = LoginLimits(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._redis = redis
         self._clock = clock
         self._presence = Presence(redis)
@@ -174,8 +186,13 @@ class Accounts:
             raise AccountError(f"role must be one of {', '.join(ROLES)}")
         enrolment = enrol(username)
         account = Account(username, role, new_generation())  # type: ignore[arg-type]
-        fields = {"hash": HASHER.hash(password), "role": role, "created": repr(time.time()),
-                  "generation": account.generation, **enrolment.fields()}
+        fields = {
+            "hash": HASHER.hash(password),
+            "role": role,
+            "created": repr(time.time()),
+            "generation": account.generation,
+            **enrolment.fields(),
+        }
         if not await self._create(keys=[ACCOUNT + username], args=[x for pair in fields.items() for x in pair]):
             raise AccountError(f"an account named {username!r} exists already")
         return account, enrolment
@@ -210,7 +227,7 @@ class Accounts:
         accounts = []
         async for key in self._redis.scan_iter(match=ACCOUNT + "*"):
             role = await self._redis.hget(key, "role")
-            accounts.append(Account(key.decode()[len(ACCOUNT):], (role or b"agent").decode()))  # type: ignore[arg-type]
+            accounts.append(Account(key.decode()[len(ACCOUNT) :], (role or b"agent").decode()))  # type: ignore[arg-type]
         return sorted(accounts, key=lambda a: a.username)
 
     async def has_second_factor(self, username: str) -> bool:
@@ -231,13 +248,18 @@ class Accounts:
         cost the same."""
         attempt = await self._throttle.reserve(username, client)
         key = ACCOUNT + username
-        stored = {name: (value or b"").decode() for name, value in zip(LOGIN_FIELDS, await self._redis.hmget(key, LOGIN_FIELDS), strict=True)}
+        stored = {
+            name: (value or b"").decode()
+            for name, value in zip(LOGIN_FIELDS, await self._redis.hmget(key, LOGIN_FIELDS), strict=True)
+        }
         exists = bool(USERNAME.match(username) and stored["hash"] and stored["totp"] and stored["generation"])
         password_ok = await verify_password(stored["hash"] or DUMMY_HASH, password)
         proof = read_code(code, stored["totp"] or DUMMY_SECRET, self._clock())
         go_on = attempt.allowed and exists and password_ok and proof is not None
-        used = await self._use_factor(keys=[key], args=[int(go_on), stored["generation"],
-                                                        proof.kind if proof else "", proof.value if proof else ""])
+        used = await self._use_factor(
+            keys=[key],
+            args=[int(go_on), stored["generation"], proof.kind if proof else "", proof.value if proof else ""],
+        )
         if not (go_on and int(used)):
             return None
         await self._throttle.succeeded(attempt)
@@ -263,7 +285,7 @@ def read_password(from_stdin: bool) -> str:
 def show_enrolment(enrolment: Enrolment) -> None:
     """Print the second factor, the one time it is shown: the URI for an app (or a QR code made
     from it), the secret to type in by hand, and the recovery codes."""
-    grouped = " ".join(enrolment.secret[i:i + 4] for i in range(0, len(enrolment.secret), 4))
+    grouped = " ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4))
     print("Second factor: add it to an authenticator app now; it is shown only this once.")
     print(f"provisioning URI: {enrolment.uri}")
     print(f"secret (to type in instead): {grouped}")
@@ -273,7 +295,9 @@ def show_enrolment(enrolment: Enrolment) -> None:
 
 
 async def command(args: argparse.Namespace) -> int:
-    redis = Redis.from_url(os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{os.environ.get('WEGWIJS_REDIS_PORT', 6390)}/0")
+    redis = Redis.from_url(
+        os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{os.environ.get('WEGWIJS_REDIS_PORT', 6390)}/0"
+    )
     accounts = Accounts(redis, staff_secret())
     try:
         if args.action == "create":
@@ -282,19 +306,26 @@ async def command(args: argparse.Namespace) -> int:
             show_enrolment(enrolment)
         elif args.action == "reset-totp":
             enrolment = await accounts.reset_second_factor(args.username)
-            print(f"new second factor for {args.username}; the old one and its recovery codes no longer work, "
-                  "and their sessions have ended")
+            print(
+                f"new second factor for {args.username}; the old one and its recovery codes no longer work, "
+                "and their sessions have ended"
+            )
             show_enrolment(enrolment)
         elif args.action == "set-role":
             changed = await accounts.set_role(args.username, args.role)
-            print(f"{args.username} is now {args.role}; their sessions have ended" if changed
-                  else f"{args.username} is {args.role} already")
+            print(
+                f"{args.username} is now {args.role}; their sessions have ended"
+                if changed
+                else f"{args.username} is {args.role} already"
+            )
         elif args.action == "delete":
             print("deleted; their sessions have ended" if await accounts.delete(args.username) else "no such account")
         else:
             for account in await accounts.names():
                 # An account made before the second factor existed cannot log in until it has one.
-                missing = "" if await accounts.has_second_factor(account.username) else "\tno second factor: run reset-totp"
+                missing = (
+                    "" if await accounts.has_second_factor(account.username) else "\tno second factor: run reset-totp"
+                )
                 print(f"{account.username}\t{account.role}{missing}")
         return 0
     except AccountError as error:
@@ -311,8 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("username")
     create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
-    reset = sub.add_parser("reset-totp", help="a new TOTP secret and new recovery codes (a lost phone); "
-                                              "its sessions end")
+    reset = sub.add_parser(
+        "reset-totp", help="a new TOTP secret and new recovery codes (a lost phone); its sessions end"
+    )
     reset.add_argument("username")
     set_role = sub.add_parser("set-role", help="change an account's role; its sessions end")
     set_role.add_argument("username")

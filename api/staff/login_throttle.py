@@ -24,6 +24,7 @@ Every attempt is reserved before the password is checked, in one Lua script for 
 failure unless the login succeeds; a success takes its reservation back and forgives the pair.
 Attempts refused by a lock are not counted, so a lock ends when it says it ends.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,6 +74,7 @@ def most_failures_per_client(limits: LoginLimits, seconds: int) -> int:
 @dataclass(frozen=True)
 class LoginAttempt:
     """One reserved login attempt; ``allowed`` when neither the pair nor the name was locked."""
+
     pair_key: str
     name_key: str
     allowed: bool
@@ -117,7 +119,13 @@ def pair_key(username: str, client: str, secret: bytes) -> str:
 
 
 class LoginThrottle:
-    def __init__(self, redis: Redis[bytes], secret: bytes, limits: LoginLimits = LoginLimits(), clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        redis: Redis[bytes],
+        secret: bytes,
+        limits: LoginLimits = LoginLimits(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._secret = secret
         self.limits = limits
         self._clock = clock
@@ -128,9 +136,18 @@ class LoginThrottle:
         """Count an attempt before it is checked; refused (and not counted) while locked."""
         keys = [pair_key(username, client, self._secret), name_key(username, self._secret)]
         limits = self.limits
-        allowed = await self._reserve(keys=keys, args=[
-            self._clock(), limits.failures, limits.first_lock_seconds, limits.longest_lock_seconds,
-            limits.memory_seconds, limits.name_ceiling, limits.name_window_seconds])
+        allowed = await self._reserve(
+            keys=keys,
+            args=[
+                self._clock(),
+                limits.failures,
+                limits.first_lock_seconds,
+                limits.longest_lock_seconds,
+                limits.memory_seconds,
+                limits.name_ceiling,
+                limits.name_window_seconds,
+            ],
+        )
         return LoginAttempt(keys[0], keys[1], bool(int(allowed)))
 
     async def succeeded(self, attempt: LoginAttempt) -> None:

@@ -17,6 +17,7 @@ situations, so a password alone (reused elsewhere, phished, seen) is not enough.
   using one is one atomic HDEL and deleting the account deletes them. At this entropy a keyed hash
   would add nothing, and it would make every code stop working when the staff secret changes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,6 +45,7 @@ DUMMY_SECRET = pyotp.random_base32()
 @dataclass(frozen=True)
 class Enrolment:
     """What the command shows once: the app's secret (also as an otpauth:// URI) and the codes."""
+
     secret: str
     uri: str
     recovery_codes: tuple[str, ...]
@@ -56,6 +58,7 @@ class Enrolment:
 @dataclass(frozen=True)
 class Proof:
     """What a login's code proves, before it is used up: a TOTP step, or a recovery code's field."""
+
     kind: Literal["totp", "recovery"]
     value: str
 
@@ -69,7 +72,7 @@ def enrol(username: str) -> Enrolment:
 
 def _recovery_code() -> str:
     digits = "".join(secrets.choice("0123456789") for _ in range(RECOVERY_DIGITS))
-    return "-".join(digits[i:i + 5] for i in range(0, RECOVERY_DIGITS, 5))
+    return "-".join(digits[i : i + 5] for i in range(0, RECOVERY_DIGITS, 5))
 
 
 def _compact(code: str) -> str:

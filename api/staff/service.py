@@ -1,6 +1,7 @@
 """What hand-over shares in the gateway: accounts, sessions, the ticket queue, presence, the
 audit log, transcripts and the outbox, all on the gateway's Redis. Without Redis there is no
 staff side (nothing could survive a restart) and a request for a person gets the phone line."""
+
 from __future__ import annotations
 
 import os
@@ -55,6 +56,14 @@ def open_staff(redis_url: str | None) -> Staff | None:
     redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
     idle = seconds_from_env(IDLE_SETTING, IDLE_SECONDS, ABSOLUTE_SECONDS)
     presence = Presence(redis)
-    return Staff(redis, Accounts(redis, staff_secret()), SessionStore(redis, idle_seconds=idle, presence=presence),
-                 TicketQueue(redis), AuditLog(redis), presence, Transcripts(redis), Outbox(redis),
-                 presence_seconds=min(idle, seconds_from_env(PRESENCE_SETTING, AWAY_AFTER_SECONDS, ABSOLUTE_SECONDS)))
+    return Staff(
+        redis,
+        Accounts(redis, staff_secret()),
+        SessionStore(redis, idle_seconds=idle, presence=presence),
+        TicketQueue(redis),
+        AuditLog(redis),
+        presence,
+        Transcripts(redis),
+        Outbox(redis),
+        presence_seconds=min(idle, seconds_from_env(PRESENCE_SETTING, AWAY_AFTER_SECONDS, ABSOLUTE_SECONDS)),
+    )

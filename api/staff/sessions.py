@@ -19,6 +19,7 @@ and every ``get`` reads the account's current one (one HGET more). When the acco
 its role changed or its second factor was reset, they differ and the session ends at that
 request: a demoted supervisor or a dismissed agent keeps nothing an old login granted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -83,8 +84,13 @@ return 1
 
 
 class SessionStore:
-    def __init__(self, redis: Redis[bytes], clock: Callable[[], float] = time.time, idle_seconds: int = IDLE_SECONDS,
-                 presence: Presence | None = None) -> None:
+    def __init__(
+        self,
+        redis: Redis[bytes],
+        clock: Callable[[], float] = time.time,
+        idle_seconds: int = IDLE_SECONDS,
+        presence: Presence | None = None,
+    ) -> None:
         self._redis = redis
         self._clock = clock
         self.idle_seconds = idle_seconds
@@ -101,9 +107,18 @@ class SessionStore:
         session = StaffSession(account.username, account.role, secrets.token_urlsafe(32), now, account.generation)
         key = session_key(session_id)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"username": session.username, "role": session.role, "csrf": session.csrf,
-                                    "created": repr(now), "active": repr(now), "generation": session.generation,
-                                    "available": "0"})
+            pipe.hset(
+                key,
+                mapping={
+                    "username": session.username,
+                    "role": session.role,
+                    "csrf": session.csrf,
+                    "created": repr(now),
+                    "active": repr(now),
+                    "generation": session.generation,
+                    "available": "0",
+                },
+            )
             pipe.expire(key, self.idle_seconds)
             await pipe.execute()
         return session_id, session
@@ -122,12 +137,22 @@ class SessionStore:
         if not {"username", "role", "csrf", "created", "active", "generation"} <= values.keys():
             await self._redis.delete(key)  # not a session this code made
             return None
-        session = StaffSession(values["username"], values["role"], values["csrf"], float(values["created"]),
-                               values["generation"], values.get("available") == "1")
+        session = StaffSession(
+            values["username"],
+            values["role"],
+            values["csrf"],
+            float(values["created"]),
+            values["generation"],
+            values.get("available") == "1",
+        )
         current = await self._redis.hget(ACCOUNT + session.username, "generation")
         now = self._clock()
-        if (now - session.created > ABSOLUTE_SECONDS or now - float(values["active"]) >= self.idle_seconds
-                or current is None or current.decode() != session.generation):
+        if (
+            now - session.created > ABSOLUTE_SECONDS
+            or now - float(values["active"]) >= self.idle_seconds
+            or current is None
+            or current.decode() != session.generation
+        ):
             await self._ended(key, session)
             return None
         return session

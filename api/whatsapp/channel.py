@@ -10,6 +10,7 @@ number stands for. Rasa sees the sender as ``whatsapp:<wa_id>`` with metadata ``
 A reply the Graph API finally refuses (after the client's retries) is recorded in the
 ``wegwijs:wa:failed`` stream with the message, so it can be sent again; it is never only logged.
 """
+
 from __future__ import annotations
 
 import json
@@ -89,8 +90,9 @@ class WhatsAppChannel:
             payload = await self._numbered_choice(wa_id, text)
         if payload is not None and not is_offered(payload):
             payload = None  # not one of ours: read the title as text
-        turn = await take_turn(self.services, sender, sender, text or None, payload, None,
-                               {"channel": "whatsapp", "sender_phone": wa_id})
+        turn = await take_turn(
+            self.services, sender, sender, text or None, payload, None, {"channel": "whatsapp", "sender_phone": wa_id}
+        )
         await self.deliver(wa_id, turn.messages + ([turn.notice] if turn.notice else []), turn.language)
 
     async def _numbered_choice(self, wa_id: str, text: str) -> str | None:
@@ -118,12 +120,24 @@ class WhatsAppChannel:
         result = await self.graph.send(wa_id, message)
         if result.ok:
             return
-        logger.warning("WhatsApp message not delivered: status %s, error code %s, %s attempts",
-                       result.status, result.error_code, result.attempts)
-        await self.redis.xadd(FAILED, {"to": wa_id, "body": json.dumps(message, ensure_ascii=False),
-                                       "status": str(result.status or ""), "error_code": str(result.error_code or ""),
-                                       "at": repr(time.time())},
-                              minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds), approximate=True)
+        logger.warning(
+            "WhatsApp message not delivered: status %s, error code %s, %s attempts",
+            result.status,
+            result.error_code,
+            result.attempts,
+        )
+        await self.redis.xadd(
+            FAILED,
+            {
+                "to": wa_id,
+                "body": json.dumps(message, ensure_ascii=False),
+                "status": str(result.status or ""),
+                "error_code": str(result.error_code or ""),
+                "at": repr(time.time()),
+            },
+            minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds),
+            approximate=True,
+        )
 
     # -- messages outside the user's turn (staff) ------------------------------------------------
     async def within_window(self, wa_id: str) -> bool:

@@ -12,6 +12,7 @@ ones the WhatsApp channel is off: its webhook answers 503 and no worker runs.
                                       refused and the console says why)
     WEGWIJS_WHATSAPP_TEMPLATE_LANGUAGE  its language code, default en
 """
+
 from __future__ import annotations
 
 import os
@@ -33,9 +34,19 @@ class WhatsAppConfig:
 
     @classmethod
     def from_env(cls) -> WhatsAppConfig | None:
-        env = {name: os.environ.get(PREFIX + name, "") for name in
-               ("VERIFY_TOKEN", "APP_SECRET", "TOKEN", "PHONE_NUMBER_ID", "API_BASE", "API_VERSION",
-                "TEMPLATE", "TEMPLATE_LANGUAGE")}
+        env = {
+            name: os.environ.get(PREFIX + name, "")
+            for name in (
+                "VERIFY_TOKEN",
+                "APP_SECRET",
+                "TOKEN",
+                "PHONE_NUMBER_ID",
+                "API_BASE",
+                "API_VERSION",
+                "TEMPLATE",
+                "TEMPLATE_LANGUAGE",
+            )
+        }
         if not all(env[name] for name in ("VERIFY_TOKEN", "APP_SECRET", "TOKEN", "PHONE_NUMBER_ID")):
             return None
         return cls(

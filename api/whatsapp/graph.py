@@ -9,6 +9,7 @@ retry would get the same answer (131047, outside the 24-hour window, needs a tem
 Logs carry status codes, Graph error codes and attempt counts only: never a message body, a
 phone number or Graph's error text (which can quote the request).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -70,8 +71,10 @@ def _graph_error(response: httpx.Response) -> tuple[int | None, str | None]:
         return None, None
     code = error.get("code")
     message = error.get("message")
-    return (code if isinstance(code, int) and not isinstance(code, bool) else None,
-            message if isinstance(message, str) else None)
+    return (
+        code if isinstance(code, int) and not isinstance(code, bool) else None,
+        message if isinstance(message, str) else None,
+    )
 
 
 def _message_id(response: httpx.Response) -> str | None:
@@ -120,8 +123,9 @@ class GraphClient:
             except httpx.TransportError as exc:  # connection refused or reset, timeouts, ...
                 detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 result = SendResult(False, None, None, None, detail, attempt)
-                log.warning("graph send attempt %d of %d: network error %s", attempt, self.max_attempts,
-                            type(exc).__name__)
+                log.warning(
+                    "graph send attempt %d of %d: network error %s", attempt, self.max_attempts, type(exc).__name__
+                )
             except httpx.HTTPError as exc:  # not a network problem: retrying would not help
                 log.error("graph send failed: %s after %d attempt(s)", type(exc).__name__, attempt)
                 return SendResult(False, None, None, None, type(exc).__name__, attempt)
@@ -134,15 +138,21 @@ class GraphClient:
                 code, error = _graph_error(response)
                 result = SendResult(False, status, None, code, error, attempt)
                 if not retryable(status):
-                    log.warning("graph send refused: status %d, error code %s, after %d attempt(s)",
-                                status, code, attempt)
+                    log.warning(
+                        "graph send refused: status %d, error code %s, after %d attempt(s)", status, code, attempt
+                    )
                     return result
-                log.warning("graph send attempt %d of %d: status %d, error code %s", attempt,
-                            self.max_attempts, status, code)
+                log.warning(
+                    "graph send attempt %d of %d: status %d, error code %s", attempt, self.max_attempts, status, code
+                )
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
             if attempt >= self.max_attempts:
-                log.error("graph send gave up after %d attempts (last status %s, error code %s)",
-                          attempt, result.status, result.error_code)
+                log.error(
+                    "graph send gave up after %d attempts (last status %s, error code %s)",
+                    attempt,
+                    result.status,
+                    result.error_code,
+                )
                 return result
             delay = min(self.max_delay, wait) if wait is not None else self.backoff(attempt)
             await self._sleep(delay)

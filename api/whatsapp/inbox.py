@@ -8,6 +8,7 @@ worker per partition keeps each user's messages in order while users are served 
 into the user's partition too, behind what the user said before. Status callbacks (sent,
 delivered, read, failed) are recorded in a capped stream, without the recipient's number.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,9 @@ def messages_and_statuses(delivery: Any) -> tuple[list[dict[str, Any]], list[dic
             value = (change or {}).get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
-            messages += [m for m in value.get("messages") or [] if isinstance(m, dict) and m.get("id") and m.get("from")]
+            messages += [
+                m for m in value.get("messages") or [] if isinstance(m, dict) and m.get("id") and m.get("from")
+            ]
             statuses += [s for s in value.get("statuses") or [] if isinstance(s, dict) and s.get("id")]
     return messages, statuses
 
@@ -77,15 +80,23 @@ class Inbox:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for status in statuses:
                     errors = status.get("errors") or [{}]
-                    pipe.xadd(STATUSES, {"id": str(status["id"]), "status": str(status.get("status", "")),
-                                         "timestamp": str(status.get("timestamp", "")),
-                                         "error_code": str((errors[0] or {}).get("code", "")) if isinstance(errors, list) else ""},
-                              minid=min_stream_id(time.time(), KEEP.whatsapp_status_seconds), approximate=True)
+                    pipe.xadd(
+                        STATUSES,
+                        {
+                            "id": str(status["id"]),
+                            "status": str(status.get("status", "")),
+                            "timestamp": str(status.get("timestamp", "")),
+                            "error_code": str((errors[0] or {}).get("code", "")) if isinstance(errors, list) else "",
+                        },
+                        minid=min_stream_id(time.time(), KEEP.whatsapp_status_seconds),
+                        approximate=True,
+                    )
                 await pipe.execute()
         return stored, len(messages) - stored, len(statuses)
 
     async def send_later(self, wa_id: str, message: dict[str, Any]) -> None:
         """Queue a Graph API message (staff reply, hand-back) behind the user's earlier messages."""
-        await self._redis.xadd(partition_key(partition_of(wa_id)),
-                               {"kind": "send", "to": wa_id, "body": json.dumps(message, ensure_ascii=False),
-                                "at": repr(time.time())})
+        await self._redis.xadd(
+            partition_key(partition_of(wa_id)),
+            {"kind": "send", "to": wa_id, "body": json.dumps(message, ensure_ascii=False), "at": repr(time.time())},
+        )

@@ -1,5 +1,6 @@
 """The WhatsApp channel's Redis keys per number, and the stream of sends that failed: named in one
 place, so the channel, the worker and the erasure (api/erasure.py) agree."""
+
 from __future__ import annotations
 
 from api.whatsapp.inbox import PREFIX

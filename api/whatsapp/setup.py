@@ -1,4 +1,5 @@
 """Starting and stopping the WhatsApp channel with the gateway (api/main.py's lifespan)."""
+
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,9 @@ GRAPH_TIMEOUT_SECONDS = 10
 
 
 class RunningWhatsApp:
-    def __init__(self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient, redis: Redis[bytes]) -> None:
+    def __init__(
+        self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient, redis: Redis[bytes]
+    ) -> None:
         self.channel, self.workers, self._http, self._redis = channel, workers, http, redis
 
     async def stop(self) -> None:

@@ -24,6 +24,7 @@ whichever way Meta counts (an emoji counts as two).
 
 ``shape`` never raises: odd input gives fewer messages (or none), never an exception.
 """
+
 from __future__ import annotations
 
 import logging
@@ -146,7 +147,7 @@ def _link_lines(reply: Any, text: str) -> list[str]:
             continue
         title, url = _one_line(item.get("title")), item["url"].strip()
         if url.lower().startswith(TEL_SCHEME):
-            line = title or url[len(TEL_SCHEME):]
+            line = title or url[len(TEL_SCHEME) :]
             shown = line
         elif url.lower().startswith(("https://", "http://")) and not _WHITESPACE.search(url):
             line = f"{title}: {url}" if title and title != url else url

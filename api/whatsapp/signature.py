@@ -1,6 +1,7 @@
 """Meta's delivery signature: ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body,
 keyed with the app secret>``. Checked on the exact bytes received, before anything parses them,
 in constant time."""
+
 from __future__ import annotations
 
 import hashlib

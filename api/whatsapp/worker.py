@@ -14,6 +14,7 @@ worker never starts an entry without holding its partition. (Renewing only betwe
 a batch of slow turns outlast the lease; another gateway then took the partition over and read
 the same pending entries, so both answered them: docs/architecture.md.)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,8 +55,14 @@ def consumer_of(partition: int) -> str:
 
 
 class WhatsAppWorkers:
-    def __init__(self, channel: WhatsAppChannel, redis: Redis[bytes], partitions: int = PARTITIONS,
-                 lease_seconds: float = LEASE_SECONDS, holder: str | None = None) -> None:
+    def __init__(
+        self,
+        channel: WhatsAppChannel,
+        redis: Redis[bytes],
+        partitions: int = PARTITIONS,
+        lease_seconds: float = LEASE_SECONDS,
+        holder: str | None = None,
+    ) -> None:
         self.channel = channel
         self.redis = redis
         self.partitions = partitions
@@ -94,8 +101,9 @@ class WhatsAppWorkers:
     async def _run(self, partition: int) -> None:
         while True:
             try:
-                if await self.redis.set(lease_key(partition), self.holder, nx=True, px=int(self.lease_seconds * 1000)) \
-                        or await self._holds(partition):
+                if await self.redis.set(
+                    lease_key(partition), self.holder, nx=True, px=int(self.lease_seconds * 1000)
+                ) or await self._holds(partition):
                     await self._consume(partition)
                 else:
                     await asyncio.sleep(self.lease_seconds / 3)
@@ -111,8 +119,13 @@ class WhatsAppWorkers:
         while True:
             if not await self._holds(partition):
                 return  # lost the lease: what was read and not handled stays pending for the holder
-            answer = await self.redis.xreadgroup(GROUP, consumer_of(partition), {partition_key(partition): start_id or ">"},
-                                                 count=10, block=None if start_id else BLOCK_MS)
+            answer = await self.redis.xreadgroup(
+                GROUP,
+                consumer_of(partition),
+                {partition_key(partition): start_id or ">"},
+                count=10,
+                block=None if start_id else BLOCK_MS,
+            )
             entries = [entry for _, stream_entries in answer for entry in stream_entries]
             if start_id and not entries:
                 start_id = None  # the pending entries are done: now new ones
@@ -147,9 +160,16 @@ class WhatsAppWorkers:
             raise  # not this entry's fault: it stays pending and is handled again
         except Exception as error:  # noqa: BLE001 - one bad entry must not stop the partition
             logger.error("WhatsApp entry not handled: %s", type(error).__name__)
-            await self.redis.xadd(FAILED, {"entry": json.dumps(fields, ensure_ascii=False), "error": type(error).__name__,
-                                           "at": repr(time.time())},
-                                  minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds), approximate=True)
+            await self.redis.xadd(
+                FAILED,
+                {
+                    "entry": json.dumps(fields, ensure_ascii=False),
+                    "error": type(error).__name__,
+                    "at": repr(time.time()),
+                },
+                minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds),
+                approximate=True,
+            )
         # Handled: acknowledged and deleted at once. The entry holds the message and the sender's
         # number, which must not outlive their use (docs/privacy.md).
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -1,4 +1,5 @@
 """An output channel that keeps, with each reply, the response key that produced it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,11 @@ def keyed_reply(message: dict[str, Any]) -> KeyedReply:
     """One message Rasa sends to the channel, as the gateway reads it (``wegwijs.wire.KeyedReply``)."""
     return {
         "text": message.get("text") or "",
-        "buttons": [button(str(b.get("title", "")), str(b.get("payload", "")))
-                    for b in message.get("buttons") or [] if isinstance(b, dict)],
+        "buttons": [
+            button(str(b.get("title", "")), str(b.get("payload", "")))
+            for b in message.get("buttons") or []
+            if isinstance(b, dict)
+        ],
         "links": tel_links(message.get("custom")),
         "response": message.get("utter_action"),
     }

@@ -7,6 +7,7 @@ Unlike Rasa's REST channel it
 - returns each reply's response key beside its text.
 Message texts are never logged.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -46,9 +47,7 @@ class GatewayInput(InputChannel):
         given = (request.headers.get("Authorization") or "").encode()
         return hmac.compare_digest(given, self._expected)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("gateway_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -66,9 +65,7 @@ class GatewayInput(InputChannel):
                 return response.json({"error": "sender and message are required"}, status=400)
             collector = KeyedCollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-                )
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
             except Exception as error:  # noqa: BLE001 - reported to the gateway, never swallowed
                 logger.error("handling a message failed: %s", type(error).__name__)
                 return response.json({"error": "message handling failed"}, status=500)

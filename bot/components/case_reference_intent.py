@@ -5,6 +5,7 @@ No classifier trained on sentences recognises that reliably, but the reference's
 exact, so this component sets the intent ``case_status`` whenever one is written, in any digits
 and with or without dashes (wegwijs/case_references.py). Runs after the classifiers.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,13 @@ INTENT_NAME = "case_status"
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class CaseReferenceIntent(GraphComponent, IntentClassifier):
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> CaseReferenceIntent:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CaseReferenceIntent:
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:

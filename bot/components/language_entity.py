@@ -4,6 +4,7 @@ The ``language`` slot maps from this entity, so every turn's responses are rende
 conversation's language without a round trip to the action server. Messages given as intent
 payloads (``/intent{"language": "ar"}``) carry the entity themselves.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@
 Token offsets stay those of the original text; only the token text the featurizers see is
 normalised (wegwijs.normalize), so ``كيف``/``کیف`` and ``میخواهم``/``می‌خواهم`` share features.
 """
+
 from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe

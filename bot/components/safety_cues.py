@@ -15,6 +15,7 @@ four letters of suffix after it (جوازي، وجوازه، پاسپورتم); 
 An entry ending in ``*`` matches any token that starts with it. Text is folded with
 ``wegwijs.normalize`` first, as everywhere else.
 """
+
 from __future__ import annotations
 
 import re
@@ -90,8 +91,12 @@ class LanguageCues:
         self._matcher = Matcher(self._nlp.vocab)
         arabic_script = script_of(language) == "arabic"
         for concept, entries in concepts.items():
-            patterns = [spec for entry in entries or [] if str(entry).strip()
-                        for spec in _token_specs(str(entry), arabic_script, lemmas)]
+            patterns = [
+                spec
+                for entry in entries or []
+                if str(entry).strip()
+                for spec in _token_specs(str(entry), arabic_script, lemmas)
+            ]
             if patterns:
                 self._matcher.add(concept, patterns)
 

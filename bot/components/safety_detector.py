@@ -16,6 +16,7 @@ The component only reports; ``topic_decision`` acts on it. Output ``safety``:
 ``{"detected": bool, "probability": float, "threshold": float, "categories": [...]}``.
 Intent payloads (``/intent``) are left alone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,7 +58,9 @@ def make_classifier(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
 
 
-def budget_threshold(probabilities: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_], max_false_alarms: float) -> float:
+def budget_threshold(
+    probabilities: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_], max_false_alarms: float
+) -> float:
     """The lowest threshold at which at most ``max_false_alarms`` of the negatives reach it."""
     scores = np.sort(probabilities[~positive])[::-1]
     if not len(scores):
@@ -78,11 +81,25 @@ def other_confidence(message: Message) -> float:
 class SafetyDetector(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"max_false_alarms": 0.02, "c": 10.0, "folds": 5, "use_rules": True, "use_classifier": True,
-                "confident_other": 0.5, "overrule": 0.9, "lexicons": lexicon_fingerprint()}
+        return {
+            "max_false_alarms": 0.02,
+            "c": 10.0,
+            "folds": 5,
+            "use_rules": True,
+            "use_classifier": True,
+            "confident_other": 0.5,
+            "overrule": 0.9,
+            "lexicons": lexicon_fingerprint(),
+        }
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: LogisticRegression | None = None, threshold: float = 1.0) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: LogisticRegression | None = None,
+        threshold: float = 1.0,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -91,13 +108,24 @@ class SafetyDetector(GraphComponent, IntentClassifier):
         self._cues: SafetyCues | None = load_cues() if self._config["use_rules"] else None
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> SafetyDetector:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyDetector:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> SafetyDetector:
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> SafetyDetector:
         with model_storage.read_from(resource) as directory:
             saved = joblib.load(directory / FILE)
         return cls(config, model_storage, resource, saved["classifier"], saved["threshold"])
@@ -127,8 +155,12 @@ class SafetyDetector(GraphComponent, IntentClassifier):
         categories = sorted({m.category for m in self._cues.match(text)}) if self._cues else []
         needed = self._config["overrule"] if other_confidence >= self._config["confident_other"] else 0.0
         by_classifier = self._config["use_classifier"] and probability >= max(self._threshold, needed)
-        return {"detected": bool(categories) or by_classifier, "probability": round(probability, 4),
-                "threshold": round(self._threshold, 4), "categories": categories}
+        return {
+            "detected": bool(categories) or by_classifier,
+            "probability": round(probability, 4),
+            "threshold": round(self._threshold, 4),
+            "categories": categories,
+        }
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -6,6 +6,7 @@ frequency and length normalisation, so that a long story and a short question we
 Text is folded with ``wegwijs.normalize`` and lower-cased first. Measured against Rasa's
 CountVectorsFeaturizer + LogisticRegressionClassifier on the held-out split (docs/nlu-report.md).
 """
+
 from __future__ import annotations
 
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -19,7 +20,12 @@ def prepare(text: str) -> str:
 
 
 def make_features() -> FeatureUnion:
-    return FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")),
-    ])
+    return FeatureUnion(
+        [
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
+            (
+                "words",
+                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
+            ),
+        ]
+    )

@@ -6,6 +6,7 @@ on the training examples and adds them to every message as Rasa sentence feature
 gets the features of each sentence of at least ``min_sentence_words`` words (``SENTENCE_PARTS``,
 not part of the output), for the intent classifier's per-sentence intents.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,21 +51,38 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {**SparseFeaturizer.get_default_config(), "min_sentence_words": 3}
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 name: str, features: FeatureUnion | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        name: str,
+        features: FeatureUnion | None = None,
+    ) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
         self._storage = model_storage
         self._resource = resource
         self._features = features
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> TfidfFeaturizer:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TfidfFeaturizer:
         return cls(config, model_storage, resource, execution_context.node_name)
 
     @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> TfidfFeaturizer:
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TfidfFeaturizer:
         with model_storage.read_from(resource) as directory:
             return cls(config, model_storage, resource, execution_context.node_name, joblib.load(directory / FILE))
 

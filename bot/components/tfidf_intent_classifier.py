@@ -11,6 +11,7 @@ A message of several sentences is also classified sentence by sentence (``senten
 intent and its confidence for each sentence the featurizer found). People who ask two things
 usually ask them in two sentences; the topic decision offers the other one.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,28 +40,50 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         return {"c": 10.0, "max_iter": 2000, "random_state": 42, "ranking_length": 10}
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: LogisticRegression | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: LogisticRegression | None = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self._classifier = classifier
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> TfidfIntentClassifier:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TfidfIntentClassifier:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> TfidfIntentClassifier:
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TfidfIntentClassifier:
         with model_storage.read_from(resource) as directory:
             return cls(config, model_storage, resource, joblib.load(directory / FILE))
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT) and text_vector(e) is not None]
-        classifier = LogisticRegression(C=self._config["c"], max_iter=self._config["max_iter"], class_weight="balanced",
-                                        random_state=self._config["random_state"])
+        examples = [
+            e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT) and text_vector(e) is not None
+        ]
+        classifier = LogisticRegression(
+            C=self._config["c"],
+            max_iter=self._config["max_iter"],
+            class_weight="balanced",
+            random_state=self._config["random_state"],
+        )
         classifier.fit(scipy.sparse.vstack([text_vector(e) for e in examples]), [e.get(INTENT) for e in examples])
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(classifier, directory / FILE)
@@ -76,15 +99,23 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             if vector is None:
                 continue
             row = self._classifier.predict_proba(vector)[0]
-            ranked = sorted(zip(intents, row, strict=True), key=lambda pair: -float(pair[1]))[: self._config["ranking_length"]]
+            ranked = sorted(zip(intents, row, strict=True), key=lambda pair: -float(pair[1]))[
+                : self._config["ranking_length"]
+            ]
             ranking = [{INTENT_NAME_KEY: str(i), PREDICTED_CONFIDENCE_KEY: float(p)} for i, p in ranked]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             parts = message.get(SENTENCE_PARTS)
             if parts is not None:
                 best = self._classifier.predict_proba(parts)
-                message.set(SENTENCES, [{INTENT_NAME_KEY: str(intents[p.argmax()]), PREDICTED_CONFIDENCE_KEY: float(p.max())}
-                                        for p in best], add_to_output=True)
+                message.set(
+                    SENTENCES,
+                    [
+                        {INTENT_NAME_KEY: str(intents[p.argmax()]), PREDICTED_CONFIDENCE_KEY: float(p.max())}
+                        for p in best
+                    ],
+                    add_to_output=True,
+                )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

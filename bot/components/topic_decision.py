@@ -35,6 +35,7 @@ and the safety detector. In this order:
 The thresholds are this component's config (config.yml), measured on the held-out split
 (docs/nlu-report.md). Output ``topic_decision``: ``{"reason", "also", "suggestions", "classifier_intent"}``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,8 +75,11 @@ BACKGROUND = frozenset({"ask_asylum", "integration_info", "greet", "thank", "abo
 
 
 def _ranked(message: Message) -> list[tuple[str, float]]:
-    return [(r[INTENT_NAME_KEY], float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
-            for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in (FALLBACK, None)]
+    return [
+        (r[INTENT_NAME_KEY], float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
+        for r in message.get(INTENT_RANKING_KEY) or []
+        if r.get(INTENT_NAME_KEY) not in (FALLBACK, None)
+    ]
 
 
 def _other_subject(ranked: list[tuple[str, float]], intent: str, minimum: float) -> str | None:
@@ -91,31 +95,58 @@ def _other_subject(ranked: list[tuple[str, float]], intent: str, minimum: float)
 def _danger_sentence(message: Message, minimum: float) -> bool:
     """A sentence the classifier, on its own, reads as danger: a question in the next sentence
     ("... he keeps my passport. Can IOM help me go home?") must not dilute it."""
-    return any(s.get(INTENT_NAME_KEY) == SAFETY_INTENT and float(s.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= minimum
-               for s in message.get(SENTENCES) or [])
+    return any(
+        s.get(INTENT_NAME_KEY) == SAFETY_INTENT and float(s.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= minimum
+        for s in message.get(SENTENCES) or []
+    )
 
 
 def _sentence_subject(message: Message, intent: str, minimum: float) -> str | None:
     """The most confident sentence intent of another topic than ``intent``'s, if confident enough."""
-    found = sorted(((float(s.get(PREDICTED_CONFIDENCE_KEY) or 0.0), s.get(INTENT_NAME_KEY)) for s in message.get(SENTENCES) or []),
-                   reverse=True)
-    return next((name for confidence, name in found if confidence >= minimum and name != intent and is_subject(name)
-                 and name not in ANSWERED_BY_EVERY_TOPIC and topic_of(name) != topic_of(intent)), None)
+    found = sorted(
+        ((float(s.get(PREDICTED_CONFIDENCE_KEY) or 0.0), s.get(INTENT_NAME_KEY)) for s in message.get(SENTENCES) or []),
+        reverse=True,
+    )
+    return next(
+        (
+            name
+            for confidence, name in found
+            if confidence >= minimum
+            and name != intent
+            and is_subject(name)
+            and name not in ANSWERED_BY_EVERY_TOPIC
+            and topic_of(name) != topic_of(intent)
+        ),
+        None,
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TopicDecision(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"actionable_ratio": 0.9, "also_ratio": 0.6, "also_min": 0.2, "safety_also_min": 0.15,
-                "unsure_below": 0.3, "unsure_ratio": 0.6, "suggest_min": 0.05, "sentence_min": 0.5}
+        return {
+            "actionable_ratio": 0.9,
+            "also_ratio": 0.6,
+            "also_min": 0.2,
+            "safety_also_min": 0.15,
+            "unsure_below": 0.3,
+            "unsure_ratio": 0.6,
+            "suggest_min": 0.05,
+            "sentence_min": 0.5,
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._config = {**self.get_default_config(), **config}
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> TopicDecision:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TopicDecision:
         return cls(config)
 
     def decide(self, message: Message) -> dict[str, Any] | None:
@@ -126,8 +157,11 @@ class TopicDecision(GraphComponent, IntentClassifier):
         if (message.get(SAFETY_OUTPUT) or {}).get("detected") or _danger_sentence(message, c["sentence_min"]):
             # The classifier's own choice, when safety overruled it, is the likeliest other subject.
             overruled = intent if intent not in (SAFETY_INTENT, FALLBACK) and is_subject(intent or "") else None
-            also = (overruled or _sentence_subject(message, SAFETY_INTENT, c["sentence_min"])
-                    or _other_subject(ranked, SAFETY_INTENT, c["safety_also_min"]))
+            also = (
+                overruled
+                or _sentence_subject(message, SAFETY_INTENT, c["sentence_min"])
+                or _other_subject(ranked, SAFETY_INTENT, c["safety_also_min"])
+            )
             return {"intent": SAFETY_INTENT, "reason": "safety", "also": also, "suggestions": []}
         if intent == SAFETY_INTENT or not ranked:
             return None
@@ -140,9 +174,12 @@ class TopicDecision(GraphComponent, IntentClassifier):
         if top in BACKGROUND:
             for name, confidence in ranked[:3]:
                 if topic_of(name) in ACTIONABLE_TOPICS and confidence >= c["actionable_ratio"] * top_confidence:
-                    return {"intent": name, "reason": "actionable_first",
-                            "also": top if is_subject(top) and topic_of(top) != topic_of(name) else None,
-                            "suggestions": []}
+                    return {
+                        "intent": name,
+                        "reason": "actionable_first",
+                        "also": top if is_subject(top) and topic_of(top) != topic_of(name) else None,
+                        "suggestions": [],
+                    }
         second = _other_subject(ranked, top, c["also_min"])
         second_confidence = dict(ranked).get(second, 0.0) if second else 0.0
         if top_confidence < c["unsure_below"] and second and second_confidence >= c["unsure_ratio"] * top_confidence:
@@ -173,8 +210,12 @@ class TopicDecision(GraphComponent, IntentClassifier):
         if len(topics) > 1 and topics[1][1] >= c["unsure_ratio"] * topics[0][1]:
             return None
         intent = next(n for n, _ in ranked if is_subject(n) and topic_of(n) == topics[0][0])
-        return {"intent": intent, "reason": "topic", "also": _sentence_subject(message, intent, c["sentence_min"]),
-                "suggestions": []}
+        return {
+            "intent": intent,
+            "reason": "topic",
+            "also": _sentence_subject(message, intent, c["sentence_min"]),
+            "suggestions": [],
+        }
 
     def _unsure(self, ranked: list[tuple[str, float]]) -> dict[str, Any]:
         first = next((n for n, _ in ranked if is_subject(n)), None)
@@ -202,7 +243,12 @@ class TopicDecision(GraphComponent, IntentClassifier):
                 message.set(INTENT_RANKING_KEY, [new] + ranking, add_to_output=True)
             message.set(OUTPUT, decision, add_to_output=True)
             if decision.get("also"):
-                entity = {"entity": ALSO_ENTITY, "value": decision["also"], "start": 0,
-                          "end": len(message.get(TEXT) or ""), "extractor": self.__class__.__name__}
+                entity = {
+                    "entity": ALSO_ENTITY,
+                    "value": decision["also"],
+                    "start": 0,
+                    "end": len(message.get(TEXT) or ""),
+                    "extractor": self.__class__.__name__,
+                }
                 message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
         return messages

@@ -18,6 +18,7 @@ judge, so only the trigram rule applies to them. Danger is never lost this way: 
 detector, after this component, ignores the fallback (bot/components/safety_detector.py).
 Intent payloads (``/intent``) are left alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,14 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         return {"min_familiarity": 0.5, "min_long_familiarity": 0.4, "long_grams": 6}
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 known: set[str] | None = None, known_long: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        known: set[str] | None = None,
+        known_long: set[str] | None = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -71,13 +78,24 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
         self._known_long = known_long or set()
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> UnfamiliarTextFallback:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UnfamiliarTextFallback:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> UnfamiliarTextFallback:
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> UnfamiliarTextFallback:
         with model_storage.read_from(resource) as directory:
             known = set(json.loads((directory / FILE).read_text(encoding="utf-8")))
             known_long = set(json.loads((directory / LONG_FILE).read_text(encoding="utf-8")))
@@ -103,8 +121,10 @@ class UnfamiliarTextFallback(GraphComponent, IntentClassifier):
         if self.familiarity(message) < self._config["min_familiarity"]:
             return True
         long_grams = letter_grams([t.text for t in message.get(TOKENS_NAMES[TEXT]) or []], 4)
-        return bool(len(long_grams) >= self._config["long_grams"]
-                and known_share(long_grams, self._known_long) < self._config["min_long_familiarity"])
+        return bool(
+            len(long_grams) >= self._config["long_grams"]
+            and known_share(long_grams, self._known_long) < self._config["min_long_familiarity"]
+        )
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -15,6 +15,7 @@ The action server asks ``anyone()`` before it queues anyone (actions/handover.py
 present means the phone line and the offer of a call-back instead (actions/callback.py), so no
 user waits in a queue that nobody is watching.
 """
+
 from __future__ import annotations
 
 import time

@@ -12,6 +12,7 @@ A call-back ticket (nobody was at the console; the user agreed to be called) als
 number to call, the preferred time and when the user agreed. Closing the ticket deletes the
 number: it was kept for this request only.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -33,7 +34,7 @@ Status = Literal["queued", "active", "closed"]
 REASONS = ("user_request", "repeated_fallback", "safety", "case_locked")
 # Score = rank * RANK_SPAN + created milliseconds: every urgent ticket sorts before every normal one.
 RANK = {"urgent": 0, "normal": 1}
-RANK_SPAN = 10 ** 14
+RANK_SPAN = 10**14
 CALLBACK_TIMES = ("morning", "afternoon", "any")
 
 CLAIM = """
@@ -145,24 +146,53 @@ class TicketQueue:
         self._close = redis.register_script(CLOSE)
         self._escalate = redis.register_script(ESCALATE)
 
-    async def open(self, conversation: str, channel: str, language: str, topic: str,
-                   priority: Priority, reason: str, callback: Callback | None = None) -> Ticket:
+    async def open(
+        self,
+        conversation: str,
+        channel: str,
+        language: str,
+        topic: str,
+        priority: Priority,
+        reason: str,
+        callback: Callback | None = None,
+    ) -> Ticket:
         """Queue the conversation, or return its ticket if it already has an open one."""
         if reason not in REASONS:
             raise ValueError(f"unknown hand-over reason {reason!r}")
         ticket_id = secrets.token_urlsafe(16)
         created = time.time()
-        mapping = {"id": ticket_id, "conversation": conversation, "channel": channel, "language": language,
-                   "topic": topic, "priority": priority, "reason": reason, "created": repr(created),
-                   "status": "queued", "holder": ""}
+        mapping = {
+            "id": ticket_id,
+            "conversation": conversation,
+            "channel": channel,
+            "language": language,
+            "topic": topic,
+            "priority": priority,
+            "reason": reason,
+            "created": repr(created),
+            "status": "queued",
+            "holder": "",
+        }
         if callback is not None:
-            mapping.update({"callback_phone": callback.phone, "callback_time": callback.time,
-                            "callback_consented": repr(callback.consented)})
+            mapping.update(
+                {
+                    "callback_phone": callback.phone,
+                    "callback_time": callback.time,
+                    "callback_consented": repr(callback.consented),
+                }
+            )
         flat = [item for pair in mapping.items() for item in pair]
         keep = self._keep.callback_seconds if callback is not None else self._keep.conversation_seconds
         open_id = await self._open(
             keys=[conversation_key(conversation), ticket_key(ticket_id), QUEUE, WAITING],
-            args=[ticket_id, score(priority, created), keep, "0" if callback is not None else "1", repr(created), *flat],
+            args=[
+                ticket_id,
+                score(priority, created),
+                keep,
+                "0" if callback is not None else "1",
+                repr(created),
+                *flat,
+            ],
         )
         ticket = await self.get(open_id.decode() if isinstance(open_id, bytes) else open_id)
         assert ticket is not None
@@ -194,7 +224,9 @@ class TicketQueue:
 
     async def claim(self, ticket_id: str, holder: str) -> bool:
         """True for exactly one of any number of concurrent claims of a queued ticket."""
-        won = await self._claim(keys=[ticket_key(ticket_id), QUEUE, WAITING], args=[holder, repr(time.time()), ticket_id])
+        won = await self._claim(
+            keys=[ticket_key(ticket_id), QUEUE, WAITING], args=[holder, repr(time.time()), ticket_id]
+        )
         return bool(won)
 
     async def touch(self, ticket_id: str) -> None:
