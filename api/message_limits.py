@@ -11,7 +11,7 @@ from api.language.resolve import resolve
 from api.rate_limits import MESSAGES_CLIENT, MESSAGES_CONVERSATION
 from api.services import Services
 from wegwijs.responses import load_specs, render
-from wegwijs.wire import ReplyMessage
+from wegwijs.wire import ReplyMessage, reply_message
 
 RATE_LIMITED = "gateway_rate_limited"
 
@@ -41,4 +41,4 @@ async def message_refused(
         services.detector, text or "", remembered=state.language, remembered_explicit=state.explicit, hint=hint
     ).language
     rendered = render(load_specs()[RATE_LIMITED], language)
-    return Refusal(wait, language, {"text": rendered.text, "buttons": [], "links": []})
+    return Refusal(wait, language, reply_message(rendered.text))

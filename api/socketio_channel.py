@@ -16,7 +16,6 @@ Cross-origin browsers are refused unless ``WEGWIJS_SOCKETIO_ORIGINS`` lists thei
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from typing import Any
@@ -27,6 +26,7 @@ from starlette.requests import HTTPConnection
 from api.body_limit import MAX_BODY_BYTES
 from api.conversation_ids import SENDER_PREFIX
 from api.message_limits import message_refused
+from api.outbox import event_buttons
 from api.payloads import is_offered
 from api.rate_limits import CONVERSATIONS
 from api.services import Services
@@ -46,8 +46,9 @@ def allowed_origins() -> list[str] | None:
 
 
 def bot_uttered(message: ReplyMessage) -> dict[str, Any]:
-    out: dict[str, Any] = {"text": message.get("text", "")}
-    if message.get("buttons"):
+    """Rasa's socket.io ``bot_uttered``: the text, and the buttons as ``quick_replies``."""
+    out: dict[str, Any] = {"text": message["text"]}
+    if message["buttons"]:
         out["quick_replies"] = [
             {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message["buttons"]
         ]
@@ -142,11 +143,8 @@ class SocketIOChannel:
             try:
                 for entry_id, fields in await outbox.wait(sender, after, RELAY_WAIT_MS):
                     after = entry_id
-                    await self.sio.emit(
-                        BOT_EVENT,
-                        bot_uttered(reply_message(fields.get("text", ""), json.loads(fields.get("buttons") or "[]"))),
-                        room=sid,
-                    )
+                    reply = reply_message(fields["text"], event_buttons(fields))
+                    await self.sio.emit(BOT_EVENT, bot_uttered(reply), room=sid)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - Redis hiccup: try again shortly

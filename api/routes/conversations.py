@@ -1,26 +1,26 @@
 """Web conversations: minted by the gateway, restored from the server, and the widget's own words.
 
 ``POST /api/v1/conversations`` mints a signed conversation id (api/conversation_ids.py); the
-browser keeps it. ``GET /api/v1/conversations/{id}`` gives back its language and history, so a
+browser keeps it. Its body is optional: nothing, or an object (``{}``, ``{"language": "ar"}``);
+anything else, ``null`` included, is a 422. ``GET /api/v1/conversations/{id}`` gives back its language and history, so a
 reload or a reconnect loses nothing; an id this gateway did not mint gets 404, like one that
 does not exist. ``GET /api/v1/ui/{language}`` gives the web chat's own texts from the catalogs.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, HTTPException, Path as PathParam
+from fastapi import APIRouter, Body, HTTPException, Path as PathParam, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, StrictStr, validator
 from redis.exceptions import RedisError
 
 from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
 from api.conversation_store import ConversationState
+from api.errors import invalid
 from api.handover_turn import handover_view
-from api.schemas import ErrorOut
+from api.openapi import errors
+from api.schemas import HistoryOut, NewConversationIn, NewConversationOut, UiTextsOut
 from api.services import ServicesDep
-from wegwijs.languages import SHIPPED, native_name, writing_direction
+from wegwijs.languages import SHIPPED, Language, native_name, writing_direction
 from wegwijs.responses import load_specs, render
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -28,22 +28,18 @@ WIDGET_PREFIX = "gateway_widget_"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-class NewConversation(BaseModel):
-    language: StrictStr | None = None
-
-    class Config:
-        extra = "forbid"
-
-    @validator("language")
-    def shipped(cls, value: str | None) -> str | None:
-        if value is not None and value not in SHIPPED:
-            raise ValueError(f"must be one of {', '.join(SHIPPED)}")
-        return value
-
-
-@router.post("/conversations", status_code=201, responses={422: {"model": ErrorOut}})
-async def start(services: ServicesDep, body: NewConversation | None = None) -> JSONResponse:
+@router.post("/conversations", status_code=201, response_model=NewConversationOut, responses=errors(422))
+async def start(
+    request: Request,
+    services: ServicesDep,
+    body: NewConversationIn | None = Body(None, description="Optional: nothing, or an object."),
+) -> JSONResponse:
     """A new web conversation: keep its id; every other conversation route needs it."""
+    raw = await request.body()
+    if raw.strip() and not raw.lstrip().startswith(b"{"):
+        # FastAPI reads a JSON null like no body at all, and pydantic 1 reads [] as {}: the
+        # document allows only an object, or nothing.
+        return invalid("body", 'give an object such as {"language": "nl"}, or no body')
     conversation_id = services.ids.mint()
     language = body.language if body else None
     if language:
@@ -53,13 +49,17 @@ async def start(services: ServicesDep, body: NewConversation | None = None) -> J
     )
 
 
-@router.get("/conversations/{conversation_id}", responses={404: {"model": ErrorOut}})
+@router.get(
+    "/conversations/{conversation_id}",
+    response_model=HistoryOut,
+    responses=errors(404, s404="The conversation id was not minted by this gateway."),
+)
 async def history(services: ServicesDep, conversation_id: str = PathParam(..., max_length=64)) -> JSONResponse:
     """The conversation's language and what was said (the user's personal details replaced)."""
     if not services.ids.valid(conversation_id):
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     state = await services.store.get(conversation_id)
-    messages: list[dict[str, Any]] = []
+    messages: list[dict[str, object]] = []
     handover = None
     staff = services.staff
     if staff is not None:
@@ -75,24 +75,22 @@ async def history(services: ServicesDep, conversation_id: str = PathParam(..., m
         ]
         if ticket is not None and not ticket.is_callback:
             handover = handover_view(ticket.status, await staff.tickets.position(ticket.id))
-    return JSONResponse(
+    view = HistoryOut.parse_obj(
         {
             "conversation_id": conversation_id,
             "language": state.language,
             "direction": writing_direction(state.language),
             "messages": messages,
             "handover": handover,
-        },
-        headers=NO_STORE,
+        }
     )
+    return JSONResponse(view.dict(), headers=NO_STORE)
 
 
-@router.get("/ui/{language}", responses={422: {"model": ErrorOut}})
-async def ui_texts(language: str = PathParam(..., max_length=16)) -> JSONResponse:
+@router.get("/ui/{language}", response_model=UiTextsOut, responses=errors(422))
+async def ui_texts(language: Language) -> JSONResponse:
     """The web chat's own words in ``language``, and the languages it offers (names in their own
     script, with their writing direction)."""
-    if language not in SHIPPED:
-        raise HTTPException(422, f"language must be one of {', '.join(SHIPPED)}")
     texts = {
         key[len(WIDGET_PREFIX) :]: render(spec, language).text
         for key, spec in load_specs().items()

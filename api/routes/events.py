@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 
 from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
+from api.openapi import errors
 from api.services import ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -23,7 +25,20 @@ STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 WAIT_MS = 3000
 
 
-@router.get("/conversations/{conversation_id}/events")
+EVENT_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-sent events: `event: message`, `data:` an OutboxEvent (`{text, kind, buttons?}`, "
+        "api/outbox.py), each with its `id:`.",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    "/conversations/{conversation_id}/events",
+    response_class=StreamingResponse,
+    responses={**EVENT_STREAM, **errors(404, s404="The conversation id was not minted by this gateway.")},
+)
 async def events(
     request: Request, services: ServicesDep, conversation_id: str = Path(..., pattern=r"^[A-Za-z0-9_:-]{1,64}$")
 ) -> StreamingResponse:

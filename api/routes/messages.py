@@ -6,9 +6,11 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
 from api.conversation_ids import SENDER_PREFIX, UNKNOWN_CONVERSATION
+from api.errors import error_body
 from api.message_limits import RATE_LIMITED, message_refused
+from api.openapi import errors
 from api.payloads import is_offered
-from api.schemas import ErrorOut, MessageIn, MessageOut
+from api.schemas import MessageIn, MessageOut
 from api.services import ClientDep, ServicesDep
 from api.turns import take_turn
 from wegwijs.responses import load_specs
@@ -20,8 +22,12 @@ router = APIRouter(prefix="/api/v1", tags=["chat"])
     "/messages",
     response_model=MessageOut,
     responses={
-        404: {"model": ErrorOut, "description": "The conversation id was not minted by this gateway."},
-        422: {"model": ErrorOut},
+        **errors(
+            404,
+            422,
+            s404="The conversation id was not minted by this gateway.",
+            s422="The body is not as documented, or the payload is not one the assistant offered.",
+        ),
         429: {
             "model": MessageOut,
             "description": "Too many messages from this client or in this conversation: "
@@ -29,8 +35,18 @@ router = APIRouter(prefix="/api/v1", tags=["chat"])
             "to send again. Nothing was passed to the assistant.",
         },
         503: {
-            "model": MessageOut,
-            "description": "The assistant could not answer; the reply says so and gives the phone line.",
+            "description": "The assistant could not answer: the reply (`MessageOut`) says so and gives the "
+            "phone line; or, on an unexpected failure, an `ErrorOut`.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/MessageOut"},
+                            {"$ref": "#/components/schemas/ErrorOut"},
+                        ]
+                    }
+                }
+            },
         },
     },
 )
@@ -47,7 +63,7 @@ async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep
         raise HTTPException(404, UNKNOWN_CONVERSATION)
     if body.payload is not None and not is_offered(body.payload):
         return JSONResponse(
-            status_code=422, content={"error": "unknown payload", "detail": "payload must be one the assistant offered"}
+            status_code=422, content=error_body("unknown payload", [("payload", "must be one the assistant offered")])
         )
     refused = await message_refused(services, client, body.conversation_id, body.text, body.language)
     if refused is not None:
@@ -62,6 +78,8 @@ async def post_message(body: MessageIn, services: ServicesDep, client: ClientDep
                 "phone_line": spec.phone_line,
                 "messages": [refused.message],
                 "handover": None,
+                "erased": False,
+                "notice": None,
             },
         )
     turn = await take_turn(
