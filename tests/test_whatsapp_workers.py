@@ -20,8 +20,8 @@ from api.whatsapp.inbox import partition_key
 from api.whatsapp.worker import GROUP, WhatsAppWorkers
 from tests.conftest import RedisServer
 
-LEASE_SECONDS = 1.0
-TURN_SECONDS = 0.4  # ten of them: four leases long
+LEASE_SECONDS = 3.0  # renewed every second: a busy CI machine's stalls stay well inside it
+TURN_SECONDS = 0.2
 ENTRIES = 10
 DEADLINE_SECONDS = 60.0
 
@@ -35,12 +35,16 @@ async def until(condition: Callable[[], bool], seconds: float = DEADLINE_SECONDS
 
 
 class SlowChannel:
-    """Stands in for the WhatsApp channel: records who handled which entry, slowly."""
+    """Stands in for the WhatsApp channel: records who handled which entry, slowly. After
+    ``stall_after`` entries its next turn never ends (until the worker is stopped): a turn far
+    longer than the lease, which the worker must keep holding meanwhile."""
 
-    def __init__(self, handled: list[tuple[str, str]], name: str) -> None:
-        self.handled, self.name = handled, name
+    def __init__(self, handled: list[tuple[str, str]], name: str, stall_after: int | None = None) -> None:
+        self.handled, self.name, self.stall_after = handled, name, stall_after
 
     async def handle(self, fields: dict[str, str]) -> None:
+        if self.stall_after is not None and sum(who == self.name for who, _ in self.handled) >= self.stall_after:
+            await asyncio.Event().wait()
         await asyncio.sleep(TURN_SECONDS)
         self.handled.append((self.name, json.loads(fields["body"])["id"]))
 
@@ -48,11 +52,11 @@ class SlowChannel:
 def test_slow_turns_are_handled_once_by_the_lease_holder_and_taken_over_when_it_stops(tmp_path: Path) -> None:
     server = RedisServer(tmp_path)
 
-    async def scenario() -> tuple[list[tuple[str, str]], int]:
+    async def scenario() -> tuple[list[tuple[str, str]], int, list[tuple[str, str]]]:
         redis = Redis.from_url(server.url)
         handled: list[tuple[str, str]] = []
         first = WhatsAppWorkers(
-            SlowChannel(handled, "first"),
+            SlowChannel(handled, "first", stall_after=ENTRIES // 2),
             redis,
             partitions=1,  # type: ignore[arg-type]
             lease_seconds=LEASE_SECONDS,
@@ -71,20 +75,21 @@ def test_slow_turns_are_handled_once_by_the_lease_holder_and_taken_over_when_it_
         await until(lambda: bool(handled))
         await second.start()  # the other gateway, waiting for the lease
         await until(lambda: len(handled) >= ENTRIES // 2)
+        # The first is in a turn that does not end: two leases long, the second must not take over.
+        await asyncio.sleep(2 * LEASE_SECONDS)
+        during_the_long_turn = list(handled)
         await first.stop()  # releases the lease: the second takes over at once
-        for _ in range(int(ENTRIES * TURN_SECONDS / 0.05) * 4):
-            if {entry for _, entry in handled} == {f"m{n}" for n in range(ENTRIES)}:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: {entry for _, entry in handled} == {f"m{n}" for n in range(ENTRIES)})
         await second.stop()
         pending = (await redis.xpending(partition_key(0), GROUP))["pending"]
         await redis.close()
-        return handled, pending
+        return handled, pending, during_the_long_turn
 
     try:
-        handled, pending = asyncio.run(scenario())
+        handled, pending, during_the_long_turn = asyncio.run(scenario())
     finally:
         server.stop()
+    assert [who for who, _ in during_the_long_turn] == ["first"] * (ENTRIES // 2), "the lease held through a long turn"
     entries = [entry for _, entry in handled]
     assert sorted(set(entries), key=lambda e: int(e[1:])) == [f"m{n}" for n in range(ENTRIES)], "every entry handled"
     assert len(entries) == ENTRIES, f"handled twice: {sorted(e for e in entries if entries.count(e) > 1)}"
