@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python
 
-.PHONY: setup catalogs catalogs-update domain train run test contract lint lock bench nlu-report clean
+.PHONY: setup catalogs catalogs-update domain train run test test-random contract lint lock bench nlu-report clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,10 @@ run: train
 
 test: train
 	@$(PY) -m pytest
+
+# The suite in a random order (pytest-randomly): the tests must not depend on each other's order.
+test-random: train
+	@$(PY) -m pytest -o addopts="-ra --strict-markers"
 
 # The gateway against its own OpenAPI document: Schemathesis, every check, on a stack of its own.
 contract: train
