@@ -121,7 +121,7 @@ def instrument(agent: Any, hops: Hops) -> None:
     import bot.tracker_store
 
     processor = agent.processor
-    store = processor.tracker_store
+    store = getattr(processor.tracker_store, "_tracker_store", processor.tracker_store)  # unwrapped, if wrapped
     store.retrieve = timed_async(hops, RETRIEVE, store.retrieve)
     store.deserialise_tracker = timed(hops, DESERIALISE, store.deserialise_tracker)
     store.save = timed_async(hops, SAVE, store.save)
