@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import inspect
 import os
 import statistics
 import sys
@@ -40,7 +41,7 @@ import httpx
 
 from api.rate_limits import generous_env
 from scripts.bench import MIX, SHORT_TEXTS, mint, send_full
-from scripts.stack import Ports, Stack
+from scripts.stack import LOGGING, Ports, Stack
 from scripts.train import model_path
 from wegwijs.paths import ROOT
 
@@ -112,6 +113,18 @@ SAVE, SERIALISE = "tracker save: Redis SET", "tracker save: serialise (latest se
 REDACT = "tracker save: redact (bot/tracker_store.py)"
 ACTIONS = "action server (HTTP round trip, actions run)"
 NLG = "Rasa: rendering responses (NLG)"
+PROCESSOR_STEPS = (
+    "_update_tracker_session",
+    "_handle_message_with_tracker",
+    "run_action_extract_slots",
+    "_run_action",
+    "_log_action_on_tracker",
+    "_cancel_reminders",
+    "_schedule_reminders",
+    "is_action_limit_reached",
+    "run_anonymization_pipeline",
+    "_log_slots",
+)
 
 
 def instrument(agent: Any, hops: Hops) -> None:
@@ -131,6 +144,12 @@ def instrument(agent: Any, hops: Hops) -> None:
     processor._predict_next_with_tracker = timed(hops, POLICIES, processor._predict_next_with_tracker)
     processor.action_endpoint.request = timed_async(hops, ACTIONS, processor.action_endpoint.request)
     processor.nlg.generate = timed_async(hops, NLG, processor.nlg.generate)
+
+    # The processor's own steps, so that "the rest" is only what none of them covers.
+    for method in PROCESSOR_STEPS:
+        fn = getattr(processor, method)
+        wrap = timed_async if inspect.iscoroutinefunction(fn) else timed
+        setattr(processor, method, wrap(hops, f"Rasa processor: {method}", fn))
 
     original_lock = agent.lock_store.lock
 
@@ -161,6 +180,13 @@ def instrument(agent: Any, hops: Hops) -> None:
 async def load(model: Path, env: dict[str, str]) -> Any:
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    # Logging as `rasa run` in the stack sets it up (bot/logging.yml, Rasa's default level):
+    # without it, structlog's default prints every event at debug level, which costs time.
+    configure_logging_and_warnings(None, LOGGING, warn_only_once=True, filter_repeated_logs=True)
+    configure_structlog(None)
 
     os.environ.update(env)  # the endpoints file reads the stack's Redis and action server from here
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "bot" / "endpoints.yml"))
