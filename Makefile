@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python
 
-.PHONY: setup catalogs catalogs-update domain train run test test-random contract lint lock bench nlu-report clean
+.PHONY: setup catalogs catalogs-update domain train run test test-random contract lint lock bench profile-turn nlu-report clean
 
 setup:
 	@bash scripts/setup.sh
@@ -56,6 +56,11 @@ lock: setup
 
 bench: train
 	@$(PY) -m scripts.bench
+
+# Where one turn's time goes, hop by hop (gateway, Rasa's channel, NLU components, policies,
+# tracker store, lock, action server): a table in results/profile_turn.md.
+profile-turn: train
+	@$(PY) -m scripts.profile_turn
 
 nlu-report: domain
 	@$(PY) -m scripts.nlu_report

@@ -1,12 +1,18 @@
 """Benchmark: the same trained model served bare (`rasa run`, REST channel) and through the full
 stack (gateway -> Rasa gateway channel -> action server, Redis behind both), in one run.
 
-    python -m scripts.bench [--messages 200] [--turns 300] [--skip-training] [--out docs/benchmarks.md]
+    python -m scripts.bench [--messages 240] [--rounds 4] [--turns 300] [--stock-every 2]
+                            [--stock-turns 100] [--skip-training] [--out docs/benchmarks.md]
 
-Both targets get the same message mix, in alternating rounds so that machine noise hits both
-alike; what matters is the ratio full/bare, measured in the same session. Prints and writes
-per-turn p50/p95 latency, throughput at 1 and 10 concurrent conversations, latency growth of
-one conversation over many turns, start-up time to healthy, training time and resident memory.
+Two baselines: bare Rasa on its default in-memory tracker store (the main one: what the
+gateway, the Redis tracker store and the lock cost shows against it) and bare Rasa on the stock
+`RedisTrackerStore` (in fewer rounds and a shorter long conversation, as it gets seconds slower
+per turn). All targets get the same message mix, short messages and long ones, in alternating
+rounds so that machine noise hits them alike; what matters is the ratio full/bare, measured in
+the same session. Prints and writes per-turn p50/p95 latency, throughput at 1 and 10 concurrent
+conversations, latency growth of one conversation over many turns, start-up time to healthy,
+training time and resident memory. Sections of the output file after its first `## ` heading
+are kept.
 """
 
 from __future__ import annotations
@@ -49,6 +55,67 @@ MIX = [
     ("ar", "ما هي منظمة الهجرة الدولية"),
     ("fa-AF", "میخواهم با یک کارمند صحبت کنم"),
 ]
+# Long messages as people write them when they first explain themselves: a short story that ends
+# with a request, three to five sentences (written for the benchmark, not taken from data/ or
+# tests/; no digits, dates or phone numbers, so nothing in them is redacted).
+LONG_MIX = [
+    (
+        "nl",
+        "Ik woon nu bijna drie jaar in Nederland, maar mijn asielaanvraag is afgewezen en mijn advocaat zegt "
+        "dat een nieuwe procedure weinig kans heeft. Mijn moeder in Ethiopië is ziek en ik wil graag bij haar "
+        "zijn. Ik heb geen geld voor een vliegticket en mijn paspoort is verlopen. Kunnen jullie mij helpen om "
+        "terug te keren, en wat moet ik daarvoor doen?",
+    ),
+    (
+        "en",
+        "I came to the Netherlands two years ago and I have been living in a reception centre since then. My "
+        "application was rejected and I do not want to stay here without papers. My family in Iraq says our "
+        "town is safer now and my father needs help with his shop. Can you tell me what support I can get if "
+        "I go back, and how long it takes to arrange?",
+    ),
+    (
+        "ar",
+        "أنا هون بهولندا من سنتين مع مرتي وولادي التلاتة، ورفضوا طلب اللجوء تبعنا. الولاد بدهم يرجعوا "
+        "على مدرستهم وأهلنا بالعراق عم يستنونا. ما عنا مصاري لتذاكر الطيارة وما بعرف شو الأوراق يلي "
+        "لازمتنا. فيكن تشرحولي كيف بتساعدونا نرجع على بلدنا؟",
+    ),
+    (
+        "fa-AF",
+        "من سه سال است که در هالند زندگی میکنم و درخواست پناهندگی من رد شده است. فامیلم در کابل هستند و "
+        "مادرم مریض است. من پول ندارم که تکت طیاره بخرم و پاسپورتم هم گم شده است. لطفاً بگویید که چطور "
+        "میتوانم به افغانستان برگردم و شما چه کمکی میکنید؟",
+    ),
+    (
+        "en",
+        "My husband lives in the Netherlands and got his residence permit, and the embassy told us our "
+        "children need a DNA test before they can travel. We live in Kampala now and I do not know where to "
+        "go for the test or who pays for it. The children are small and I am worried about the long journey "
+        "on my own. Please tell me where the DNA test is done and what happens after that.",
+    ),
+    (
+        "nl",
+        "Mijn vrouw en onze twee kinderen wonen nog in Eritrea en ik heb sinds vorig jaar een "
+        "verblijfsvergunning. De IND zegt dat mijn gezin naar Nederland mag komen, maar ze moeten eerst naar "
+        "een ambassade in een ander land. Ik weet niet hoe ze daar veilig komen en wie de reis betaalt. Kunt u "
+        "uitleggen hoe IOM helpt bij gezinshereniging?",
+    ),
+    (
+        "ar",
+        "أخوي أخد الإقامة بهولندا من فترة، وقالولنا إنو فينا نلحقه بلم الشمل. أنا وأمي هلق بتركيا وما "
+        "منعرف لوين لازم نروح لنعمل المقابلة بالسفارة. سمعنا إنو في منظمة بتساعد بتذاكر السفر وبالتحضير "
+        "للرحلة. بدي أعرف كيف بتساعدونا وشو لازم نعمل أول شي؟",
+    ),
+    (
+        "fa-AF",
+        "شوهرم در هالند اجازه اقامت گرفته و ما میخواهیم با اولادها پیش او برویم. سفارت به ما گفت که باید "
+        "آزمایش دی ان ای بدهیم، اما نمیدانیم کجا و چه وقت. ما حالا در پاکستان هستیم و سفر برای ما خیلی سخت "
+        "است. لطفاً بگویید که آزمایش دی ان ای را کجا انجام میدهیم و چه کسی پول آن را میپردازد؟",
+    ),
+]
+SHORT_TEXTS = frozenset(text for _, text in MIX)
+# Twenty messages, the long ones spread among the short: every window of 20 turns holds the whole
+# mix once, so the growth figures (first 20 turns against the last 20) compare like with like.
+MIX = [message for pair in zip(MIX[:8], LONG_MIX, strict=True) for message in pair] + MIX[8:]
 Send = Callable[[httpx.AsyncClient, str, str, str], Awaitable[None]]
 
 
@@ -80,6 +147,11 @@ class Target:
     send: Send
 
 
+# The targets, by name: the main baseline, the second one (skipped with --stock-every 0), the
+# full stack.
+MEMORY, STOCK, FULL = "bare", "stock", "full"
+
+
 WHATSAPP_SLOW_RASA_SECONDS = 2.0
 MINTED: dict[str, str] = {}  # the benchmark's conversation names -> ids the gateway minted
 
@@ -106,7 +178,10 @@ def bare_sender(language_of: dict[str, str]) -> Send:
     return send
 
 
-async def latencies(target: Target, conversation: str, count: int) -> list[float]:
+async def latencies(
+    target: Target, conversation: str, count: int, by_length: dict[str, list[float]] | None = None
+) -> list[float]:
+    """Milliseconds per turn of one conversation; also into ``by_length["lat_short" or "lat_long"]``."""
     async with httpx.AsyncClient(timeout=60) as client:
         results = []
         for i in range(count):
@@ -114,6 +189,8 @@ async def latencies(target: Target, conversation: str, count: int) -> list[float
             started = time.perf_counter()
             await target.send(client, target.url, conversation, text)
             results.append((time.perf_counter() - started) * 1000)
+            if by_length is not None:
+                by_length["lat_short" if text in SHORT_TEXTS else "lat_long"].append(results[-1])
         return results
 
 
@@ -130,10 +207,10 @@ async def throughput(target: Target, prefix: str, concurrency: int, total: int) 
         return per_worker * concurrency / (time.perf_counter() - started)
 
 
-def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, float]:
+def start_bare(stack: Stack, port: int, model: Path, endpoints: str, name: str) -> tuple[subprocess.Popen, float]:
     env = stack.environment()
     started = time.monotonic()
-    with open(stack.run_dir / "bare-rasa.log", "ab") as log:  # the child keeps its own descriptor
+    with open(stack.run_dir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "rasa"),
@@ -141,7 +218,7 @@ def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, 
                 "--model",
                 str(model),
                 "--endpoints",
-                "scripts/bench_endpoints.yml",
+                endpoints,
                 "--credentials",
                 "scripts/bench_credentials.yml",
                 "--interface",
@@ -157,7 +234,7 @@ def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, 
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError("bare Rasa exited: see bare-rasa.log")
+            raise StackError(f"bare Rasa exited: see {name}.log")
         if port_open(port):
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/webhooks/rest/", timeout=2).status_code == 200:
@@ -165,7 +242,7 @@ def start_bare(stack: Stack, port: int, model: Path) -> tuple[subprocess.Popen, 
             except httpx.HTTPError:
                 pass
         time.sleep(0.5)
-    raise StackError("bare Rasa did not become ready")
+    raise StackError(f"bare Rasa ({name}) did not become ready")
 
 
 def training_seconds() -> float:
@@ -224,20 +301,33 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, {memory:.0f} GiB, {platform.platform()}"
 
 
-async def measure(targets: list[Target], messages: int, turns: int, rounds: int) -> dict:
-    out: dict = {t.name: {"lat": [], "tp1": [], "tp10": []} for t in targets}
+def growth(series: list[float], turns: int) -> tuple[float, float, float]:
+    """Median of turns ``turns - 19 .. turns`` against the first 20: factor, first, last (ms)."""
+    first, last = statistics.median(series[:20]), statistics.median(series[turns - 20 : turns])
+    return last / first, first, last
+
+
+async def measure(
+    targets: list[Target], messages: int, turns: dict[str, int], rounds: int, stock_every: int
+) -> dict[str, dict[str, list[float]]]:
+    """Latency and throughput in alternating rounds (the stock Redis baseline only in every
+    ``stock_every``-th one), then one long conversation per target, ``turns[name]`` turns."""
+    out: dict[str, dict[str, list[float]]] = {
+        t.name: {"lat": [], "lat_short": [], "lat_long": [], "tp1": [], "tp10": []} for t in targets
+    }
     for target in targets:  # warm-up
         await latencies(target, f"warm-{target.name}", len(MIX))
     for r in range(rounds):
         for target in targets if r % 2 == 0 else list(reversed(targets)):
-            out[target.name]["lat"] += await latencies(target, f"lat-{target.name}-{r}", messages // rounds)
+            if target.name == STOCK and r % stock_every:
+                continue
+            out[target.name]["lat"] += await latencies(
+                target, f"lat-{target.name}-{r}", messages // rounds, out[target.name]
+            )
             out[target.name]["tp1"].append(await throughput(target, f"tp1-{target.name}-{r}", 1, messages // rounds))
             out[target.name]["tp10"].append(await throughput(target, f"tp10-{target.name}-{r}", 10, messages // rounds))
     for target in targets:
-        series = await latencies(target, f"growth-{target.name}", turns)
-        out[target.name]["growth"] = statistics.median(series[-20:]) / statistics.median(series[:20])
-        out[target.name]["growth_first"] = statistics.median(series[:20])
-        out[target.name]["growth_last"] = statistics.median(series[-20:])
+        out[target.name]["growth"] = await latencies(target, f"growth-{target.name}", turns[target.name])
     return out
 
 
@@ -301,35 +391,85 @@ async def chat_under_logins(target: Target, messages: int) -> dict[str, list[flo
     return {"idle": idle, "loaded": loaded, "attempts": [float(attempts)]}
 
 
-def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
-    bare, full = results["bare"], results["full"]
+def comparison(results: dict[str, dict[str, list[float]]], extra: dict, args: argparse.Namespace) -> list[str]:
+    """The table: each measure for every target, and full / bare against each baseline."""
+    names = [name for name in (MEMORY, STOCK, FULL) if name in results]
+    full = results[FULL]
 
-    def row(label: str, b: float, f: float, unit: str) -> str:
-        return f"| {label} | {b:.1f} {unit} | {f:.1f} {unit} | {f / b:.2f} |"
+    def cells(values: dict[str, float], unit: str, digits: int = 1) -> str:
+        shown = [f"{values[n]:.{digits}f} {unit}" if n in values else "not run" for n in names]
+        ratios = [f"{values[FULL] / values[n]:.2f}" if n in values else "" for n in names if n != FULL]
+        return " | ".join(shown + ratios)
 
+    def row(label: str, measure: Callable[[dict[str, list[float]]], float], unit: str) -> str:
+        return f"| {label} | {cells({n: measure(results[n]) for n in names}, unit)} |"
+
+    def growth_row(turns: int) -> str:
+        reached = {n: growth(results[n]["growth"], turns) for n in names if len(results[n]["growth"]) >= turns}
+        shown = [
+            f"{reached[n][0]:.2f} x ({reached[n][1]:.0f} -> {reached[n][2]:.0f} ms)"
+            if n in reached
+            else f"not run (`--stock-turns {len(results[n]['growth'])}`)"
+            for n in names
+        ]
+        ratios = [f"{reached[FULL][0] / reached[n][0]:.2f}" if n in reached else "" for n in names if n != FULL]
+        return (
+            f"| latency growth over {turns} turns (median of the last 20 / first 20) | {' | '.join(shown + ratios)} |"
+        )
+
+    heads = {MEMORY: "bare Rasa, in-memory tracker", STOCK: "bare Rasa, stock Redis tracker", FULL: "full stack"}
+    ratio_heads = {MEMORY: "full / in-memory bare", STOCK: "full / stock Redis bare"}
+    columns = [heads[n] for n in names] + [ratio_heads[n] for n in names if n != FULL]
+    growth_turns = sorted({len(results[n]["growth"]) for n in names} | {min(100, args.turns)})
+    lines = [
+        f"| measure | {' | '.join(columns)} |",
+        "|" + " --- |" * (len(columns) + 1),
+        row("p50 latency per turn", lambda r: statistics.median(r["lat"]), "ms"),
+        row("p95 latency per turn", lambda r: percentile(r["lat"], 0.95), "ms"),
+        row(
+            f"p50 latency, the {len(SHORT_TEXTS)} short messages",
+            lambda r: statistics.median(r["lat_short"]),
+            "ms",
+        ),
+        row(
+            f"p50 latency, the {len(MIX) - len(SHORT_TEXTS)} long messages",
+            lambda r: statistics.median(r["lat_long"]),
+            "ms",
+        ),
+        row("throughput, 1 conversation", lambda r: statistics.median(r["tp1"]), "msg/s"),
+        row("throughput, 10 conversations", lambda r: statistics.median(r["tp10"]), "msg/s"),
+        *(growth_row(turns) for turns in growth_turns if turns <= len(full["growth"])),
+        f"| start-up to healthy | {cells(extra['startup'], 's')} |",
+    ]
+    return lines
+
+
+def report(results: dict[str, dict[str, list[float]]], extra: dict, args: argparse.Namespace) -> str:
+    per_round = args.messages // args.rounds
+    stock = (
+        f"The second baseline, bare Rasa on Rasa's stock `RedisTrackerStore` (scripts/bench_endpoints.yml), "
+        "replays a conversation's whole history on every turn. To keep the run short it takes part in one of "
+        f"every {args.stock_every} rounds only (`--stock-every`), and its long conversation runs to "
+        f"{min(args.stock_turns, args.turns)} turns (`--stock-turns`): by turn 300 it takes seconds per turn."
+        if STOCK in results
+        else "The stock Redis baseline was not run (`--stock-every 0`)."
+    )
     lines = [
         "# Benchmarks",
         "",
         f"Written by `make bench` (scripts/bench.py) on {time.strftime('%Y-%m-%d')}. Machine: {machine()}.",
-        f"Bare: `rasa run` with the REST channel. Full: gateway -> Rasa gateway channel -> action server. Same model "
-        f"(`{model_path().name}`), same Redis tracker and lock store, same action server, same message mix of "
-        f"{len(MIX)} "
-        f"messages in four languages, {args.messages} messages per measurement in {args.rounds} alternating rounds.",
+        f"Bare: `rasa run` with the REST channel. Full: gateway -> Rasa gateway channel -> `bot/tracker_store.py` "
+        f"on Redis -> action server. Same model (`{model_path().name}`), same Redis lock store, same action server, "
+        f"same message mix of {len(MIX)} messages in four languages ({len(SHORT_TEXTS)} short ones and "
+        f"{len(MIX) - len(SHORT_TEXTS)} stories of three to five sentences that end with a request), "
+        f"{args.messages} messages per measurement in {args.rounds} alternating rounds; conversations in these "
+        f"rounds run to {per_round} turns.",
         "",
-        "Bare Rasa keeps Rasa's stock `RedisTrackerStore`, which replays a conversation's whole history on every "
-        "turn; the full stack uses `bot/tracker_store.py`. Conversations in the latency and throughput rounds run to "
-        f"{args.messages // args.rounds} turns, so the stock store's growth is part of bare Rasa's figures.",
+        "The main baseline is bare Rasa on its default in-memory tracker store "
+        "(scripts/bench_endpoints_memory.yml): no tracker store could cost less, so full / in-memory bare is "
+        f"what the gateway, the Redis tracker store and the lock cost per turn. {stock}",
         "",
-        "| measure | bare Rasa | full stack | full / bare |",
-        "| --- | --- | --- | --- |",
-        row("p50 latency per turn", statistics.median(bare["lat"]), statistics.median(full["lat"]), "ms"),
-        row("p95 latency per turn", percentile(bare["lat"], 0.95), percentile(full["lat"], 0.95), "ms"),
-        row("throughput, 1 conversation", statistics.median(bare["tp1"]), statistics.median(full["tp1"]), "msg/s"),
-        row("throughput, 10 conversations", statistics.median(bare["tp10"]), statistics.median(full["tp10"]), "msg/s"),
-        f"| latency growth over {args.turns} turns (median last 20 / first 20) | {bare['growth']:.2f} x "
-        f"({bare['growth_first']:.0f} -> {bare['growth_last']:.0f} ms) | {full['growth']:.2f} x "
-        f"({full['growth_first']:.0f} -> {full['growth_last']:.0f} ms) | |",
-        row("start-up to healthy", extra["bare_startup"], extra["full_startup"], "s"),
+        *comparison(results, extra, args),
         "",
         f"Case lookup turn (reference and date of birth in one message, identity check, SQLite case store, "
         f"Redis throttle), full stack, {len(extra['lookups'])} lookups: p50 "
@@ -363,7 +503,11 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
     lines += [f"| {name} | {mb:.0f} |" for name, mb in extra["memory"].items()]
     lines += [
         f"| **full stack total** | **{sum(extra['memory'].values()):.0f}** |",
-        f"| bare `rasa run` (for comparison) | {extra['bare_memory']:.0f} |",
+        *(
+            f"| {heads} (for comparison) | {extra['bare_memory'][name]:.0f} |"
+            for name, heads in BARE_HEADS.items()
+            if name in extra["bare_memory"]
+        ),
         "",
     ]
     if extra.get("training") is not None:
@@ -372,11 +516,39 @@ def report(results: dict, extra: dict, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+BARE_HEADS = {MEMORY: "bare `rasa run`, in-memory tracker", STOCK: "bare `rasa run`, stock Redis tracker"}
+BARE_ENDPOINTS = {MEMORY: "scripts/bench_endpoints_memory.yml", STOCK: "scripts/bench_endpoints.yml"}
+
+
+def write_report(path: Path, text: str) -> None:
+    """The bench's part of the file is replaced; the sections after it (from the first ``## ``
+    heading: notes of earlier issues) are kept."""
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        at = old.find("\n## ")
+        kept = old[at + 1 :] if at >= 0 else ""
+    path.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=240)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument(
+        "--stock-every",
+        type=int,
+        default=2,
+        help="the stock Redis baseline takes part in every N-th round (default 2; 0: not run at all)",
+    )
+    parser.add_argument(
+        "--stock-turns",
+        type=int,
+        default=100,
+        help="turns of the stock Redis baseline's long conversation (default 100: by turn 300 it takes seconds "
+        "per turn, and that one conversation would take a quarter of an hour)",
+    )
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--out", default="docs/benchmarks.md")
     args = parser.parse_args()
@@ -394,22 +566,31 @@ def main() -> int:
         # One load generator on one address: the rate limits would refuse it (they are tested apart).
         stack = Stack(ports=ports, model=model, run_dir=Path(tmp), quiet=True, extra_env=generous_env())
         stack.use_redis = True
-        bare = None
+        bare: dict[str, subprocess.Popen] = {}
         try:
             stack.start()
-            bare_port = free_port()
-            bare, bare_startup = start_bare(stack, bare_port, model)
+            startup = {FULL: stack.startup_seconds}
             language_of = {text: language for language, text in MIX}
-            targets = [
-                Target("bare", f"http://127.0.0.1:{bare_port}", bare_sender(language_of)),
-                Target("full", stack.gateway_url, send_full),
-            ]
-            results = asyncio.run(measure(targets, args.messages, args.turns, args.rounds))
-            lookups = asyncio.run(case_lookups(targets[1], 60))[10:]
+            targets = []
+            # One after the other, so that each start-up time is its own on this machine.
+            for name in (MEMORY, STOCK) if args.stock_every else (MEMORY,):
+                port = free_port()
+                bare[name], startup[name] = start_bare(stack, port, model, BARE_ENDPOINTS[name], f"bare-rasa-{name}")
+                targets.append(Target(name, f"http://127.0.0.1:{port}", bare_sender(language_of)))
+            full = Target(FULL, stack.gateway_url, send_full)
+            targets.append(full)
+            turns = {MEMORY: args.turns, STOCK: min(args.stock_turns, args.turns), FULL: args.turns}
+            results = asyncio.run(measure(targets, args.messages, turns, args.rounds, args.stock_every or 1))
+            # The bare processes are done: measured now, and stopped before the full stack's extras.
+            bare_memory = {name: rss_mb(process.pid) for name, process in bare.items()}
+            for process in bare.values():
+                process.terminate()
+                process.wait(timeout=20)
+            lookups = asyncio.run(case_lookups(full, 60))[10:]
             failures, _ = failure_timings(
                 f"http://127.0.0.1:{stack.ports.actions}/webhook", import_pool(stack.environment(), Path(tmp)), 200
             )
-            logins = asyncio.run(chat_under_logins(targets[1], 60))
+            logins = asyncio.run(chat_under_logins(full, 60))
             memory = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
             rasa_url = f"http://127.0.0.1:{stack.ports.rasa}"
             redis_base = (stack.redis_url or "").rsplit("/", 1)[0]
@@ -418,23 +599,23 @@ def main() -> int:
                 for db, delay in ((1, 0.0), (2, WHATSAPP_SLOW_RASA_SECONDS))
             }
             extra = {
-                "bare_startup": bare_startup,
-                "full_startup": stack.startup_seconds,
+                "startup": startup,
                 "memory": memory,
-                "bare_memory": rss_mb(bare.pid),
+                "bare_memory": bare_memory,
                 "lookups": lookups,
                 "whatsapp_acks": acks,
                 "logins": logins,
                 "lookup_failures": failures,
             }
         finally:
-            if bare:
-                bare.terminate()
-                bare.wait(timeout=20)
+            for process in bare.values():
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait(timeout=20)
             stack.stop()
     extra["training"] = None if args.skip_training else training_seconds()
     text = report(results, extra, args)
-    (ROOT / args.out).write_text(text, encoding="utf-8")
+    write_report(ROOT / args.out, text)
     print(text)
     return 0
 
