@@ -18,7 +18,8 @@ from scripts.stack import Stack
 from tests.conftest import DEMO_CASE_DETAILS, new_conversation
 from tests.redis_scan import new_marker, scan
 from tests.test_staff_api import StaffClient, create_account
-from tests.test_whatsapp import delivery, number, post, settled, text
+from tests.test_whatsapp import number, post, settled
+from tests.whatsapp_load import delivery, text
 
 # Keys that may live without an expiry, because they are bounded (docs/privacy.md): every other
 # key that exists after the run must expire.

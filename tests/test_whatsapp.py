@@ -26,6 +26,7 @@ from tests.fake_graph_api import FakeGraphAPI
 from tests.phone_texts import phone_texts
 from tests.test_handover import text_of
 from tests.test_staff_api import StaffClient, create_account
+from tests.whatsapp_load import delivery, text
 from wegwijs.handover.presence import ONLINE
 from wegwijs.retention import Retention
 
@@ -37,40 +38,6 @@ def number(country: str) -> str:
     """A fresh WhatsApp id (the number without +): Afghan mobile "93", Dutch mobile "31"."""
     prefix = {"93": "9370", "31": "316"}[country]
     return prefix + "".join(secrets.choice("0123456789") for _ in range(8 if country == "31" else 7))
-
-
-def delivery(wa_id: str, message: dict) -> dict:
-    """Meta's sample shape of a messages webhook delivery."""
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "102290129340398",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
-                            "contacts": [{"profile": {"name": "Test User"}, "wa_id": wa_id}],
-                            "messages": [
-                                {
-                                    "from": wa_id,
-                                    "id": "wamid." + secrets.token_urlsafe(24),
-                                    "timestamp": str(int(time.time())),
-                                    **message,
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-
-
-def text(body: str) -> dict:
-    return {"type": "text", "text": {"body": body}}
 
 
 def button_reply(reply_id: str, title: str) -> dict:

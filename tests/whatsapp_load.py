@@ -76,8 +76,8 @@ class SlowProxy:
             self._thread.join(timeout=10)
 
 
-def delivery(wa_id: str, body: str) -> dict:
-    """A text message delivery in the shape of Meta's sample payload."""
+def delivery(wa_id: str, message: dict) -> dict:
+    """Meta's sample shape of a messages webhook delivery, around one message of ``wa_id``."""
     return {
         "object": "whatsapp_business_account",
         "entry": [
@@ -89,14 +89,13 @@ def delivery(wa_id: str, body: str) -> dict:
                         "value": {
                             "messaging_product": "whatsapp",
                             "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
-                            "contacts": [{"profile": {"name": "Load Test"}, "wa_id": wa_id}],
+                            "contacts": [{"profile": {"name": "Test User"}, "wa_id": wa_id}],
                             "messages": [
                                 {
                                     "from": wa_id,
                                     "id": "wamid." + secrets.token_urlsafe(24),
                                     "timestamp": str(int(time.time())),
-                                    "type": "text",
-                                    "text": {"body": body},
+                                    **message,
                                 }
                             ],
                         },
@@ -105,6 +104,10 @@ def delivery(wa_id: str, body: str) -> dict:
             }
         ],
     }
+
+
+def text(body: str) -> dict:
+    return {"type": "text", "text": {"body": body}}
 
 
 def burst_users(count: int) -> list[str]:
@@ -121,7 +124,7 @@ async def burst(gateway_url: str, app_secret: bytes, users: list[str], per_user:
     signed = {wa_id: [] for wa_id in users}
     for wa_id in users:
         for n in range(1, per_user + 1):
-            raw = json.dumps(delivery(wa_id, f"hallo {n}")).encode()
+            raw = json.dumps(delivery(wa_id, text(f"hallo {n}"))).encode()
             signed[wa_id].append(
                 (raw, {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(app_secret, raw)})
             )
