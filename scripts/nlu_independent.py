@@ -12,7 +12,8 @@ the second topic it also carries. This parses every message with a trained model
 - safety recall and false alarms (non-safety messages answered as safety), for the combined
   detector and for each part alone (cue rules, safety classifier, intent classifier);
 - reply-language accuracy: the gateway's language decision for the message, with no language
-  remembered, and after an explicit choice of another shipped language (a shared phone).
+  remembered, and after an explicit choice of another shipped language (a shared phone); a
+  message that asks for another shipped language (``asks_for``) may also be answered in that one.
 
     python -m scripts.nlu_independent [--model models/wegwijs-....tar.gz]
 """
@@ -67,6 +68,12 @@ def rate(hits: int, total: int) -> float:
     return hits / total if total else 0.0
 
 
+def right_languages(message: dict, language: str) -> set[str]:
+    """The reply languages that are right for a message: its own, or the shipped language it asks
+    for (``asks_for``: "do u speak dari" is rightly answered in Dari)."""
+    return {language, message.get("asks_for") or language}
+
+
 def score_language(language: str, items: list[tuple[dict, dict, str, str]]) -> dict:
     """``items``: (test message, outcome, language with nothing remembered, after another choice)."""
     total = len(items)
@@ -94,8 +101,10 @@ def score_language(language: str, items: list[tuple[dict, dict, str, str]]) -> d
         "safety_recall": detectors["combined"]["recall"],
         "false_alarms": detectors["combined"]["false_alarms"],
         "detectors": detectors,
-        "language_accuracy": rate(sum(1 for _, _, fresh, _ in items if fresh == language), total),
-        "language_after_other_choice": rate(sum(1 for _, _, _, after in items if after == language), total),
+        "language_accuracy": rate(sum(1 for m, _, fresh, _ in items if fresh in right_languages(m, language)), total),
+        "language_after_other_choice": rate(
+            sum(1 for m, _, _, after in items if after in right_languages(m, language)), total
+        ),
         "second_topic_offered": rate(
             sum(1 for m, o in with_also if o["also"] and topic_of(o["also"]) == m["also"]), len(with_also)
         ),

@@ -37,6 +37,10 @@ def test_the_set_is_labelled_with_the_topics_and_says_how_it_was_written(languag
     assert {m.get("also") for m in messages if m.get("also")} <= TOPICS
     assert {m["category"] for m in messages} <= CATEGORIES
     assert sum(1 for m in messages if m["topic"] == "safety") >= 10
+    # A request for another language names a shipped one, on a message about language.
+    for m in messages:
+        if "asks_for" in m:
+            assert m["topic"] == "language" and m["asks_for"] in SHIPPED and m["asks_for"] != language
 
 
 def test_no_message_of_the_set_is_in_the_training_data() -> None:
