@@ -22,7 +22,7 @@ from wegwijs.handover.tickets import conversation_key, ticket_key
 DARI_ASK_PERSON = "میشه لطفا با یک کارمند صحبت کنم"
 DARI_NUMBER = "نمبرم +۹۳ ۷۰ ۱۲۳ ۴۵۶۷ است"  # +93 70 123 4567 in Persian digits
 NUMBER_E164 = "+93701234567"
-NUMBER_SHOWN = "\u200e+93 70 123 4567\u200e"
+NUMBER_SHOWN = "\u2066+93\u00a070\u00a0123\u00a04567\u2069"  # an isolate, no-break spaces (wegwijs.responses)
 DARI_RETURN_QUESTION = "برای برگشت داوطلبانه به افغانستان چه کمکی میکنید؟"
 
 

@@ -8,6 +8,7 @@ the result in-process) and the gateway (its own few messages), so both always ag
 from __future__ import annotations
 
 import json
+import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +23,12 @@ from wegwijs.phone_lines import contacts
 from wegwijs.wire import ButtonDict, button
 
 LANGUAGE_BUTTONS = "languages"
-LRM = "\u200e"
+RLM = "\u200f"
+LEFT_TO_RIGHT_ISOLATE = "\u2066"
+POP_ISOLATE = "\u2069"
+NO_BREAK_SPACE = "\u00a0"
+# The text's first letter is a Latin one (digits, spaces and punctuation before it do not count).
+_FIRST_LETTER_IS_LATIN = re.compile(r"^[\W\d_]*[A-Za-z\u00c0-\u024f]")
 LEFT_TO_RIGHT_VALUES = ("country_code",)
 # Filled per message by Rasa from what an action passes (``utter_message(date=...)``), so a
 # rendered text keeps them as ``{date}``.
@@ -99,10 +105,22 @@ def language_chosen_payload(code: str) -> str:
 
 
 def keep_left_to_right(value: str, language: str) -> str:
-    """A phone number or country code as it goes into a reply: in Arabic-script text, between
-    left-to-right marks, which keep "+31 88 746 4466" in order (without them the plus sign shows
-    at the wrong end)."""
-    return f"{LRM}{value}{LRM}" if language in RIGHT_TO_LEFT else value
+    """A phone number, country code or reference as it goes into a reply: in right-to-left text,
+    a left-to-right isolate (U+2066 ... U+2069), which keeps "+31 88 746 4466" in order (without
+    it the plus sign shows at the wrong end), with no-break spaces, so that a narrow screen never
+    splits it over two lines, where each part would be ordered on its own
+    (tests/test_rtl_numbers.py, in Chromium)."""
+    if language not in RIGHT_TO_LEFT:
+        return value
+    return f"{LEFT_TO_RIGHT_ISOLATE}{value.replace(' ', NO_BREAK_SPACE)}{POP_ISOLATE}"
+
+
+def starts_right_to_left(text: str, language: str) -> str:
+    """A right-to-left reply that begins with a Latin word ("IOM ...") starts with a right-to-left
+    mark, so that WhatsApp and the browser align and order it as right-to-left text."""
+    if language in RIGHT_TO_LEFT and _FIRST_LETTER_IS_LATIN.match(text):
+        return RLM + text
+    return text
 
 
 def payload_entities(payload: str) -> dict[str, Any]:
@@ -122,7 +140,7 @@ def render(spec: ResponseSpec, language: str) -> Rendered:
     }
     values["language_name"] = native_name(language)
     values.update({name: "{" + name + "}" for name in RUNTIME_PLACEHOLDERS})
-    text = gettext(spec.text).format(**values)
+    text = starts_right_to_left(gettext(spec.text).format(**values), language)
     if spec.language_buttons:
         buttons = [button(native_name(code), language_chosen_payload(code)) for code in SHIPPED]
     else:
