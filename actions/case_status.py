@@ -32,7 +32,7 @@ from actions.cases.programmes import stage_response
 from actions.cases.store import CaseStore
 from actions.cases.throttle import Throttle, throttle_from_env
 from wegwijs.case_references import find_reference, remove_reference
-from wegwijs.dates import format_for, parse_date
+from wegwijs.dates import format_for, format_solar_hijri, parse_date_of_birth
 
 REFERENCE_SLOT = "case_reference"
 BIRTH_SLOT = "date_of_birth"
@@ -59,15 +59,17 @@ def forget() -> list[dict[str, Any]]:
     return [SlotSet(REFERENCE_SLOT, None), SlotSet(BIRTH_SLOT, None)]
 
 
-def read_values(text: str) -> dict[str, str | None]:
+def read_values(text: str, language: str | None = None) -> tuple[dict[str, str | None], dt.date | None]:
+    """The reference and date of birth in a message, and the date of birth again when it was
+    written in the Solar Hijri calendar (to confirm it in both calendars)."""
     found: dict[str, str | None] = {}
     reference = find_reference(text)
     if reference:
         found[REFERENCE_SLOT] = reference
-    birth = parse_date(remove_reference(text))
+    birth = parse_date_of_birth(remove_reference(text), language)
     if birth:
-        found[BIRTH_SLOT] = birth.isoformat()
-    return found
+        found[BIRTH_SLOT] = birth[0].isoformat()
+    return found, (birth[0] if birth and birth[1] else None)
 
 
 class ValidateCaseStatusForm(Action):
@@ -78,7 +80,11 @@ class ValidateCaseStatusForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
-        found = read_values(message.get("text") or "")
+        language = tracker.get_slot("language")
+        found, solar = read_values(message.get("text") or "", language)
+        if solar and language:
+            both = f"{format_solar_hijri(solar, language)} ({format_for(solar, language)})"
+            dispatcher.utter_message(response="utter_date_of_birth_read", date=both)
         if found:
             return [SlotSet(slot, value) for slot, value in found.items()]
         intent = message.get("intent") or {}

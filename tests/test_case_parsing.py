@@ -9,7 +9,7 @@ import pytest
 
 from actions.case_status import read_values
 from wegwijs.case_references import canonical, find_reference
-from wegwijs.dates import format_for, parse_date
+from wegwijs.dates import format_for, format_solar_hijri, parse_date, parse_date_of_birth
 
 MAY_14 = dt.date(1990, 5, 14)
 
@@ -65,9 +65,41 @@ def test_what_is_not_a_date_of_birth(typed: str) -> None:
 
 def test_both_in_one_message_in_either_order() -> None:
     expected = {"case_reference": "IOM-NL-2026-000042", "date_of_birth": "1990-05-14"}
-    assert read_values("iom nl 2026 000042 14-05-1990") == expected
-    assert read_values("geboren 14 mei 1990, dossier IOM-NL-2026-000042") == expected
-    assert read_values("شماره دوسیه IOM-NL-۲۰۲۶-۰۰۰۰۴۲ تولد ۱۴/۰۵/۱۹۹۰") == expected
+    assert read_values("iom nl 2026 000042 14-05-1990") == (expected, None)
+    assert read_values("geboren 14 mei 1990, dossier IOM-NL-2026-000042") == (expected, None)
+    assert read_values("شماره دوسیه IOM-NL-۲۰۲۶-۰۰۰۰۴۲ تولد ۱۴/۰۵/۱۹۹۰", "fa-AF") == (expected, None)
+    solar = read_values("شماره دوسیه IOM-NL-۲۰۲۶-۰۰۰۰۴۲ تولد ۱۳۶۹/۲/۲۴", "fa-AF")
+    assert solar == (expected, MAY_14)
+
+
+@pytest.mark.parametrize(
+    "typed, language",
+    [
+        ("۱۳۶۹/۲/۲۴", "fa-AF"),  # the tazkira's way, Persian digits
+        ("1369-02-24", "fa-AF"),
+        ("24/2/1369", "fa-AF"),
+        ("۲۴ ثور ۱۳۶۹", "fa-AF"),  # Afghan month name
+        ("24 اردیبهشت 1369", "fa-AF"),  # Iranian month name
+        ("تولدم ۲۴ غویی ۱۳۶۹ است", "ps"),  # Pashto month name
+    ],
+)
+def test_solar_hijri_dates_of_birth_in_dari_and_pashto(typed: str, language: str) -> None:
+    assert parse_date_of_birth(typed, language) == (MAY_14, True)
+
+
+@pytest.mark.parametrize(
+    "typed, language",
+    [("1369/2/24", "ar"), ("1369/2/24", "nl"), ("1369/12/31", "fa-AF"), ("1410/1/1", "fa-AF")],
+)
+def test_what_is_not_a_solar_hijri_date_of_birth(typed: str, language: str) -> None:
+    """Only in Dari and Pashto; 1369 had no 31 Esfand; 1410 is still to come."""
+    assert parse_date_of_birth(typed, language, today=dt.date(2026, 12, 2)) is None
+
+
+def test_a_solar_hijri_date_is_written_back_in_both_calendars() -> None:
+    assert format_solar_hijri(MAY_14, "fa-AF") == "۲۴ ثور ۱۳۶۹"
+    assert format_solar_hijri(MAY_14, "ps") == "۲۴ غویی ۱۳۶۹"
+    assert parse_date_of_birth("14-05-1990", "fa-AF") == (MAY_14, False)
 
 
 @pytest.mark.parametrize(

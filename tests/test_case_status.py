@@ -101,6 +101,28 @@ def test_case_status_conversation(gateway: httpx.Client, language: str, referenc
     assert (answer["language"], answer["topic"], answer["phone_line"]) == (language, "case_status", line)
 
 
+def test_a_solar_hijri_date_of_birth_completes_the_lookup_in_dari(gateway: httpx.Client) -> None:
+    """The tazkira's date, ۱۳۶۹/۲/۲۴ (14 May 1990): read back in both calendars, then the case."""
+    conversation = new_conversation(gateway)
+    say(gateway, conversation, ASK["fa-AF"])
+    say(gateway, conversation, "IOM-NL-2026-000042")
+    before = dt.datetime.now(dt.timezone.utc)
+    answer = say(gateway, conversation, "۱۳۶۹/۲/۲۴")
+    both = "۲۴ ثور ۱۳۶۹ (" + format_for(dt.date(1990, 5, 14), "fa-AF") + ")"
+    expected = [
+        expected_text("utter_date_of_birth_read", "fa-AF", date=both),
+        expected_text("utter_case_family_reunification_dna_sample_scheduled", "fa-AF"),
+        expected_text(
+            "utter_case_next_step_date_place",
+            "fa-AF",
+            date=format_for(dt.date(2026, 12, 10), "fa-AF"),
+            place="Addis Ababa",
+        ),
+    ]
+    texts = [m["text"] for m in answer["messages"]]
+    assert texts in [expected + phone for phone in possible_phone_texts("reunification", "unknown", "fa-AF", before)]
+
+
 def test_both_details_in_the_first_message(gateway: httpx.Client) -> None:
     answer = say(gateway, new_conversation(gateway), "IOM-NL-2026-000107 geboren 02-11-1985, waar is mijn dossier")
     assert answer["messages"][0]["text"] == expected_text("utter_case_voluntary_return_travel_booked", "nl")
