@@ -61,6 +61,8 @@ def test_times_are_read_from_buttons_titles_and_numbers(message: dict, language:
         ("۰۷۰۱۲۳۴۵۶۷", True),
         ("IOM-NL-2026-000042", True),
         ("14 mei 1990", True),
+        ("۱۳۶۹/۲/۲۴", True),  # a Solar Hijri date of birth, as on the tazkira
+        ("تولدم ۲۴ ثور ۱۳۶۹ است", True),
         ("I have 3 children aged 5 and 7", False),
         ("I want to return to Afghanistan in 2027", False),
     ],

@@ -2,7 +2,8 @@
 stored stand-in.
 
 Used wherever user texts are kept: the tracker store (bot/tracker_store.py) and the gateway's
-transcripts for staff (api/transcripts.py). A date alone counts: it may be a date of birth. A
+transcripts for staff (api/transcripts.py). A date alone counts: it may be a date of birth,
+Gregorian or Solar Hijri (۱۳۶۹/۲/۲۴, in whatever language the conversation is). A
 phone number counts in any form a person would type it (national, +country code, 00 prefix,
 Arabic-Indic or Persian digits): it may be the number given for a call-back."""
 
@@ -13,7 +14,7 @@ import re
 import phonenumbers
 
 from wegwijs.case_references import find_reference
-from wegwijs.dates import parse_date
+from wegwijs.dates import parse_date, parse_solar_hijri
 from wegwijs.normalize import to_ascii_digits
 
 REDACTED_TEXT = "[personal details]"
@@ -35,7 +36,12 @@ def phone_numbers_in(
 def holds_personal_details(text: str | None) -> bool:
     if not text:
         return False
-    return find_reference(text) is not None or parse_date(text) is not None or bool(phone_numbers_in(text))
+    return (
+        find_reference(text) is not None
+        or parse_date(text) is not None
+        or parse_solar_hijri(text) is not None  # in any language: a date alone counts
+        or bool(phone_numbers_in(text))
+    )
 
 
 def redacted(text: str) -> str:
