@@ -59,10 +59,15 @@ def _month_names() -> list[tuple[str, int]]:
     return sorted(names.items(), key=lambda item: -len(item[0]))
 
 
+def _prepare(text: str) -> str:
+    """Folded (``_fold``), with commas as spaces: "14 May, 1990", "۲۴ ثور، ۱۳۶۹"."""
+    return _fold(text).replace("،", " ").replace(",", " ")
+
+
 def parse_date(text: str, today: dt.date | None = None) -> dt.date | None:
     """The date of birth written in ``text``, or None when there is none or it cannot be one."""
     today = today or dt.date.today()
-    folded = _fold(text).replace("،", " ").replace(",", " ")
+    folded = _prepare(text)
     for candidate in _numeric_candidates(folded) + _named_candidates(folded):
         if candidate.year >= EARLIEST_YEAR and candidate <= today:
             return candidate
@@ -110,26 +115,30 @@ def _solar(year: int, month: int, day: int) -> dt.date | None:
 
 
 @lru_cache(maxsize=1)
-def _solar_month_names() -> list[tuple[str, int]]:
+def _solar_month_patterns() -> list[tuple[re.Pattern[str], int]]:
+    """ "24 ثور 1369" for every Solar Hijri month name, longest name first, compiled once: the
+    redaction of every stored user text runs them."""
     names = [*AFGHAN_SOLAR_MONTHS], [*jdatetime.date.j_months_fa], [*PASHTO_SOLAR_MONTHS]
     folded = {_fold(name): number for table in names for number, name in enumerate(table, start=1)}
-    return sorted(folded.items(), key=lambda item: -len(item[0]))
+    return [
+        (re.compile(rf"(?<!\d)(\d{{1,2}})\s*{re.escape(name)}\s*(\d{{4}})(?!\d)"), month)
+        for name, month in sorted(folded.items(), key=lambda item: -len(item[0]))
+    ]
 
 
 def parse_solar_hijri(text: str, today: dt.date | None = None) -> dt.date | None:
     """A Solar Hijri date of birth in ``text`` (1369/2/24, 24-2-1369, "24 ثور 1369"), as its
     Gregorian date; None when there is none."""
     today = today or dt.date.today()
-    folded = _fold(text).replace("،", " ").replace(",", " ")
+    folded = _prepare(text)
     found = []
     for a, b, c in _NUMERIC.findall(folded):
         if len(a) == 4:
             found.append(_solar(int(a), int(b), int(c)))
         elif len(c) == 4:
             found.append(_solar(int(c), int(b), int(a)))
-    for name, month in _solar_month_names():
-        escaped = re.escape(name)
-        day_first = re.search(rf"(?<!\d)(\d{{1,2}})\s*{escaped}\s*(\d{{4}})(?!\d)", folded)
+    for pattern, month in _solar_month_patterns():
+        day_first = pattern.search(folded)
         if day_first:
             found.append(_solar(int(day_first.group(2)), month, int(day_first.group(1))))
     return next((d for d in found if d and d <= today), None)

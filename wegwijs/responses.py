@@ -105,7 +105,7 @@ def language_chosen_payload(code: str) -> str:
 
 
 def keep_left_to_right(value: str, language: str) -> str:
-    """A phone number, country code or reference as it goes into a reply: in right-to-left text,
+    """A phone number or country code as it goes into a reply: in right-to-left text,
     a left-to-right isolate (U+2066 ... U+2069), which keeps "+31 88 746 4466" in order (without
     it the plus sign shows at the wrong end), with no-break spaces, so that a narrow screen never
     splits it over two lines, where each part would be ordered on its own
