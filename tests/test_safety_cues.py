@@ -21,6 +21,7 @@ DANGER = {
         ("i still owe the man who brought me here for the journey", "journey_debt"),
         ("they beat me when i ask for my money", "violence"),
         ("my parents want to marry me off to my cousin", "forced_marriage"),
+        ("he choked me last night", "violence"),
     ],
     "ar": [("صاحب الشغل ماسك جوازي ومش راضي يرجعه", "documents_taken"), ("جوزي بيضربني كل يوم", "violence")],
     "fa-AF": [
@@ -36,6 +37,7 @@ HARMLESS = {
     "en": [
         "my passport expired, can you arrange travel documents to go home",
         "what does IOM do for integration of status holders",
+        "chokran bzaf, that is all i needed",
     ],
     "ar": ["فيزا سياحيه لتركيا كيف", "كيف ارجع لتونس بمساعدتكم"],
     "fa-AF": ["میخایم پس برم افغانستان چطو کمک میکنین", "تشکر از معلومات تان"],
