@@ -381,3 +381,37 @@ def test_the_privacy_notice_page_opens_in_the_users_language(stack: Stack, conte
         "its own stylesheet is applied under the strict policy"
     )
     page.close()
+
+
+# For each phone link: its line boxes, and its characters read left to right on the screen.
+TEL_LINKS = """() => [...document.querySelectorAll('.wegwijs .ww-links a.ww-tel')].map((a) => {
+  const node = a.firstChild;
+  const chars = [];
+  for (let i = 0; i < node.length; i++) {
+    if (!node.data[i].trim()) continue;
+    const range = document.createRange();
+    range.setStart(node, i);
+    range.setEnd(node, i + 1);
+    chars.push({c: node.data[i], x: range.getBoundingClientRect().x});
+  }
+  return {text: a.textContent, href: a.getAttribute('href'), lines: a.getClientRects().length,
+          read: chars.sort((p, q) => p.x - q.x).map((p) => p.c).join('')};
+})"""
+
+
+def test_phone_links_in_a_dari_reply_stay_whole_and_read_as_written(stack: Stack, context) -> None:
+    """The tap-to-call links under a right-to-left reply, at 360 px: each number on one line, its
+    characters in the order they are written ("088 746 4466", never with its groups reversed)."""
+    page, _ = open_chat(context, stack)
+    try:
+        ask(page, DARI_RETURN_QUESTION)
+        page.wait_for_selector(".wegwijs .ww-links a.ww-tel", timeout=REPLY_TIMEOUT)
+        links = page.evaluate(TEL_LINKS)
+        assert links, "the return line's number is offered as a link"
+        for link in links:
+            assert link["href"].startswith("tel:+"), link
+            assert link["lines"] == 1, link
+            assert link["read"] == "".join(link["text"].split()), link
+        assert no_horizontal_scroll(page)
+    finally:
+        page.close()

@@ -233,7 +233,8 @@
       for (const link of links) {
         let anchor;
         if (TEL.test(link.url)) {
-          anchor = el("a", "", {href: link.url, dir: "ltr"});
+          // A phone number is a left-to-right island that never wraps, in any reply's direction.
+          anchor = el("a", "ww-tel", {href: link.url, dir: "ltr"});
           anchor.textContent = String(link.title || "");
           anchor.setAttribute("aria-label", `${state.texts.call || ""} ${anchor.textContent}`);
         } else {

@@ -55,6 +55,8 @@ function callbackDetails(callback) {
   if (callback.phone && /^\+[0-9]{6,15}$/.test(callback.phone)) {
     const link = document.createElement("a");
     link.href = "tel:" + callback.phone;
+    link.dir = "ltr";
+    link.className = "tel";
     link.textContent = callback.phone;
     box.append(link);
   } else {
