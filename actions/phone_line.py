@@ -37,9 +37,10 @@ NETHERLANDS, ABROAD, UNKNOWN = "netherlands", "abroad", "unknown"
 NETHERLANDS_COUNTRY_CODE = 31
 # Replies after which every line is given (in their own turn).
 EVERY_LINE = frozenset({"utter_contact_info"})
-# Channels whose clients show links: the chat API (the web chat renders its `links`). WhatsApp
-# shows plain text and makes phone numbers tappable itself.
-LINK_CHANNELS = frozenset({"api"})
+# Channels whose clients show links: the chat API (the web chat renders its `links`) and Rasa's
+# socket.io protocol (`bot_uttered` carries them). WhatsApp shows plain text and makes phone
+# numbers tappable itself.
+LINK_CHANNELS = frozenset({"api", "socketio"})
 
 
 def lines_for_conversation(events: list[dict[str, Any]]) -> list[str]:

@@ -1,6 +1,7 @@
 """Rasa's socket.io channel protocol, spoken by the gateway, so existing Rasa web chat widgets
 (rasa-webchat and the like) connect to it unchanged: ``session_request`` -> ``session_confirm``,
-``user_uttered`` -> ``bot_uttered`` (``{"text"}``, with ``quick_replies`` for buttons).
+``user_uttered`` -> ``bot_uttered`` (``{"text"}``, with ``quick_replies`` for buttons and
+``links`` for tap-to-call numbers).
 
 What differs from Rasa's own channel, on purpose: the session id is one the gateway minted and
 signed (api/conversation_ids.py). A client that asks for a session with an id it was not given
@@ -46,12 +47,17 @@ def allowed_origins() -> list[str] | None:
 
 
 def bot_uttered(message: ReplyMessage) -> dict[str, Any]:
-    """Rasa's socket.io ``bot_uttered``: the text, and the buttons as ``quick_replies``."""
+    """Rasa's socket.io ``bot_uttered``: the text, and the buttons as ``quick_replies``. The
+    tap-to-call and notice links go along as ``links`` (``{title, url}``), as Rasa passes a custom
+    payload's keys through: a client that knows them offers the call, another shows the text,
+    which carries the numbers too."""
     out: dict[str, Any] = {"text": message["text"]}
     if message["buttons"]:
         out["quick_replies"] = [
             {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message["buttons"]
         ]
+    if message["links"]:
+        out["links"] = [{"title": link["title"], "url": link["url"]} for link in message["links"]]
     return out
 
 

@@ -56,11 +56,11 @@ def test_a_rasa_webchat_client_talks_to_the_gateway(stack: Stack, gateway: httpx
             {"content_type": "text", "title": "Delete my data", "payload": "/erase_data"}
         ]
         await chat.say("/return_info")  # a quick reply sends its payload
-        answer = (await chat.replies(1))[0]
+        answer, line = await chat.replies(2)  # the answer, then the return line with its numbers
         await chat.stop()
-        return session, greeting, answer
+        return session, greeting, answer, line
 
-    session, greeting, answer = asyncio.run(scenario())
+    session, greeting, answer, line = asyncio.run(scenario())
     assert len(session) == 44
     assert greeting["text"] == text_of("utter_greet", "en")
     assert greeting["quick_replies"][0] == {
@@ -68,7 +68,10 @@ def test_a_rasa_webchat_client_talks_to_the_gateway(stack: Stack, gateway: httpx
         "title": "Voluntary return",
         "payload": "/return_info",
     }
-    assert answer["text"] == text_of("utter_return_info", "en")
+    assert answer["text"] == text_of("utter_return_info", "en") and "links" not in answer
+    numbers = [link["url"] for link in line["links"]]
+    assert numbers and all(url.startswith("tel:+31") for url in numbers), line
+    assert all(link["title"] in line["text"] for link in line["links"]), "the numbers are in the text too"
     history = gateway.get(f"/api/v1/conversations/{session}").json()["messages"]
     assert [m["text"] for m in history if m["who"] == "user"] == ["hello, good evening", "/return_info"], (
         "the same conversation, reachable with the id the gateway gave"
