@@ -11,6 +11,8 @@ RESPONSES_FILE = ROOT / "bot" / "responses.yml"
 PHONE_LINES_FILE = ROOT / "bot" / "phone_lines.yml"
 NLU_DIR = ROOT / "data" / "nlu"
 GENERATED_DOMAIN_FILE = ROOT / "bot" / "domain" / "responses.yml"
+# IOM Netherlands' brochure, the only source of facts about IOM (content/README.md).
+BROCHURE_FILE = ROOT / "content" / "iom-nl-brochure.txt"
 
 
 def run_dir() -> Path:

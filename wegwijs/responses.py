@@ -1,4 +1,5 @@
-"""The reply specification in bot/responses.yml: English source text, topic, phone line, buttons.
+"""The reply specification in bot/responses.yml: English source text, topic, phone line, buttons,
+and where the reply's facts come from.
 
 Rendering a reply in a language is: translate the English source through that language's
 catalog, then fill the placeholders. The same function serves the domain builder (Rasa renders
@@ -12,7 +13,8 @@ import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import yaml
 
@@ -41,15 +43,35 @@ class Button:
     payload: str
 
 
+SourceKind = Literal["brochure", "service"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a reply's facts come from: ``brochure`` with the passages it rests on, quoted from IOM
+    Netherlands' brochure, or ``service``: what the assistant itself does or asks (the call-back,
+    the hand-over, the privacy notice, a case's stage as its record says), no passages."""
+
+    kind: SourceKind
+    passages: tuple[str, ...] = ()
+
+
+SERVICE = Source("service")
+
+
+class ResponseSpecError(ValueError):
+    """A reply of bot/responses.yml that does not say what it must (its key is in the message)."""
+
+
 @dataclass(frozen=True)
 class ResponseSpec:
     key: str
     topic: str
     text: str
+    source: Source
     phone_line: str | None = None
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     language_buttons: bool = False
-    source: str = "brochure"  # "service": what the assistant itself does, not an IOM fact
 
 
 @dataclass(frozen=True)
@@ -63,10 +85,25 @@ def placeholders_in(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-@lru_cache(maxsize=1)
-def load_specs() -> dict[str, ResponseSpec]:
-    raw = yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
-    sets = button_sets()
+def parse_source(key: str, raw: object) -> Source:
+    """A reply's ``source``: ``service``, or ``{brochure: [passage, ...]}`` with at least one
+    non-empty passage. Anything else, or none, is an error that names the reply."""
+    if raw == "service":
+        return SERVICE
+    if isinstance(raw, dict) and list(raw) == ["brochure"]:
+        passages = raw["brochure"]
+        if isinstance(passages, list) and passages and all(isinstance(p, str) and p.strip() for p in passages):
+            return Source("brochure", tuple(passages))
+        raise ResponseSpecError(f"{key}: source brochure needs a list of one or more quoted passages, not {passages!r}")
+    if raw is None:
+        raise ResponseSpecError(f"{key}: no source; give `source: service` or `source: {{brochure: [passage, ...]}}`")
+    raise ResponseSpecError(f"{key}: source must be `service` or `{{brochure: [passage, ...]}}`, not {raw!r}")
+
+
+def read_specs(path: Path) -> dict[str, ResponseSpec]:
+    """Every reply of a responses file, its source checked (``ResponseSpecError`` names the key)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sets = _button_sets(raw)
     specs = {}
     for key, item in raw["responses"].items():
         set_name = item.get("buttons")
@@ -74,18 +111,27 @@ def load_specs() -> dict[str, ResponseSpec]:
             key=key,
             topic=item["topic"],
             text=item["text"],
+            source=parse_source(key, item.get("source")),
             phone_line=item.get("phone_line"),
             buttons=sets.get(set_name, ()) if set_name != LANGUAGE_BUTTONS else (),
             language_buttons=set_name == LANGUAGE_BUTTONS,
-            source=item.get("source", "brochure"),
         )
     return specs
 
 
 @lru_cache(maxsize=1)
+def load_specs() -> dict[str, ResponseSpec]:
+    """The replies of bot/responses.yml."""
+    return read_specs(RESPONSES_FILE)
+
+
+@lru_cache(maxsize=1)
 def button_sets() -> dict[str, tuple[Button, ...]]:
     """The named button sets of bot/responses.yml (English titles)."""
-    raw = yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
+    return _button_sets(yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8")))
+
+
+def _button_sets(raw: dict[str, Any]) -> dict[str, tuple[Button, ...]]:
     return {
         name: tuple(Button(b["title"], b["payload"]) for b in buttons) for name, buttons in raw["button_sets"].items()
     }
