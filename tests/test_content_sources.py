@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts.content_sources import brochure, collapse, misquoted
+from scripts.content_sources import (
+    DOCUMENT,
+    REWRITES,
+    brochure,
+    collapse,
+    document,
+    listed_service_keys,
+    misquoted,
+    service_keys,
+)
 from wegwijs.paths import BROCHURE_FILE, RESPONSES_FILE
 from wegwijs.responses import ResponseSpecError, Source, load_specs, read_specs
 
@@ -88,3 +97,21 @@ def test_every_brochure_reply_quotes_a_passage() -> None:
     assert brochure_replies
     assert [spec.key for spec in brochure_replies if not spec.source.passages] == []
     assert [spec.key for spec in load_specs().values() if spec.source.kind == "service" and spec.source.passages] == []
+
+
+def test_the_content_sources_document_is_current() -> None:
+    assert DOCUMENT.read_text(encoding="utf-8") == document(load_specs()), "run `python -m scripts.content_sources`"
+
+
+def test_the_document_lists_exactly_the_service_replies() -> None:
+    specs = load_specs()
+    service = service_keys(specs)
+    assert listed_service_keys(DOCUMENT.read_text(encoding="utf-8")) == service
+    # The list can fail: a document written without one service reply does not list it.
+    fewer = {key: spec for key, spec in specs.items() if key != service[0]}
+    assert listed_service_keys(document(fewer)) == service[1:]
+
+
+def test_each_rewritten_reply_no_longer_says_what_it_said() -> None:
+    specs = load_specs()
+    assert [rewrite.key for rewrite in REWRITES if specs[rewrite.key].text == rewrite.old] == []
