@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python
 
-.PHONY: setup catalogs catalogs-update domain train run test test-random contract lint lock bench profile-turn nlu-report clean
+.PHONY: setup catalogs catalogs-update translations domain train run test test-random contract lint lock bench profile-turn nlu-report clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,6 +15,12 @@ catalogs: setup
 # After changing bot/responses.yml: re-extract messages.pot and merge it into every .po.
 catalogs-update: setup
 	@$(PY) -m scripts.catalogs update
+
+# The translators' report: update the catalogs, then per language translated, missing, fuzzy,
+# placeholder-breaking, machine-drafted and too long for WhatsApp (results/translations.md).
+# Fails on an error in a shipped language. Export and import for review: scripts/translations.py.
+translations: setup
+	@$(PY) -m scripts.translations
 
 domain: catalogs
 	@$(PY) -m bot.build_domain

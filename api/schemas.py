@@ -206,6 +206,10 @@ class LanguageOut(Body):
     code: Language
     name: str = Field(..., description="The language's name in its own script.")
     direction: Direction
+    reviewed: bool = Field(..., description="False while the catalog holds machine-drafted entries.")
+    review_note: str | None = Field(
+        ..., description="For a language not yet reviewed: saying so, in that language (else null)."
+    )
 
 
 class UiTextsOut(Body):
@@ -261,6 +265,10 @@ class SessionOut(Body):
     role: Literal["agent", "supervisor"]
     csrf: str = Field(..., description="Send it as X-CSRF-Token with every state-changing request.")
     available: bool
+    unreviewed_languages: list[Language] = Field(
+        ...,
+        description="Shipped languages whose catalog still holds machine-drafted entries (no native review yet).",
+    )
 
 
 class CallbackOut(Body):

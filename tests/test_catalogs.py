@@ -10,10 +10,10 @@ from babel.messages.pofile import read_po
 
 from bot.build_domain import build
 from scripts.catalogs import TRANSLATED, extract
-from tests.catalog_checks import problems
 from wegwijs.languages import SHIPPED, native_name
 from wegwijs.paths import GENERATED_DOMAIN_FILE, LOCALES_DIR
 from wegwijs.responses import load_specs, render
+from wegwijs.translation_status import problems
 
 
 def read(path: Path) -> Catalog:

@@ -23,6 +23,8 @@ from api.staff.audit import AuditLog
 from api.staff.sessions import COOKIE
 from scripts.stack import Stack
 from wegwijs.handover.tickets import TicketQueue
+from wegwijs.languages import SHIPPED
+from wegwijs.translation_status import unreviewed_languages
 
 PUBLIC = {
     "/openapi.json",
@@ -207,7 +209,9 @@ def test_login_session_cookie_csrf_and_logout(stack: Stack, gateway: httpx.Clien
     assert not any(a.startswith("domain") for a in attributes)
     first_cookie = agent.cookie
 
-    assert agent.call("GET", "/staff/api/session").json()["username"] == agent.username
+    session = agent.call("GET", "/staff/api/session").json()
+    assert session["username"] == agent.username
+    assert session["unreviewed_languages"] == [code for code in SHIPPED if code in unreviewed_languages()]
     assert agent.call("POST", "/staff/api/tickets/" + "x" * 22 + "/claim", csrf=False).status_code == 403
     agent.login()
     assert agent.cookie != first_cookie, "the session id rotates at login"

@@ -18,7 +18,9 @@ from tests.conftest import new_conversation
 from tests.screenshots import screenshot_path
 from tests.test_handover import LiveMessages, say
 from tests.test_staff_api import PASSWORD, create_account, next_code
+from wegwijs.languages import SHIPPED
 from wegwijs.responses import load_specs, render
+from wegwijs.translation_status import unreviewed_languages
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">x</a>'
 
@@ -39,6 +41,13 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
     assert not page.is_checked("#available"), "not available after login: nobody is queued for a new login"
     page.check("#available")
     page.wait_for_selector("#available-state:has-text('on')")
+    unreviewed = [code for code in SHIPPED if code in unreviewed_languages()]
+    note = page.locator("#unreviewed")
+    if unreviewed:
+        assert note.is_visible() and all(code in note.inner_text() for code in unreviewed)
+        assert page.locator(f"#language-filter option[value='{unreviewed[0]}']").inner_text().endswith("(not reviewed)")
+    else:
+        assert note.is_hidden()
 
     conversation = new_conversation(gateway)
     live = LiveMessages(stack.gateway_url, conversation)

@@ -22,9 +22,12 @@ from api.schemas import HistoryOut, NewConversationIn, NewConversationOut, UiTex
 from api.services import ServicesDep
 from wegwijs.languages import SHIPPED, Language, native_name, writing_direction
 from wegwijs.responses import load_specs, render
+from wegwijs.translation_status import unreviewed_languages
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 WIDGET_PREFIX = "gateway_widget_"
+# Beside a language in the picker whose catalog still holds machine-drafted entries.
+UNREVIEWED_NOTE = "gateway_widget_unreviewed"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -96,7 +99,18 @@ async def ui_texts(language: Language) -> JSONResponse:
         for key, spec in load_specs().items()
         if key.startswith(WIDGET_PREFIX)
     }
-    languages = [{"code": code, "name": native_name(code), "direction": writing_direction(code)} for code in SHIPPED]
+    unreviewed = unreviewed_languages()
+    note = load_specs()[UNREVIEWED_NOTE]
+    languages = [
+        {
+            "code": code,
+            "name": native_name(code),
+            "direction": writing_direction(code),
+            "reviewed": code not in unreviewed,
+            "review_note": render(note, code).text if code in unreviewed else None,
+        }
+        for code in SHIPPED
+    ]
     return JSONResponse(
         {
             "language": language,

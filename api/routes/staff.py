@@ -45,8 +45,9 @@ from api.transcripts import Said
 from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
 from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
 from wegwijs.handover.tickets import Ticket
-from wegwijs.languages import Language, writing_direction
+from wegwijs.languages import SHIPPED, Language, writing_direction
 from wegwijs.responses import load_specs, render
+from wegwijs.translation_status import unreviewed_languages
 
 router = APIRouter(prefix="/staff/api", tags=["staff"])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -147,7 +148,13 @@ async def login(body: LoginIn, request: Request, staff: StaffDep, client: Client
 
 def session_view(session: StaffSession) -> SessionOut:
     return SessionOut.parse_obj(
-        {"username": session.username, "role": session.role, "csrf": session.csrf, "available": session.available}
+        {
+            "username": session.username,
+            "role": session.role,
+            "csrf": session.csrf,
+            "available": session.available,
+            "unreviewed_languages": [code for code in SHIPPED if code in unreviewed_languages()],
+        }
     )
 
 

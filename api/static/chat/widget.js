@@ -181,7 +181,8 @@
     if (picker.options.length !== state.languages.length) {
       picker.replaceChildren(...state.languages.map((language) => {
         const option = el("option", "", {value: language.code, lang: language.code, dir: language.direction});
-        option.textContent = language.name;
+        // A language whose translation a native speaker has not reviewed says so, in itself.
+        option.textContent = language.review_note ? `${language.name} (${language.review_note})` : language.name;
         return option;
       }));
     }

@@ -3,7 +3,7 @@
 // no HTML from a message is ever parsed, so script and javascript: links stay inert text.
 // The console's own refreshes are marked as polls: the server serves them but does not take them
 // for the person's doing (they neither keep the session alive nor count as being at the console).
-const state = {csrf: "", ticket: null, lastAction: Date.now()};
+const state = {csrf: "", ticket: null, lastAction: Date.now(), unreviewed: new Set()};
 const ACTIVITY_EVERY_MS = 60_000;
 
 async function api(method, path, body, {poll = false} = {}) {
@@ -64,6 +64,20 @@ function callbackDetails(callback) {
   }
 }
 
+// Languages whose catalog still holds machine-drafted entries: the bot's replies in them have not
+// been checked by a native speaker, which staff should know when they read a transcript.
+function showUnreviewed(languages) {
+  state.unreviewed = new Set(languages);
+  const note = document.getElementById("unreviewed");
+  note.hidden = languages.length === 0;
+  note.textContent = languages.length
+    ? `Bot replies not yet reviewed by a native speaker (machine-drafted translations): ${languages.join(", ")}`
+    : "";
+  for (const option of document.getElementById("language-filter").options) {
+    if (option.value && state.unreviewed.has(option.value)) option.textContent = `${option.value} (not reviewed)`;
+  }
+}
+
 function say(text) {
   document.getElementById("status").textContent = text;
 }
@@ -107,7 +121,8 @@ async function refreshTicket({poll = false} = {}) {
   if (!answer.ok) return;
   const ticket = await answer.json();
   document.getElementById("ticket-meta").textContent =
-    `${ticket.language} · ${ticket.topic} · ${ticket.channel} · ${ticket.status}`;
+    `${ticket.language}${state.unreviewed.has(ticket.language) ? " (translation not reviewed)" : ""} · ` +
+    `${ticket.topic} · ${ticket.channel} · ${ticket.status}`;
   const transcript = document.getElementById("transcript");
   transcript.dir = ticket.direction;
   transcript.replaceChildren(...ticket.transcript.map(transcriptEntry));
@@ -193,6 +208,7 @@ for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) {
   state.csrf = session.csrf;
   document.getElementById("who").textContent = `${session.username} (${session.role})`;
   showAvailable(session.available);
+  showUnreviewed(session.unreviewed_languages || []);
   await refreshQueue();
   setInterval(() => refreshQueue({poll: true}), 3000);
   setInterval(() => refreshTicket({poll: true}), 1500);
