@@ -21,8 +21,9 @@ from tests.screenshots import screenshot_path
 from tests.test_handover import DARI_RETURN_QUESTION, text_of
 from tests.test_staff_api import StaffClient, assert_served_with_strict_csp, create_account
 from wegwijs.digits import to_locale_digits
-from wegwijs.languages import babel_name
+from wegwijs.languages import SHIPPED, babel_name, native_name
 from wegwijs.responses import load_specs, render
+from wegwijs.translation_status import unreviewed_languages
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT_FILES = ROOT / "api" / "static" / "chat"
@@ -115,12 +116,21 @@ def test_dari_then_dutch_without_reload_and_the_history_survives_a_reload(
     assert "'self'" in script_src and "unsafe-inline" not in script_src and "unsafe-inline" not in csp
     assert page.evaluate("localStorage.getItem('wegwijs.conversation')"), "the conversation id is kept"
 
+    # Each language in its own script; one not yet reviewed by a native speaker says so, in itself.
     options = page.eval_on_selector("#wegwijs-language", "s => [...s.options].map(o => [o.value, o.textContent])")
-    assert ["fa-AF", "دری"] in options and ["nl", "Nederlands"] in options and ["ar", "العربية"] in options
+    note = load_specs()["gateway_widget_unreviewed"]
+    unreviewed = unreviewed_languages()
+    expected = [
+        [code, f"{native_name(code)} ({render(note, code).text})" if code in unreviewed else native_name(code)]
+        for code in SHIPPED
+    ]
+    assert options == expected
+    assert [code for code, _ in options] == ["nl", "en", "ar", "fa-AF"]
+    assert [name.split(" (")[0] for _, name in options] == ["Nederlands", "English", "العربية", "دری"]
 
     # Dari, chosen with the picker: the whole widget turns right-to-left at once.
     before = bot_count(page)
-    page.select_option("#wegwijs-language", label="دری")
+    page.select_option("#wegwijs-language", value="fa-AF")
     page.wait_for_selector(".wegwijs[dir=rtl][lang=fa-AF]")
     wait_for_reply(page, before)
     dari = ui_texts(gateway, "fa-AF")
