@@ -22,13 +22,14 @@ from api.services import Services
 from api.stranded import hand_back
 from api.topics import topic_and_line
 from api.transcripts import Said, kept_bot_text
-from wegwijs.languages import native_name
+from wegwijs.languages import SOURCE_LANGUAGE, native_name
 from wegwijs.responses import language_chosen_payload, load_specs, render
 from wegwijs.wire import ReplyMessage, button, reply_message
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "gateway_service_unavailable"
 LANGUAGE_FOLLOWED = "gateway_language_followed"
+LANGUAGE_ROMANIZED = "gateway_language_romanized"
 ERASE_DONE = "utter_erase_done"
 # Replies after which the conversation has a queued ticket: the turn reports its hand-over.
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
@@ -139,6 +140,10 @@ async def take_turn(
             handover = await queued_view(staff, sender)
     if settled.followed_from:
         messages.append(language_followed_message(settled.language, settled.followed_from))
+    elif settled.romanized and settled.language != state.language:
+        # Once, when Latin letters first settle Arabic or Dari: the replies are in its own script,
+        # which not everyone who types Arabizi reads well; one tap gives English.
+        messages.append(romanized_message(settled.language))
     return Turn(settled.language, topic, line, messages, handover, notice=notice)
 
 
@@ -148,6 +153,13 @@ async def erase_conversation(services: Services, key: str, sender: str, by: str)
     await services.store.delete(key)
     if services.staff is not None:
         await Erasure(services.staff.redis).erase(key, sender, by)
+
+
+def romanized_message(language: str) -> ReplyMessage:
+    """Said in the language's own script, with one button for English."""
+    rendered = render(load_specs()[LANGUAGE_ROMANIZED], language)
+    english = button(native_name(SOURCE_LANGUAGE), language_chosen_payload(SOURCE_LANGUAGE))
+    return reply_message(rendered.text, [english])
 
 
 def language_followed_message(language: str, earlier: str) -> ReplyMessage:

@@ -1,12 +1,13 @@
 """Per-language NLU evaluation on a held-out split of the project's own data.
 
-For every language file data/nlu/<lang>.yml, a fixed 20 % of each intent's examples (at least
-3) is held out; an NLU model is trained with config.yml on the rest of all languages together
-(one multilingual model, as in production); each language's held-out examples are then parsed
-and scored with the intent the whole pipeline settles on (safety detector and topic decision
-included; a "did you mean" counts as a miss). Nonsense typed in Latin and Arabic script must
-fall back. The report adds the independent test set (scripts/nlu_independent.py, scored with
-the full model) and a confusion-matrix picture per language (docs/nlu-confusion-<lang>.png).
+For every language file data/nlu/<lang>.yml (and each romanized variant's, data/nlu/ar-Latn.yml),
+a fixed 20 % of each intent's examples (at least 3) is held out; an NLU model is trained with
+config.yml on the rest of all languages together (one multilingual model, as in production);
+each language's held-out examples are then parsed and scored with the intent the whole pipeline
+settles on (safety detector and topic decision included; a "did you mean" counts as a miss).
+Nonsense typed in Latin and Arabic script must fall back. The report adds the independent test
+set (scripts/nlu_independent.py, scored with the full model) and a confusion-matrix picture per
+language (docs/nlu-confusion-<lang>.png).
 
     python -m scripts.nlu_report [--config config.yml] [--out docs/nlu-report.md]
 
@@ -30,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from scripts.nlu_independent import evaluate as evaluate_independent, markdown as independent_markdown
-from wegwijs.languages import SHIPPED
+from wegwijs.languages import UNDERSTOOD
 from wegwijs.paths import NLU_DIR, ROOT
 
 HELD_OUT_SHARE = 0.2
@@ -99,7 +100,7 @@ def evaluate(config: Path) -> dict:
         (work / "train").mkdir()
         held_out: dict[str, dict[str, list[str]]] = {}
         train_examples = 0
-        for language in SHIPPED:
+        for language in [code for code in UNDERSTOOD if (NLU_DIR / f"{code}.yml").exists()]:
             train, test = split(read_examples(NLU_DIR / f"{language}.yml"))
             write_nlu(work / "train" / f"{language}.yml", train)
             held_out[language] = test

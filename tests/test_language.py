@@ -116,3 +116,20 @@ def test_normalize_folds_arabic_script_variants_and_digits() -> None:
     assert normalize("مدرسة") == normalize("مدرسه")
     assert normalize("أنا") == normalize("انا")
     assert to_ascii_digits("١٤/٠٥/١٩٩٠ ۱۴/۰۵/۱۹۹۰") == "14/05/1990 14/05/1990"
+
+
+def test_an_arabizi_message_does_not_follow_away_from_an_explicit_choice(detector) -> None:
+    """The English button under the first Arabic-script answer is for people who type Arabizi
+    but read the Arabic script badly: their next long Arabizi message stays in English."""
+    text = "salam, ana bade erja3 3ala baladi bas ma 3ndi masari lal tazkara, kif b2dar a3mel?"
+    assert resolve(detector, text, remembered=None, remembered_explicit=False).language == "ar"
+    settled = resolve(detector, text, remembered="en", remembered_explicit=True)
+    assert (settled.language, settled.explicit, settled.followed_from) == ("en", True, None)
+
+
+def test_a_short_latin_message_is_not_taken_for_arabizi_without_context(detector) -> None:
+    """Romanized Arabic or Dari is concluded only from a message long and confident enough;
+    a word or two in Latin letters with nothing remembered is read among Dutch and English."""
+    for text in ("ok", "hoi", "top", "yes"):
+        settled = resolve(detector, text, remembered=None, remembered_explicit=False)
+        assert settled.language in ("nl", "en") and not settled.romanized, text

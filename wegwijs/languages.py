@@ -18,6 +18,19 @@ SHIPPED: tuple[str, ...] = get_args(Language)
 SOURCE_LANGUAGE = "en"
 DEFAULT_LANGUAGE = "nl"
 RIGHT_TO_LEFT = frozenset({"ar", "fa-AF", "ps"})
+# Arabic and Dari as many people type them on WhatsApp: in Latin letters (Arabizi such as
+# "baddi erja3 3ala baladi"; "mikham ba karmand gap bezanam"). Each is a variant of its language
+# for detection and understanding (data/nlu/<variant>.yml), never a reply language of its own:
+# replies stay in the language's script, with a button for English (api/turns.py).
+ROMANIZED: dict[str, str] = {"ar": "ar-Latn", "fa-AF": "fa-AF-Latn"}
+ROMANIZED_OF = {variant: code for code, variant in ROMANIZED.items()}
+# What the NLU data and its reports are kept per: every shipped language, then the variants.
+UNDERSTOOD: tuple[str, ...] = SHIPPED + tuple(ROMANIZED.values())
+
+
+def base_language(code: str) -> str:
+    """``ar-Latn`` -> ``ar``: the shipped language a variant is answered in."""
+    return ROMANIZED_OF.get(code, code)
 
 
 def babel_name(code: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from wegwijs.catalogs import translator
-from wegwijs.languages import SHIPPED, script_counts, script_of
+from wegwijs.languages import ROMANIZED, ROMANIZED_OF, SHIPPED, script_counts, script_of
 from wegwijs.paths import NLU_DIR
 from wegwijs.responses import load_specs
 
@@ -36,11 +36,12 @@ MAX_NGRAM = 4
 
 @dataclass(frozen=True)
 class Detection:
-    language: str
-    confidence: float  # posterior among the shipped languages of the text's script
+    language: str  # a shipped language (Arabizi is "ar", romanized Dari "fa-AF")
+    confidence: float  # posterior among the shipped languages (and variants) of the text's script
     familiarity: float  # share of the text's letter trigrams seen in that language's texts
     letters: int
     words: int
+    romanized: bool = False  # Arabic or Dari written in Latin letters
 
 
 def prepare(text: str) -> str:
@@ -71,13 +72,17 @@ class LanguageDetector:
             vocabulary.update(counts)
         self._vocabulary_size = len(vocabulary) + 1
 
-    def detect(self, text: str) -> Detection | None:
-        """The most likely shipped language, or None when the text has no letters."""
+    def detect(self, text: str, romanized: bool = True) -> Detection | None:
+        """The most likely shipped language, or None when the text has no letters. With
+        ``romanized`` false, the Latin-letter variants of Arabic and Dari are not candidates."""
         latin, arabic = script_counts(text)
         if latin == arabic == 0:
             return None
         script = "arabic" if arabic > latin else "latin"
-        candidates = [code for code in self._counts if script_of(code) == script]
+        # The languages written in the text's script, and the romanized variants for Latin text.
+        candidates = [
+            code for code in self._counts if script_of(code) == script and (romanized or code not in ROMANIZED_OF)
+        ]
         prepared = prepare(text)
         grams = Counter(ngrams(prepared))
         scores = {}
@@ -92,19 +97,33 @@ class LanguageDetector:
         trigrams = [gram for gram in grams if len(gram) == 3]
         seen = sum(1 for gram in trigrams if gram in self._counts[best])
         familiarity = seen / len(trigrams) if trigrams else 0.0
-        return Detection(best, 1.0 / total, familiarity, sum(script_counts(prepared)), len(prepared.split()))
+        return Detection(
+            ROMANIZED_OF.get(best, best),
+            1.0 / total,
+            familiarity,
+            sum(script_counts(prepared)),
+            len(prepared.split()),
+            romanized=best in ROMANIZED_OF,
+        )
+
+
+def nlu_examples(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    items = yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", [])
+    return [line[2:] for item in items for line in item.get("examples", "").splitlines() if line.startswith("- ")]
 
 
 def training_samples() -> dict[str, list[str]]:
-    """NLU examples and translated replies, per shipped language."""
-    samples: dict[str, list[str]] = {code: [] for code in SHIPPED}
+    """NLU examples and translated replies per shipped language; NLU examples per romanized
+    variant (``ar-Latn``, ``fa-AF-Latn``), which have no replies of their own."""
+    samples: dict[str, list[str]] = {}
     for code in SHIPPED:
-        path: Path = NLU_DIR / f"{code}.yml"
-        if path.exists():
-            for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-                samples[code] += [line[2:] for line in item.get("examples", "").splitlines() if line.startswith("- ")]
         gettext = translator(code).gettext
-        samples[code] += [gettext(spec.text) for spec in load_specs().values()]
+        samples[code] = nlu_examples(NLU_DIR / f"{code}.yml") + [gettext(spec.text) for spec in load_specs().values()]
+        variant = ROMANIZED.get(code)
+        if variant and (NLU_DIR / f"{variant}.yml").exists():
+            samples[variant] = nlu_examples(NLU_DIR / f"{variant}.yml")
     return samples
 
 

@@ -6,7 +6,8 @@ phone writes Dari after Arabic was chosen; the answer follows the message, and t
 a button back to the earlier choice) > the conversation's explicit earlier choice > detection
 on this message when it is long enough and confident > the language remembered for the
 conversation > the client's hint > detection on a short message > Dutch. Short messages ("hi",
-"سلام") never move a settled language.
+"سلام") never move a settled language. Arabic or Dari in Latin letters settles Arabic or Dari
+(``romanized``): the reply is in the language's own script, with a button for English.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ class Settled:
     explicit: bool  # the user chose it; detection no longer moves it
     switched: bool  # the user asked for it in this message
     followed_from: str | None = None  # the explicit choice a long message in another language overrode
+    romanized: bool = False  # detected from Arabic or Dari written in Latin letters
 
 
 def follows(detection: Detection | None, remembered: str) -> bool:
-    """A long message written, beyond doubt, in another shipped language than ``remembered``."""
+    """A long message written, beyond doubt, in another shipped language than ``remembered``.
+    Never one in Latin letters: someone who types Arabizi and chose English (the button under the
+    first Arabic-script answer) chose it because the script is hard to read."""
     return (
         detection is not None
+        and not detection.romanized
         and detection.language != remembered
         and detection.words >= FOLLOW_MIN_WORDS
         and detection.confidence >= FOLLOW_MIN_CONFIDENCE
@@ -61,7 +66,13 @@ def resolve(
     detection = detector.detect(text)
     if remembered and remembered_explicit:
         if detection is not None and follows(detection, remembered):
-            return Settled(detection.language, explicit=False, switched=False, followed_from=remembered)
+            return Settled(
+                detection.language,
+                explicit=False,
+                switched=False,
+                followed_from=remembered,
+                romanized=detection.romanized,
+            )
         return Settled(remembered, explicit=True, switched=False)
     decisive = (
         detection is not None
@@ -70,11 +81,14 @@ def resolve(
         and (detection.words >= MIN_WORDS or detection.letters >= MIN_LETTERS)
     )
     if decisive and detection is not None:
-        return Settled(detection.language, explicit=False, switched=False)
+        return Settled(detection.language, explicit=False, switched=False, romanized=detection.romanized)
     if remembered:
         return Settled(remembered, explicit=False, switched=False)
     if is_shipped(hint):
         return Settled(hint, explicit=False, switched=False)
+    if detection is not None and detection.romanized:
+        # Too short to tell: Latin letters are far more often Dutch or English than Arabizi.
+        detection = detector.detect(text, romanized=False)
     if detection is not None:
         return Settled(detection.language, explicit=False, switched=False)
     return Settled(DEFAULT_LANGUAGE, explicit=False, switched=False)
