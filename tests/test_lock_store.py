@@ -10,13 +10,14 @@ condition, with a deadline that fails the test."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from rasa.core.utils import AvailableEndpoints, _lock_store_is_multi_worker_comp
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.lock_store import FencedRedisLockStore, held_ticket
+from bot.lock_store import FencedRedisLockStore, StaleTurn, held_ticket
 from bot.tracker_store import BoundedRedisTrackerStore
 from tests.conftest import RedisServer
 from tests.lock_contender import keys as contender_keys
@@ -326,6 +327,69 @@ def test_a_waiter_not_served_within_its_wait_gets_a_lock_error_and_leaves_the_qu
     assert observer.get_lock(CONVERSATION) is None
 
 
+def test_a_stale_holders_tracker_write_is_refused(server: RedisServer, prefix: str) -> None:
+    """The first replica's event loop stops (as under a long blocking call) while it holds the
+    lock: its lease is not renewed, runs out, and the second replica takes the lock and writes.
+    When the first wakes up, its write is refused, and the second's tracker stays."""
+    entered, written, attempted = threading.Event(), threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def tracker(texts: list[str]) -> DialogueStateTracker:
+        return DialogueStateTracker.from_events(CONVERSATION, session(texts), DOMAIN.slots)
+
+    def trackers() -> BoundedRedisTrackerStore:
+        return BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=server.port, key_prefix=prefix)
+
+    def first() -> None:
+        store, saved = fenced(server, prefix), trackers()
+
+        async def turn() -> None:
+            async with store.lock(CONVERSATION, lock_lifetime=1, wait_time_in_seconds=0.02):
+                await saved.save(tracker(["first"]))
+                outcome["first, while holding"] = stored_texts(saved)
+                entered.set()
+                outcome["woken"] = written.wait(timeout=DEADLINE)  # blocks this replica's event loop
+                try:
+                    await saved.save(tracker(["first", "first again, late"]))
+                    outcome["late write"] = "written"
+                except StaleTurn:
+                    outcome["late write"] = "refused"
+                finally:
+                    attempted.set()
+
+        run_recording(turn, outcome, "first")
+
+    def second() -> None:
+        store, saved = fenced(server, prefix, max_wait_seconds=DEADLINE), trackers()
+
+        async def turn() -> None:
+            assert entered.wait(timeout=DEADLINE)
+            async with store.lock(CONVERSATION, lock_lifetime=DEADLINE, wait_time_in_seconds=0.02):
+                await saved.save(tracker(["second"]))
+                written.set()
+                assert attempted.wait(timeout=DEADLINE)  # still holding when the first tries to write
+
+        run_recording(turn, outcome, "second")
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * DEADLINE)
+    assert not any(thread.is_alive() for thread in threads)
+    assert "first error" not in outcome and "second error" not in outcome, outcome
+    assert outcome["first, while holding"] == ["first"], "a holder's write is accepted"
+    assert outcome["woken"] is True
+    assert outcome["late write"] == "refused"
+    assert stored_texts(trackers()) == ["second"], "the newer holder's tracker stays"
+
+
+def test_a_save_outside_any_lock_writes_as_before(server: RedisServer, prefix: str) -> None:
+    saved = BoundedRedisTrackerStore(DOMAIN, host="127.0.0.1", port=server.port, key_prefix=prefix)
+    asyncio.run(saved.save(DialogueStateTracker.from_events(CONVERSATION, session(["hello"]), DOMAIN.slots)))
+    assert stored_texts(saved) == ["hello"]
+
+
 def test_rasa_creates_the_fenced_store_from_bot_endpoints_and_the_tracker_store_writes_under_it(
     server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -368,3 +432,17 @@ def held(conversation: str) -> int:
 def only(lock: Any) -> Any:
     assert lock is not None, "the conversation has a lock"
     return lock
+
+
+def stored_texts(store: BoundedRedisTrackerStore) -> list[str]:
+    """The user texts of the conversation's tracker as stored (read directly: callable in a turn)."""
+    stored = store.red.get(store.key_prefix + CONVERSATION)
+    assert stored is not None, "a tracker is stored"
+    return [e["text"] for e in json.loads(stored)["events"] if e["event"] == "user"]
+
+
+def run_recording(turn: Callable[[], Coroutine[Any, Any, None]], outcome: dict[str, Any], who: str) -> None:
+    try:
+        asyncio.run(turn())
+    except Exception as error:  # noqa: BLE001 - recorded and asserted on by the test
+        outcome[f"{who} error"] = repr(error)
