@@ -7,8 +7,11 @@ turns on this machine). This store
 - keeps only the latest conversation session, at most ``max_events`` events of it: Rasa's
   ``retrieve`` only ever hands the latest session to the policies, and the transcript people
   may need later is not Rasa's to keep;
-- writes without the read-merge step: the Redis lock store already serialises the turns of one
-  conversation across Rasa processes, and the HTTP API that could write beside it is off.
+- writes without the read-merge step: the lock store (bot/lock_store.py) lets one turn of a
+  conversation run at a time across Rasa processes, and the HTTP API that could write beside it
+  is off. A turn inside the lock writes only while its ticket still holds the lock, checked in
+  the same Redis script as the write (a turn whose lease ran out, and that another replica has
+  overtaken, gets ``StaleTurn``); a save outside any lock (tests, tools) writes unchecked.
 - keeps personal details out of the stored transcript once the conversation no longer needs
   them: a user message that contains a case reference, a date or a phone number is stored as
   ``[personal details]``, so is the bot's question that repeats a call-back number, and the
@@ -22,6 +25,7 @@ Configured in bot/endpoints.yml as ``type: bot.tracker_store.BoundedRedisTracker
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore
@@ -29,6 +33,7 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.lock_store import FENCED_SET, StaleTurn, held_ticket
 from wegwijs.personal_replies import is_personal
 from wegwijs.redaction import REDACTED_TEXT, holds_personal_details
 
@@ -72,6 +77,7 @@ class BoundedRedisTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, max_events: int = DEFAULT_MAX_EVENTS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_events = int(max_events)
+        self._fenced_set = self.red.register_script(FENCED_SET)
 
     def serialise_tracker(self, tracker: DialogueStateTracker) -> str:
         events = latest_session(list(tracker.events), self.max_events)
@@ -80,11 +86,18 @@ class BoundedRedisTrackerStore(RedisTrackerStore):
         return json.dumps(stored)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
-        await self.stream_events(tracker)
         expiry = timeout or self.record_exp
         if any(tracker.get_slot(name) is not None for name in PERSONAL_SLOTS):
             # A form holds a reference, a date of birth or a number for its next question. If the
             # user leaves it there, the tracker goes when the session would have ended (a new
             # session carries nothing over), not after the conversation's 30 days.
             expiry = min(expiry, OPEN_FORM_SECONDS) if expiry else OPEN_FORM_SECONDS
-        self.red.set(self.key_prefix + tracker.sender_id, self.serialise_tracker(tracker), ex=expiry)
+        key, value = self.key_prefix + tracker.sender_id, self.serialise_tracker(tracker)
+        held = held_ticket(tracker.sender_id)
+        if held is None:
+            self.red.set(key, value, ex=expiry)
+        elif not self._fenced_set(keys=[held.lock_key, key], args=[held.token, value, math.ceil(expiry or 0)]):
+            # Rasa's FailSafeTrackerStore logs this (no conversation id in it) and keeps the turn's
+            # tracker in its in-memory fallback, as for any failed save.
+            raise StaleTurn(f"ticket {held.token} no longer holds its conversation's lock: tracker not written")
+        await self.stream_events(tracker)  # after the write: a refused turn's events are not streamed
