@@ -1,8 +1,9 @@
 """Per-language NLU evaluation on a held-out split of the project's own data.
 
 For every language file data/nlu/<lang>.yml (and each romanized variant's, data/nlu/ar-Latn.yml),
-a fixed 20 % of each intent's examples (at least 3) is held out; an NLU model is trained with
-config.yml on the rest of all languages together (one multilingual model, as in production);
+about 20 % of each intent's examples (at least 3), chosen by a hash of each example, is held
+out; an NLU model is trained with config.yml on the rest of all languages together (one
+multilingual model, as in production);
 each language's held-out examples are then parsed and scored with the intent the whole pipeline
 settles on (safety detector and topic decision included; a "did you mean" counts as a miss).
 Nonsense typed in Latin and Arabic script must fall back. The report adds the independent test
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import logging
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -56,13 +57,24 @@ def read_examples(path: Path) -> dict[str, list[str]]:
     }
 
 
+def held_out_rank(intent: str, text: str) -> float:
+    """Where an example falls in [0, 1): a hash of the example itself, not of its position."""
+    digest = hashlib.sha256(f"{SEED}:{intent}:{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def split(examples: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Held out: the examples whose hash falls under ``HELD_OUT_SHARE`` (at least ``MIN_HELD_OUT``
+    per intent, the lowest hashes). An example's side depends on the example alone, so adding or
+    moving training data never reshuffles the examples already there: two reports before and
+    after a data round score the old held-out examples alike, plus the new ones that fall out."""
     train, test = {}, {}
     for intent, texts in examples.items():
-        shuffled = texts[:]
-        random.Random(f"{SEED}:{intent}").shuffle(shuffled)
-        cut = max(MIN_HELD_OUT, round(len(shuffled) * HELD_OUT_SHARE))
-        test[intent], train[intent] = shuffled[:cut], shuffled[cut:]
+        ranked = sorted(texts, key=lambda text: held_out_rank(intent, text))
+        cut = max(MIN_HELD_OUT, sum(1 for text in texts if held_out_rank(intent, text) < HELD_OUT_SHARE))
+        held = set(ranked[:cut])
+        test[intent] = [t for t in texts if t in held]
+        train[intent] = [t for t in texts if t not in held]
     return train, test
 
 
@@ -174,8 +186,9 @@ def markdown(results: dict, config: Path) -> str:
     lines = [
         "# NLU report, per language",
         "",
-        f"Written by `make nlu-report` (scripts/nlu_report.py) with `{config.name}`. Held out: a fixed "
-        f"{int(HELD_OUT_SHARE * 100)} % of each intent's examples per language (at least {MIN_HELD_OUT}); one "
+        f"Written by `make nlu-report` (scripts/nlu_report.py) with `{config.name}`. Held out: about "
+        f"{int(HELD_OUT_SHARE * 100)} % of each intent's examples per language (at least {MIN_HELD_OUT}), chosen by "
+        "a hash of each example, so that adding data leaves the others on their side; one "
         f"multilingual model trained on the other {results['train_examples']} examples of all languages together "
         f"in {results['training_seconds']} s.",
         "",
