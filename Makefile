@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python
 
-.PHONY: setup catalogs catalogs-update translations domain train run test test-random contract lint lock bench profile-turn nlu-report clean
+.PHONY: setup catalogs catalogs-update translations domain train run test test-random contract lint lock bench bench-models profile-turn nlu-report clean
 
 setup:
 	@bash scripts/setup.sh
@@ -62,6 +62,12 @@ lock: setup
 
 bench: train
 	@$(PY) -m scripts.bench
+
+# Has a data or component change made understanding slower? This checkout's model against the
+# one in OLD (another checkout, trained), parse time alternating (scripts/bench_models.py).
+bench-models: train
+	@test -n "$(OLD)" || { echo "usage: make bench-models OLD=/path/to/other/checkout"; exit 2; }
+	@$(PY) -m scripts.bench_models $(OLD)
 
 # Where one turn's time goes, hop by hop (gateway, Rasa's channel, NLU components, policies,
 # tracker store, lock, action server): a table in results/profile_turn.md.

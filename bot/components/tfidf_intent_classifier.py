@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import joblib
+import numpy as np
 import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,6 +33,15 @@ from bot.components.tfidf_featurizer import SENTENCE_PARTS, text_vector
 
 FILE = "intent_classifier.joblib"
 SENTENCES = "sentences"
+
+
+def column_major(classifier: LogisticRegression) -> LogisticRegression:
+    """sklearn scores a sparse row as ``x @ coef_.T``; with ``coef_`` stored row-major, scipy copies
+    the whole weight matrix (intents x features, tens of megabytes) into C order on every call,
+    which was most of a parse (scripts/bench_models.py). Stored column-major, ``coef_.T`` is already
+    in C order: the same numbers, no copy."""
+    classifier.coef_ = np.asfortranarray(classifier.coef_)
+    return classifier
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -50,7 +60,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
-        self._classifier = classifier
+        self._classifier = column_major(classifier) if classifier is not None else None
 
     @classmethod
     def create(
@@ -87,7 +97,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         classifier.fit(scipy.sparse.vstack([text_vector(e) for e in examples]), [e.get(INTENT) for e in examples])
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(classifier, directory / FILE)
-        self._classifier = classifier
+        self._classifier = column_major(classifier)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
