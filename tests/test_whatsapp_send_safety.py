@@ -278,7 +278,8 @@ class LeaseStolen:
 
     async def handle(self, fields: dict[str, str], entry_id: str | None = None) -> None:
         await self.channel.handle(fields, entry_id)
-        await self.redis.set(lease_key(0), "second", px=int(LEASE_SECONDS * 1000))
+        # Without an expiry: on a stalled machine the stolen lease must not run out and come back.
+        await self.redis.set(lease_key(0), "second")
         self.handled += 1
 
 
