@@ -10,6 +10,8 @@ code 190 for a bad token) and lands in ``.violations``; an accepted one answers 
 
     with FakeGraphAPI() as graph:          # or graph.start() ... graph.stop()
         graph.fail_next(429, times=2, code=130429, retry_after=1)
+        graph.fail_next(400, code=131056, to="31612345678")   # only requests to this recipient
+        graph.accept_then_delay_seconds = 1.0  # record as sent, answer late (a client read timeout)
         ... post to graph.base_url ...
         assert graph.violations == []
 
@@ -196,11 +198,12 @@ class FakeGraphAPI:
     ) -> None:
         self.version, self.phone_number_id, self.token = version, phone_number_id, token
         self.delay_seconds = 0.0
+        self.accept_then_delay_seconds = 0.0
         self.base_url: str | None = None
         self._lock = threading.Lock()
         self._sent: list[dict] = []
         self._violations: list[dict] = []
-        self._failures: deque[tuple[int, int, int | None]] = deque()
+        self._failures: deque[tuple[int, int, int | None, str | None]] = deque()
         self._requests = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -231,12 +234,15 @@ class FakeGraphAPI:
         with self._lock:
             return self._requests
 
-    def fail_next(self, status: int, times: int = 1, code: int = 131000, retry_after: int | None = None) -> None:
+    def fail_next(
+        self, status: int, times: int = 1, code: int = 131000, retry_after: int | None = None, to: str | None = None
+    ) -> None:
         """Answer the next ``times`` requests with ``status`` and Graph error ``code`` (and a
         ``Retry-After`` header if given), whatever they hold: 429 with 130429, 500 with 131000,
-        400 with 131047 (outside the 24-hour window) ..."""
+        400 with 131047 (outside the 24-hour window) ...; with ``to``, only requests to that
+        recipient (400 with 131056: too many messages to one recipient)."""
         with self._lock:
-            self._failures.extend([(status, code, retry_after)] * times)
+            self._failures.extend([(status, code, retry_after, to)] * times)
 
     def reset(self) -> None:
         with self._lock:
@@ -245,17 +251,19 @@ class FakeGraphAPI:
             self._failures.clear()
             self._requests = 0
         self.delay_seconds = 0.0
+        self.accept_then_delay_seconds = 0.0
 
     # -- the server -----------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Serve on a free port of 127.0.0.1; returns the base URL (``http://127.0.0.1:<port>``)."""
+    def start(self, port: int = 0) -> str:
+        """Serve on ``port`` (default a free one) of 127.0.0.1; returns the base URL
+        (``http://127.0.0.1:<port>``)."""
         if self._thread is not None:
             assert self.base_url
             return self.base_url
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
@@ -308,22 +316,24 @@ class FakeGraphAPI:
         )
 
     async def _handle(self, request: Request) -> JSONResponse:
-        with self._lock:
-            self._requests += 1
-            failure = self._failures.popleft() if self._failures else None
-        if self.delay_seconds:
-            await asyncio.sleep(self.delay_seconds)
-        if failure is not None:
-            status, code, retry_after = failure
-            headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-            return JSONResponse(graph_error(f"(#{code}) injected failure", code), status_code=status, headers=headers)
-
         raw = await request.body()
         try:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
         path = request.url.path
+        to = body.get("to") if isinstance(body, dict) else None
+        with self._lock:
+            self._requests += 1
+            failure = next((f for f in self._failures if f[3] is None or f[3] == to), None)
+            if failure is not None:
+                self._failures.remove(failure)
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
+        if failure is not None:
+            status, code, retry_after, _ = failure
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+            return JSONResponse(graph_error(f"(#{code}) injected failure", code), status_code=status, headers=headers)
 
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
@@ -354,6 +364,8 @@ class FakeGraphAPI:
         with self._lock:
             self._sent.append(body)
         to = body["to"]
+        if self.accept_then_delay_seconds:  # received and sent, but the answer comes late
+            await asyncio.sleep(self.accept_then_delay_seconds)
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",

@@ -42,7 +42,7 @@ class SlowChannel:
     def __init__(self, handled: list[tuple[str, str]], name: str, stall_after: int | None = None) -> None:
         self.handled, self.name, self.stall_after = handled, name, stall_after
 
-    async def handle(self, fields: dict[str, str]) -> None:
+    async def handle(self, fields: dict[str, str], entry_id: str | None = None) -> None:
         if self.stall_after is not None and sum(who == self.name for who, _ in self.handled) >= self.stall_after:
             await asyncio.Event().wait()
         await asyncio.sleep(TURN_SECONDS)

@@ -9,6 +9,13 @@ number stands for. Rasa sees the sender as ``whatsapp:<wa_id>`` with metadata ``
 
 A reply the Graph API finally refuses (after the client's retries) is recorded in the
 ``wegwijs:wa:failed`` stream with the message, so it can be sent again; it is never only logged.
+
+Sends are idempotent per entry: each reply to an inbound message (or a queued staff send) has a
+stable id, the message's id (or the stream entry's id) and the reply's index. Before sending,
+``wegwijs:wa:reply:<id>`` is claimed (``SET NX``, 7 days) as ``sending``, then set to ``sent``,
+``failed`` or ``uncertain``. When an entry is handled again (a pending entry re-read after a crash
+or a lease takeover), a reply already claimed is not sent again: one found still ``sending`` was cut
+off mid-send and may have arrived, so it is recorded as uncertain, like a read timeout.
 """
 
 from __future__ import annotations
@@ -25,9 +32,20 @@ from api.payloads import is_offered
 from api.services import Services
 from api.turns import take_turn
 from api.whatsapp.config import WhatsAppConfig
-from api.whatsapp.graph import GraphClient
+from api.whatsapp.graph import GraphClient, SendResult
 from api.whatsapp.inbox import Inbox
-from api.whatsapp.keys import FAILED, SENDER_PREFIX, last_inbound_key, numbered_key
+from api.whatsapp.keys import (
+    FAILED,
+    FAILED_SEND,
+    REPLY_TTL_SECONDS,
+    SENDER_PREFIX,
+    SENDING,
+    SENT,
+    UNCERTAIN,
+    last_inbound_key,
+    numbered_key,
+    reply_key,
+)
 from api.whatsapp.shaping import shape, template_message, text_message
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.normalize import to_ascii_digits
@@ -70,21 +88,25 @@ class WhatsAppChannel:
         self.inbox = Inbox(redis)
 
     # -- one stored entry ------------------------------------------------------------------
-    async def handle(self, fields: dict[str, str]) -> None:
+    async def handle(self, fields: dict[str, str], entry_id: str | None = None) -> None:
+        """One inbox entry; ``entry_id`` (its stream id) names a queued send's reply."""
         if fields.get("kind") == "send":
-            await self._send(fields["to"], json.loads(fields["body"]))
+            await self._send(fields["to"], json.loads(fields["body"]), f"entry:{entry_id}:0" if entry_id else None)
         elif fields.get("kind") == "message":
             await self.take_turn(json.loads(fields["body"]))
 
     async def take_turn(self, message: Mapping[str, Any]) -> None:
         wa_id = str(message["from"])
+        replies = f"message:{message['id']}" if message.get("id") else None
         sender = SENDER_PREFIX + wa_id
         await self.redis.set(last_inbound_key(wa_id), repr(time.time()), ex=WINDOW_SECONDS * 8)
         text, payload = read_message(message)
         if text is None and payload is None:
             state = await self.services.store.get(sender)
             language = state.language or DEFAULT_LANGUAGE
-            await self.deliver(wa_id, [reply_message(render(load_specs()[UNSUPPORTED], language).text)], language)
+            await self.deliver(
+                wa_id, [reply_message(render(load_specs()[UNSUPPORTED], language).text)], language, replies
+            )
             return
         if payload is None and text is not None:
             payload = await self._numbered_choice(wa_id, text)
@@ -93,7 +115,7 @@ class WhatsAppChannel:
         turn = await take_turn(
             self.services, sender, sender, text or None, payload, None, {"channel": "whatsapp", "sender_phone": wa_id}
         )
-        await self.deliver(wa_id, turn.messages + ([turn.notice] if turn.notice else []), turn.language)
+        await self.deliver(wa_id, turn.messages + ([turn.notice] if turn.notice else []), turn.language, replies)
 
     async def _numbered_choice(self, wa_id: str, text: str) -> str | None:
         typed = to_ascii_digits(text.strip().rstrip("."))
@@ -103,8 +125,13 @@ class WhatsAppChannel:
         return payload.decode() if isinstance(payload, bytes) else payload
 
     # -- answering ---------------------------------------------------------------------------
-    async def deliver(self, wa_id: str, messages: list[ReplyMessage], language: str) -> None:
-        """Each reply shaped for WhatsApp (text, buttons, list or numbered text) and sent in order."""
+    async def deliver(
+        self, wa_id: str, messages: list[ReplyMessage], language: str, replies: str | None = None
+    ) -> None:
+        """Each reply shaped for WhatsApp (text, buttons, list or numbered text) and sent in order.
+        With ``replies`` (the inbound message's id) each message sent is claimed as
+        ``<replies>:<index>`` first, so handling the same message again sends none twice."""
+        index = 0
         for reply in messages:
             shaped = shape(reply, language)
             if shaped.numbered:
@@ -114,25 +141,55 @@ class WhatsAppChannel:
                     pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
                     await pipe.execute()
             for part in shaped.messages:
-                await self._send(wa_id, part)
+                await self._send(wa_id, part, f"{replies}:{index}" if replies else None)
+                index += 1
 
-    async def _send(self, wa_id: str, message: dict[str, Any]) -> None:
+    async def _send(self, wa_id: str, message: dict[str, Any], reply_id: str | None = None) -> None:
+        key = reply_key(reply_id) if reply_id else None
+        if key is not None and not await self.redis.set(key, SENDING, nx=True, ex=REPLY_TTL_SECONDS):
+            state = await self.redis.get(key)
+            if state != SENDING.encode():
+                logger.info("WhatsApp reply already handled (%s): not sent again", (state or b"").decode())
+                return
+            # Claimed and never settled: the earlier attempt was cut off mid-send (a crash, a lost
+            # lease) and may have reached Meta. Not sent again; recorded for a person to decide.
+            logger.warning("WhatsApp reply cut off mid-send earlier: may have arrived, not sent again")
+            await self._record(wa_id, message, None, "interrupted", UNCERTAIN)
+            await self.redis.set(key, UNCERTAIN, ex=REPLY_TTL_SECONDS)
+            return
         result = await self.graph.send(wa_id, message)
         if result.ok:
+            if key is not None:
+                await self.redis.set(key, SENT, ex=REPLY_TTL_SECONDS)
             return
-        logger.warning(
-            "WhatsApp message not delivered: status %s, error code %s, %s attempts",
-            result.status,
-            result.error_code,
-            result.attempts,
-        )
+        if result.uncertain:
+            logger.warning("WhatsApp message may have arrived (%s): not sent again", result.error)
+        else:
+            logger.warning(
+                "WhatsApp message not delivered: status %s, error code %s, %s attempts",
+                result.status,
+                result.error_code,
+                result.attempts,
+            )
+        outcome = UNCERTAIN if result.uncertain else FAILED_SEND
+        await self._record(wa_id, message, result, result.error if result.uncertain else None, outcome)
+        if key is not None:
+            await self.redis.set(key, outcome, ex=REPLY_TTL_SECONDS)
+
+    async def _record(
+        self, wa_id: str, message: dict[str, Any], result: SendResult | None, error: str | None, outcome: str
+    ) -> None:
+        """A send that did not (surely) arrive, in the failed stream: ``outcome`` ``failed`` (Meta
+        did not send it; it can be sent again) or ``uncertain`` (it may have arrived)."""
         await self.redis.xadd(
             FAILED,
             {
                 "to": wa_id,
                 "body": json.dumps(message, ensure_ascii=False),
-                "status": str(result.status or ""),
-                "error_code": str(result.error_code or ""),
+                "status": str((result.status if result else None) or ""),
+                "error_code": str((result.error_code if result else None) or ""),
+                "outcome": outcome,
+                "error": error or "",
                 "at": repr(time.time()),
             },
             minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds),

@@ -1,9 +1,20 @@
 """Sending messages through the WhatsApp Business Cloud API (Meta's Graph API).
 
 ``GraphClient.send`` posts one message to ``{base_url}/{version}/{phone_number_id}/messages`` and
-retries what can succeed later: 429 (throughput, Graph error 130429), 5xx and network errors
-(connection refused, timeouts), with exponential backoff and full jitter, or the server's
-``Retry-After`` when it gives one (capped by ``max_delay``). Other 4xx answers are final: a
+retries only what provably did not reach Meta, so a user never gets the same message twice:
+
+- a connection that was never made (connect error, connect timeout, no free pooled connection):
+  the request was not sent;
+- an answer of 429 or 5xx, or one of Meta's throttling codes (130429 and 133016 for the business
+  number, 131048 and 131056 for the business-recipient pair, whatever the HTTP status): Meta
+  answered that it did not send the message.
+
+A read timeout, or a connection dropped after the request was written, may have reached Meta:
+it is not retried but returned as ``uncertain`` (the channel records it for review). Throttling
+backs off per recipient (131048, 131056) or for the business number (130429, 133016): later
+sends to that recipient, or from the number, wait too, other recipients do not. The wait is the
+server's ``Retry-After`` when it gives one, else exponential backoff with full jitter, always
+capped by ``max_delay``; attempts are capped by ``max_attempts``. Other 4xx answers are final: a
 retry would get the same answer (131047, outside the 24-hour window, needs a template instead).
 
 Logs carry status codes, Graph error codes and attempt counts only: never a message body, a
@@ -15,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +38,14 @@ import httpx
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
+Clock = Callable[[], float]
+
+# Meta's throttling error codes: the message was not sent; it may be sent after a pause.
+NUMBER_THROTTLED = frozenset({130429, 133016})  # the business number's throughput, registration attempts
+PAIR_THROTTLED = frozenset({131048, 131056})  # spam rate limit, too many messages to this recipient
+THROTTLED = NUMBER_THROTTLED | PAIR_THROTTLED
+# Failures before the request left this process: nothing reached Meta.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -36,10 +56,16 @@ class SendResult:
     error_code: int | None
     error: str | None
     attempts: int
+    uncertain: bool = False  # the last attempt may have reached Meta: do not send it again blindly
+    throttled: bool = False  # the last answer was one of Meta's throttling codes
 
 
 def retryable(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
+
+
+def throttled(code: int | None) -> bool:
+    return code in THROTTLED
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -98,6 +124,7 @@ class GraphClient:
         base_delay: float = 0.5,
         max_delay: float = 8.0,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/{version.strip('/')}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {token}"}
@@ -106,6 +133,31 @@ class GraphClient:
         self.base_delay = max(0.0, base_delay)
         self.max_delay = max(0.0, max_delay)
         self._sleep = sleep
+        self._clock = clock
+        self._number = phone_number_id
+        # Until when (clock time) sends wait: per recipient ("to:<wa_id>") and for the business
+        # number ("number"). In this process only; entries are dropped once past.
+        self._not_before: dict[str, float] = {}
+        self._throttles: dict[str, int] = {}  # consecutive throttling answers per key
+
+    def _wait_needed(self, to: str) -> float:
+        now = self._clock()
+        for key in [key for key, until in self._not_before.items() if until <= now]:
+            del self._not_before[key]
+        until = max(self._not_before.get("to:" + to, 0.0), self._not_before.get("number", 0.0))
+        return max(0.0, until - now)
+
+    def _throttle(self, to: str, code: int, wait: float | None) -> float:
+        """Record a throttling answer: the pause for the recipient or the business number."""
+        key = "number" if code in NUMBER_THROTTLED else "to:" + to
+        self._throttles[key] = self._throttles.get(key, 0) + 1
+        delay = min(self.max_delay, wait) if wait is not None else self.backoff(self._throttles[key])
+        self._not_before[key] = max(self._not_before.get(key, 0.0), self._clock() + delay)
+        return delay
+
+    def _unthrottle(self, to: str) -> None:
+        self._throttles.pop("to:" + to, None)
+        self._throttles.pop("number", None)
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform between 0 and base_delay * 2^(attempt - 1), capped."""
@@ -116,16 +168,21 @@ class GraphClient:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message}
         attempt = 0
         while True:
+            pause = self._wait_needed(to)  # a throttled recipient or number waits; others do not
+            if pause > 0:
+                await self._sleep(pause)
             attempt += 1
-            wait: float | None = None
+            delay: float | None = None
             try:
                 response = await self._http.post(self.url, json=body, headers=self._headers)
-            except httpx.TransportError as exc:  # connection refused or reset, timeouts, ...
+            except NOT_SENT as exc:  # no connection was made: the request never left
                 detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 result = SendResult(False, None, None, None, detail, attempt)
-                log.warning(
-                    "graph send attempt %d of %d: network error %s", attempt, self.max_attempts, type(exc).__name__
-                )
+                log.warning("graph send attempt %d of %d: not sent, %s", attempt, self.max_attempts, type(exc).__name__)
+            except httpx.TransportError as exc:  # read timeout, dropped connection: it may have arrived
+                log.warning("graph send outcome unknown after %d attempt(s): %s", attempt, type(exc).__name__)
+                self._throttles.pop("to:" + to, None)
+                return SendResult(False, None, None, None, type(exc).__name__, attempt, uncertain=True)
             except httpx.HTTPError as exc:  # not a network problem: retrying would not help
                 log.error("graph send failed: %s after %d attempt(s)", type(exc).__name__, attempt)
                 return SendResult(False, None, None, None, type(exc).__name__, attempt)
@@ -134,10 +191,12 @@ class GraphClient:
                 if 200 <= status < 300:
                     if attempt > 1:
                         log.info("graph send succeeded after %d attempts", attempt)
+                    self._unthrottle(to)
                     return SendResult(True, status, _message_id(response), None, None, attempt)
                 code, error = _graph_error(response)
-                result = SendResult(False, status, None, code, error, attempt)
-                if not retryable(status):
+                is_throttled = throttled(code)
+                result = SendResult(False, status, None, code, error, attempt, throttled=is_throttled)
+                if not (is_throttled or retryable(status)):
                     log.warning(
                         "graph send refused: status %d, error code %s, after %d attempt(s)", status, code, attempt
                     )
@@ -146,6 +205,11 @@ class GraphClient:
                     "graph send attempt %d of %d: status %d, error code %s", attempt, self.max_attempts, status, code
                 )
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
+                if code is not None and is_throttled:
+                    self._throttle(to, code, wait)  # the next attempt waits in _wait_needed
+                    delay = 0.0
+                elif wait is not None:
+                    delay = min(self.max_delay, wait)
             if attempt >= self.max_attempts:
                 log.error(
                     "graph send gave up after %d attempts (last status %s, error code %s)",
@@ -153,6 +217,9 @@ class GraphClient:
                     result.status,
                     result.error_code,
                 )
+                self._throttles.pop("to:" + to, None)
                 return result
-            delay = min(self.max_delay, wait) if wait is not None else self.backoff(attempt)
-            await self._sleep(delay)
+            if delay is None:
+                delay = self.backoff(attempt)
+            if delay > 0:
+                await self._sleep(delay)

@@ -15,3 +15,15 @@ def last_inbound_key(wa_id: str) -> str:
 
 def numbered_key(wa_id: str) -> str:
     return f"{PREFIX}numbered:{wa_id}"
+
+
+# The state of one outgoing reply (api/whatsapp/channel.py): claimed before it is sent, then sent,
+# failed (recorded in FAILED) or uncertain (may have arrived: recorded in FAILED, never resent).
+REPLY_TTL_SECONDS = 7 * 24 * 3600  # as long as an entry can be re-read and Meta redelivers
+SENDING, SENT, FAILED_SEND, UNCERTAIN = "sending", "sent", "failed", "uncertain"
+
+
+def reply_key(reply_id: str) -> str:
+    """``reply_id`` is the inbound message's id (or the queued send's stream entry id) and the
+    reply's index: stable when the same entry is handled again. It holds no number."""
+    return f"{PREFIX}reply:{reply_id}"

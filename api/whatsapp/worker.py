@@ -10,7 +10,10 @@ that fails unexpectedly is acknowledged after its failure is logged (by type onl
 recorded, so one bad message cannot block the user's next ones.
 
 The lease is checked and renewed before every entry, and kept renewed while one is handled: a
-worker never starts an entry without holding its partition. (Renewing only between batches let
+worker never starts an entry without holding its partition. The acknowledgement checks it too,
+in the same Lua script as the ``XACK``: a worker whose lease ran out meanwhile leaves the entry
+pending for the new holder, which handles it again; the reply keys (api/whatsapp/channel.py)
+keep that from sending any reply twice. (Renewing only between batches let
 a batch of slow turns outlast the lease; another gateway then took the partition over and read
 the same pending entries, so both answered them: docs/architecture.md.)
 """
@@ -41,6 +44,13 @@ RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
+# Acknowledge and delete an entry only while holding the partition's lease.
+ACK_IF_HELD = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
+redis.call('XDEL', KEYS[2], ARGV[3])
+return 1
+"""
 
 logger = logging.getLogger(__name__)
 KEEP = retention()
@@ -69,6 +79,7 @@ class WhatsAppWorkers:
         self.lease_seconds = lease_seconds
         self.holder = holder or f"{socket.gethostname()}-{os.getpid()}"  # the lease's value
         self._renew = redis.register_script(RENEW)
+        self._ack = redis.register_script(ACK_IF_HELD)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -137,9 +148,11 @@ class WhatsAppWorkers:
                     start_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
                 keeping = asyncio.create_task(self._keep_lease(partition))
                 try:
-                    await self._handle(partition, entry_id, {k.decode(): v.decode() for k, v in raw.items()})
+                    acked = await self._handle(partition, entry_id, {k.decode(): v.decode() for k, v in raw.items()})
                 finally:
                     keeping.cancel()
+                if not acked:
+                    return  # the new holder re-reads it and the rest
 
     async def _keep_lease(self, partition: int) -> None:
         """Renew the lease while one entry is handled (a turn can take longer than the lease)."""
@@ -151,9 +164,11 @@ class WhatsAppWorkers:
             except (RedisError, OSError):
                 pass  # the next check before an entry decides
 
-    async def _handle(self, partition: int, entry_id: bytes | str, fields: dict[str, str]) -> None:
+    async def _handle(self, partition: int, entry_id: bytes | str, fields: dict[str, str]) -> bool:
+        """Handle one entry and acknowledge it; False if the lease was lost and it stays pending."""
+        entry = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
         try:
-            await self.channel.handle(fields)
+            await self.channel.handle(fields, entry)
         except asyncio.CancelledError:
             raise
         except (RedisError, OSError):
@@ -170,9 +185,11 @@ class WhatsAppWorkers:
                 minid=min_stream_id(time.time(), KEEP.whatsapp_failed_seconds),
                 approximate=True,
             )
-        # Handled: acknowledged and deleted at once. The entry holds the message and the sender's
-        # number, which must not outlive their use (docs/privacy.md).
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xack(partition_key(partition), GROUP, entry_id)
-            pipe.xdel(partition_key(partition), entry_id)
-            await pipe.execute()
+        # Handled: acknowledged and deleted at once, if the lease still holds. The entry holds the
+        # message and the sender's number, which must not outlive their use (docs/privacy.md).
+        acked = bool(
+            await self._ack(keys=[lease_key(partition), partition_key(partition)], args=[self.holder, GROUP, entry])
+        )
+        if not acked:
+            logger.warning("WhatsApp worker %s: lease lost before the acknowledgement; entry left pending", partition)
+        return acked
