@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scripts.bench import LONG_MIX, MIX
+from scripts.bench import LONG_MIX, MIX, percentile
 from wegwijs.paths import ROOT
 
 # Run inside each tree's own Python path: the tree's scripts.train says which model is current.
@@ -48,11 +48,6 @@ async def main() -> None:
 
 asyncio.run(main())
 """
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def parse_timings(tree: Path, texts_file: Path, repeat: int) -> list[float]:

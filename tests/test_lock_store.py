@@ -34,6 +34,7 @@ from bot.tracker_store import BoundedRedisTrackerStore
 from tests.conftest import RedisServer
 from tests.lock_contender import keys as contender_keys
 from tests.test_tracker_store import DOMAIN, session
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVERSATION = "api:one-conversation"
@@ -70,14 +71,6 @@ def stock(server: RedisServer, prefix: str) -> RedisLockStore:
 
 
 STORES: dict[str, Callable[[RedisServer, str], LockStore]] = {"fenced": fenced, "stock": stock}
-
-
-async def until(condition: Callable[[], bool], what: str, seconds: float = DEADLINE) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds:g} s: {what}")
-        await asyncio.sleep(0.01)
 
 
 def redis_now(store: LockStore) -> float:
@@ -126,7 +119,7 @@ class Turns:
             async with store.lock(CONVERSATION, lock_lifetime=DEADLINE, wait_time_in_seconds=0.01):
                 self.enter(who)
                 try:
-                    await until(lambda: self.others_settled(observer), "the other replicas entered or queued")
+                    await until(lambda: self.others_settled(observer), "the other replicas entered or queued", DEADLINE)
                 finally:
                     self.leave(who)
         except Exception as error:  # noqa: BLE001 - recorded and asserted on by the test
@@ -291,7 +284,7 @@ def test_a_turn_longer_than_the_lock_lifetime_keeps_the_lock_and_the_next_turn_w
         await first_in.wait()
         lease = only(observer.get_lock(CONVERSATION)).tickets[0]
         waiting = asyncio.create_task(second_turn())
-        await until(lambda: len(only(observer.get_lock(CONVERSATION)).tickets) == 2, "the second turn queued")
+        await until(lambda: len(only(observer.get_lock(CONVERSATION)).tickets) == 2, "the second turn queued", DEADLINE)
         # Two lifetimes after the first lease would have run out without renewal:
         await until(lambda: redis_now(observer) > lease.expires + 2 * lifetime, "time passed", 10 * lifetime)
         tickets = only(observer.get_lock(CONVERSATION)).tickets

@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -31,6 +30,7 @@ from api.whatsapp.shaping import text_message
 from api.whatsapp.worker import GROUP, WhatsAppWorkers, consumer_of, lease_key
 from tests.conftest import RedisServer
 from tests.fake_graph_api import FakeGraphAPI
+from tests.waiting import until
 from wegwijs.wire import reply_message
 
 USER = "31612345678"
@@ -40,11 +40,11 @@ DEADLINE_SECONDS = 20.0
 LEASE_SECONDS = 3.0
 
 
-async def until(condition: Callable[[], bool], seconds: float = DEADLINE_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        await asyncio.sleep(0.01)
+def no_pending(redis: Redis, stream: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return not (await redis.xpending(stream, GROUP))["pending"]
+
+    return check
 
 
 class Gate:
@@ -192,10 +192,7 @@ def test_a_re_read_pending_entry_does_not_resend_what_was_sent(graph: FakeGraphA
             workers = WhatsAppWorkers(channel, redis, partitions=1, lease_seconds=LEASE_SECONDS, holder="next")
             await workers.start()  # the next holder re-reads the pending entry
             try:
-                deadline = time.monotonic() + DEADLINE_SECONDS
-                while (await redis.xpending(stream, GROUP))["pending"]:
-                    assert time.monotonic() < deadline, "the re-read entry was not acknowledged"
-                    await asyncio.sleep(0.02)
+                await until(no_pending(redis, stream), "the re-read entry acknowledged", DEADLINE_SECONDS, 0.02)
             finally:
                 await workers.stop()
             return await redis.xlen(stream), await failed(redis)
@@ -217,11 +214,11 @@ def test_131056_backs_off_that_recipient_only(graph: FakeGraphAPI, redis_url: st
         gate = Gate()
         async with parts(graph, redis_url, sleep=gate, clock=gate.clock) as (_, client, _channel):
             first = asyncio.create_task(client.send(USER, text_message("to the throttled one")))
-            await until(lambda: len(gate.delays) == 1)
+            await until(lambda: len(gate.delays) == 1, "the first pause", DEADLINE_SECONDS)
             assert gate.delays == [2.0], "Retry-After honoured"
             sending = asyncio.create_task(client.send(OTHER, text_message("to someone else")))
             try:
-                await until(sending.done, seconds=5)  # not held up by the other recipient's pause
+                await until(sending.done, "the other recipient's send", 5)  # not held up by the other recipient's pause
             finally:
                 if not sending.done():
                     gate.release()  # held up: let it end, the failed wait reports it
@@ -229,7 +226,9 @@ def test_131056_backs_off_that_recipient_only(graph: FakeGraphAPI, redis_url: st
             assert other.ok and other.attempts == 1 and len(gate.delays) == 1
             assert [m["to"] for m in graph.sent] == [OTHER]
             second = asyncio.create_task(client.send(USER, text_message("again to the throttled one")))
-            await until(lambda: len(gate.delays) == 2)  # a later send to that recipient waits too
+            await until(
+                lambda: len(gate.delays) == 2, "the second pause", DEADLINE_SECONDS
+            )  # a later send to that recipient waits too
             assert graph.requests == 2
             gate.release()
             return gate, [await first, await second, other]
@@ -252,9 +251,9 @@ def test_130429_backs_off_the_business_number_and_gives_up_within_bounds(graph: 
             _channel,
         ):
             first = asyncio.create_task(client.send(USER, text_message("one")))
-            await until(lambda: len(gate.delays) == 1)
+            await until(lambda: len(gate.delays) == 1, "the first pause", DEADLINE_SECONDS)
             other = asyncio.create_task(client.send(OTHER, text_message("two")))
-            await until(lambda: len(gate.delays) == 2)  # the whole number waits
+            await until(lambda: len(gate.delays) == 2, "the second pause", DEADLINE_SECONDS)  # the whole number waits
             assert graph.requests == 1
             gate.release()
             results = [await first, await other]
@@ -308,7 +307,11 @@ def test_a_lost_lease_means_no_xack_and_the_new_holder_does_not_resend(
             await first.start()
             await redis.xadd(stream, queued(USER, "only once"))
             try:
-                await until(lambda: "entry left pending" in logged_by_whatsapp(caplog))
+                await until(
+                    lambda: "entry left pending" in logged_by_whatsapp(caplog),
+                    "the lost-lease warning",
+                    DEADLINE_SECONDS,
+                )
             finally:
                 await first.stop()
             pending_after_loss = (await redis.xpending(stream, GROUP))["pending"]
@@ -316,10 +319,9 @@ def test_a_lost_lease_means_no_xack_and_the_new_holder_does_not_resend(
             second = WhatsAppWorkers(channel, redis, partitions=1, lease_seconds=LEASE_SECONDS, holder="second")
             await second.start()
             try:
-                deadline = time.monotonic() + DEADLINE_SECONDS
-                while (await redis.xpending(stream, GROUP))["pending"]:
-                    assert time.monotonic() < deadline, "the new holder did not acknowledge the entry"
-                    await asyncio.sleep(0.02)
+                await until(
+                    no_pending(redis, stream), "the entry acknowledged by the new holder", DEADLINE_SECONDS, 0.02
+                )
             finally:
                 await second.stop()
             return pending_after_loss, stolen.handled

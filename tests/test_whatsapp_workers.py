@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -19,19 +17,12 @@ from redis.asyncio import Redis
 from api.whatsapp.inbox import partition_key
 from api.whatsapp.worker import GROUP, WhatsAppWorkers
 from tests.conftest import RedisServer
+from tests.waiting import until
 
 LEASE_SECONDS = 3.0  # renewed every second: a busy CI machine's stalls stay well inside it
 TURN_SECONDS = 0.2
 ENTRIES = 10
 DEADLINE_SECONDS = 60.0
-
-
-async def until(condition: Callable[[], bool], seconds: float = DEADLINE_SECONDS) -> None:
-    """Waits for ``condition``, failing the test when it has not come true within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        await asyncio.sleep(0.02)
 
 
 class SlowChannel:
@@ -72,14 +63,19 @@ def test_slow_turns_are_handled_once_by_the_lease_holder_and_taken_over_when_it_
         await first.start()
         for n in range(ENTRIES):
             await redis.xadd(partition_key(0), {"kind": "message", "body": json.dumps({"id": f"m{n}"})})
-        await until(lambda: bool(handled))
+        await until(lambda: bool(handled), "the first entry handled", DEADLINE_SECONDS, 0.02)
         await second.start()  # the other gateway, waiting for the lease
-        await until(lambda: len(handled) >= ENTRIES // 2)
+        await until(lambda: len(handled) >= ENTRIES // 2, "half the entries handled", DEADLINE_SECONDS, 0.02)
         # The first is in a turn that does not end: two leases long, the second must not take over.
         await asyncio.sleep(2 * LEASE_SECONDS)
         during_the_long_turn = list(handled)
         await first.stop()  # releases the lease: the second takes over at once
-        await until(lambda: {entry for _, entry in handled} == {f"m{n}" for n in range(ENTRIES)})
+        await until(
+            lambda: {entry for _, entry in handled} == {f"m{n}" for n in range(ENTRIES)},
+            "every entry handled",
+            DEADLINE_SECONDS,
+            0.02,
+        )
         await second.stop()
         pending = (await redis.xpending(partition_key(0), GROUP))["pending"]
         await redis.close()
