@@ -41,9 +41,10 @@ import httpx
 
 from api.rate_limits import generous_env
 from scripts.bench import MIX, SHORT_TEXTS, mint, send_full
-from scripts.stack import LOGGING, Ports, Stack
+from scripts.stack import Ports, Stack
 from scripts.train import model_path
 from wegwijs.paths import ROOT
+from wegwijs.serve import LOGGING
 
 
 class Hops:

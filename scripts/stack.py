@@ -19,7 +19,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 
@@ -30,8 +29,6 @@ from wegwijs.secrets_file import load_local_secrets
 VENV_BIN = Path(sys.executable).parent
 RUN_DIR = run_dir()
 DEMO_CASES = ROOT / "data" / "cases" / "demo.csv"
-# Exceptions logged without their messages in all three processes (wegwijs/log_hygiene.py).
-LOGGING = str(ROOT / "bot" / "logging.yml")
 
 
 class StackError(RuntimeError):
@@ -99,7 +96,6 @@ class Stack:
         env.update(
             PYTHONPATH=str(ROOT),
             RASA_TELEMETRY_ENABLED="false",
-            SANIC_HOST="127.0.0.1",
             TF_CPP_MIN_LOG_LEVEL="2",
             WEGWIJS_RUN_DIR=str(self.run_dir),
             WEGWIJS_RASA_URL=f"http://127.0.0.1:{self.ports.rasa}",
@@ -109,14 +105,7 @@ class Stack:
             env["WEGWIJS_OPENING_HOURS_FILE"] = str(self.opening_hours)
         env.update(self.extra_env)
         if self.redis_url:
-            parsed = urlparse(self.redis_url)
-            env.update(
-                REDIS_URL=self.redis_url,
-                REDIS_HOST=parsed.hostname or "127.0.0.1",
-                REDIS_PORT=str(parsed.port or 6379),
-                REDIS_DB=(parsed.path or "/0").lstrip("/") or "0",
-                REDIS_PASSWORD=parsed.password or "",
-            )
+            env["REDIS_URL"] = self.redis_url
         else:
             env.pop("REDIS_URL", None)
         return env
@@ -178,57 +167,10 @@ class Stack:
         env = self.environment()
         self.load_cases(env)
         model = self.model or current_model()
-        endpoints = "bot/endpoints.yml" if self.redis_url else "bot/endpoints.memory.yml"
-        self._spawn(
-            "actions",
-            [
-                str(VENV_BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "--port",
-                str(self.ports.actions),
-                "--logging-config-file",
-                LOGGING,
-            ],
-            env,
-        )
-        self._spawn(
-            "rasa",
-            [
-                str(VENV_BIN / "rasa"),
-                "run",
-                "--model",
-                str(model),
-                "--endpoints",
-                endpoints,
-                "--credentials",
-                "bot/credentials.yml",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.ports.rasa),
-                "--logging-config-file",
-                LOGGING,
-            ],
-            env,
-        )
-        self._spawn(
-            "gateway",
-            [
-                str(VENV_BIN / "uvicorn"),
-                "api.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.ports.gateway),
-                "--no-access-log",
-                "--log-config",
-                LOGGING,
-            ],
-            env,
-        )
+        env["WEGWIJS_MODEL"] = str(model)
+        for name in ("actions", "rasa", "gateway"):  # the same entry points as the image and the cluster
+            port = str(getattr(self.ports, name))
+            self._spawn(name, [sys.executable, "-m", "wegwijs.serve", name, "--host", "127.0.0.1", "--port", port], env)
         self._wait("gateway", self.healthy, 240)
         self.startup_seconds = time.monotonic() - started
 

@@ -4,13 +4,14 @@ started with settings of a test's own: small rate limits, a trusted proxy header
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 
-from scripts.stack import LOGGING, ROOT, VENV_BIN, Stack, free_port
+from scripts.stack import ROOT, Stack, free_port
 
 
 @contextmanager
@@ -19,17 +20,7 @@ def gateway_with(stack: Stack, settings: dict[str, str]) -> Iterator[str]:
     port = free_port()
     with open(stack.run_dir / f"gateway-{port}.log", "ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [
-                str(VENV_BIN / "uvicorn"),
-                "api.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-config",
-                LOGGING,
-            ],
+            [sys.executable, "-m", "wegwijs.serve", "gateway", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env={**stack.environment(), **settings},
             stdout=log,
