@@ -19,7 +19,6 @@ Domain needs: slots ``case_reference``, ``date_of_birth``, ``language``; form
 from __future__ import annotations
 
 import datetime as dt
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +29,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.cases.lookup import verified_case
 from actions.cases.programmes import stage_response
 from actions.cases.store import CaseStore
-from actions.cases.throttle import Throttle, throttle_from_env
+from actions.cases.throttle import Throttle, open_throttle
+from actions.redis_client import shared_redis
+from actions.settings import settings
 from wegwijs.case_references import find_reference, remove_reference
 from wegwijs.dates import format_for, format_solar_hijri, parse_date_of_birth
 
@@ -43,15 +44,13 @@ MOVED_ON_CONFIDENCE = 0.6
 
 @lru_cache(maxsize=1)
 def store() -> CaseStore:
-    return CaseStore()
+    return CaseStore(settings().database_url)
 
 
 @lru_cache(maxsize=1)
 def throttle() -> Throttle:
-    secret = os.environ.get("WEGWIJS_LOOKUP_SECRET")
-    if not secret:
-        raise RuntimeError("WEGWIJS_LOOKUP_SECRET is not set (scripts/stack.py sets it from .env.local)")
-    return throttle_from_env(os.environ.get("REDIS_URL"), secret.encode("utf-8"))
+    config = settings()
+    return open_throttle(shared_redis(), config.lookup_secret, config.lookup_limit_client)
 
 
 def forget() -> list[dict[str, Any]]:

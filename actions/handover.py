@@ -26,8 +26,6 @@ Domain needs: responses ``utter_handover_queued`` ({position}), ``utter_human_un
 from __future__ import annotations
 
 import datetime as dt
-import os
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
@@ -38,13 +36,14 @@ from actions.also_offer import offer_also
 from actions.case_status import throttle
 from actions.conversation_topic import latest_subject
 from actions.phone_line import present_phone_lines, utc_now
+from actions.redis_client import shared_redis
 from wegwijs.digits import to_locale_digits
 from wegwijs.handover.presence import Presence
 from wegwijs.handover.tickets import Callback, Ticket, TicketQueue
 from wegwijs.languages import babel_name
 from wegwijs.opening_hours import opening_hours
 
-if TYPE_CHECKING:  # imported when REDIS_URL is set, in handover_redis()
+if TYPE_CHECKING:  # imported when REDIS_URL is set (actions/redis_client.py)
     from redis.asyncio import Redis
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -55,15 +54,9 @@ NO_SUBJECT = "human_handover"
 CALLBACK_FORM = "callback_form"
 
 
-@lru_cache(maxsize=1)
 def handover_redis() -> Redis[bytes] | None:
     """The Redis of the queue; None without REDIS_URL (then nobody can be queued)."""
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        return None
-    import redis.asyncio as aioredis
-
-    return aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    return shared_redis()
 
 
 def reason_for(intent: str | None) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
 from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
@@ -32,7 +31,7 @@ class ProxyConfigurationError(ValueError):
     pass
 
 
-def _networks(listed: str) -> tuple[Network, ...]:
+def parse_networks(listed: str) -> tuple[Network, ...]:
     networks = []
     for item in filter(None, (part.strip() for part in listed.split(","))):
         try:
@@ -46,17 +45,6 @@ def _networks(listed: str) -> tuple[Network, ...]:
 class ClientAddresses:
     header: str | None = None  # lower case; None: the TCP peer is the client
     proxies: tuple[Network, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def from_env(cls) -> ClientAddresses:
-        header = os.environ.get("WEGWIJS_CLIENT_ADDRESS_HEADER", "").strip().lower() or None
-        proxies = _networks(os.environ.get("WEGWIJS_TRUSTED_PROXIES", ""))
-        if header and not proxies:
-            raise ProxyConfigurationError(
-                "WEGWIJS_CLIENT_ADDRESS_HEADER needs WEGWIJS_TRUSTED_PROXIES: "
-                "the header is believed only from those peers"
-            )
-        return cls(header, proxies)
 
     def _trusted(self, address: str) -> bool:
         try:

@@ -72,9 +72,6 @@ class RedisConversationStore:
     async def delete(self, conversation_id: str) -> None:
         await self._redis.delete(KEY_PREFIX + conversation_id)
 
-    async def close(self) -> None:
-        await self._redis.close()
-
 
 class MemoryConversationStore:
     durable = False
@@ -94,11 +91,7 @@ class MemoryConversationStore:
     async def delete(self, conversation_id: str) -> None:
         self._states.pop(conversation_id, None)
 
-    async def close(self) -> None:
-        self._states.clear()
 
-
-def open_store(redis_url: str | None) -> RedisConversationStore | MemoryConversationStore:
-    if redis_url:
-        return RedisConversationStore(Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2))
-    return MemoryConversationStore()
+def open_store(redis: Redis[bytes] | None) -> RedisConversationStore | MemoryConversationStore:
+    """On the gateway's one Redis client (api/main.py), else in this process's memory."""
+    return RedisConversationStore(redis) if redis is not None else MemoryConversationStore()

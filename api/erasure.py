@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from api.conversation_store import KEY_PREFIX as STATE_PREFIX
+from api.metrics import ERASURES
 from api.outbox import PREFIX as OUTBOX_PREFIX
 from api.staff.audit import AuditLog
 from api.transcripts import PREFIX as TRANSCRIPT_PREFIX
@@ -80,6 +81,7 @@ class Erasure:
             pipe.delete(*keys)
             results = await pipe.execute()
         await AuditLog(redis).write(staff=by, action="erase", outcome="ok")
+        ERASURES.labels(by="user" if by == "user" else "staff").inc()
         return Erased(keys=int(results[-1]), tickets=len(tickets), stream_entries=entries)
 
     async def _tickets_of(self, sender: str) -> list[str]:

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
@@ -26,6 +27,7 @@ from api.routes import (
     events,
     health,
     messages,
+    metrics,
     privacy_page,
     staff,
     staff_pages,
@@ -33,7 +35,7 @@ from api.routes import (
 )
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
-from api.settings import Settings
+from api.settings import ConfigurationError, load_settings
 from api.socketio_channel import SocketIOChannel
 from api.staff.service import open_staff
 from api.stranded import StrandedSweeper
@@ -45,9 +47,18 @@ logger = logging.getLogger("wegwijs.gateway")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = Settings.from_env()
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        logger.error("the gateway cannot start: %s", error)  # names variables, never their values
+        raise
     keep = Retention.from_env()
-    store = open_store(settings.redis_url)
+    # One Redis client (one connection pool) for the whole process. Its socket timeout outlasts
+    # the longest blocking read (3 s: the outbox relay; 2 s: the WhatsApp workers).
+    redis = None
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=10, socket_connect_timeout=2)
+    store = open_store(redis)
     if not store.durable:
         logger.warning("REDIS_URL is not set: conversation state lives in this process and is lost on restart")
     services = Services(
@@ -59,12 +70,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ids=ConversationIds(settings.conversation_secret),
         limits=RateLimits(settings.redis_url, settings.conversation_secret),
         retention=keep,
-        staff=open_staff(settings.redis_url),
+        staff=open_staff(redis, settings),
+        redis=redis,
     )
     app.state.services = services
     socketio_channel.services = services
     running_whatsapp = await start_whatsapp(services)
-    sweeper = StrandedSweeper(services, keep.stranded_seconds) if services.staff is not None else None
+    sweeper = (
+        StrandedSweeper(services, keep.stranded_seconds, settings.handover_sweep_seconds)
+        if services.staff is not None
+        else None
+    )
     if sweeper:
         sweeper.start()
     try:
@@ -93,6 +109,7 @@ def create_app() -> FastAPI:
     app.include_router(conversations.router)
     app.include_router(events.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(whatsapp.router)
     app.include_router(staff.router)
     app.include_router(erasure.router)

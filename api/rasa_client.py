@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import aiohttp
 
+from api.metrics import RASA_SECONDS
 from wegwijs.wire import KeyedReply, button, link
 
 WEBHOOK = "/webhooks/gateway/webhook"
@@ -59,6 +61,16 @@ class RasaClient:
         return self._session
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[KeyedReply]:
+        started = time.perf_counter()
+        try:
+            replies = await self._send(sender, message, metadata)
+        except RasaUnavailable:
+            RASA_SECONDS.labels(outcome="unavailable").observe(time.perf_counter() - started)
+            raise
+        RASA_SECONDS.labels(outcome="ok").observe(time.perf_counter() - started)
+        return replies
+
+    async def _send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[KeyedReply]:
         body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             async with self._client().post(WEBHOOK, json=body) as answer:

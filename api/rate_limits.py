@@ -38,6 +38,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.metrics import RATE_LIMIT_REFUSALS
+
 logger = logging.getLogger(__name__)
 
 
@@ -125,6 +127,7 @@ class RateLimits:
         for limit, identifier in checks:
             wait = self._hit(limit, identifier)
             if wait is not None:
+                RATE_LIMIT_REFUSALS.labels(limit=limit.name).inc()
                 return wait
         return None
 

@@ -223,6 +223,10 @@ class UiTextsOut(Body):
 # -- operations --------------------------------------------------------------------------------
 
 
+class LiveOut(Body):
+    status: Literal["ok"]
+
+
 class HealthOut(Body):
     status: Literal["ok", "unavailable"]
     down: list[Literal["redis", "rasa", "action_server"]]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, Request
+from redis.asyncio import Redis
 
 from api.conversation_ids import ConversationIds
 from api.conversation_store import MemoryConversationStore, RedisConversationStore
@@ -30,13 +31,15 @@ class Services:
     retention: Retention  # how long what is kept (wegwijs/retention.py)
     staff: Staff | None = None  # None without Redis: no staff side
     whatsapp: Any | None = None  # api.whatsapp.channel.WhatsAppChannel; None when not configured
+    # The process's one Redis client (a connection pool), shared by the conversation store, the
+    # staff side and the WhatsApp channel; None without REDIS_URL.
+    redis: Redis[bytes] | None = None
 
     async def close(self) -> None:
-        if self.staff:
-            await self.staff.close()
         await self.rasa.close()
-        await self.store.close()
         await self.http.aclose()
+        if self.redis is not None:
+            await self.redis.close()
 
 
 def get_services(request: Request) -> Services:

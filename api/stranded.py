@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 
 from redis.exceptions import RedisError
 
@@ -90,10 +89,10 @@ async def sweep(services: Services, stranded_seconds: float) -> int:
 
 
 class StrandedSweeper:
-    def __init__(self, services: Services, stranded_seconds: float) -> None:
+    def __init__(self, services: Services, stranded_seconds: float, every_seconds: float) -> None:
         self.services = services
         self.stranded_seconds = stranded_seconds
-        self.every = float(os.environ.get("WEGWIJS_HANDOVER_SWEEP_SECONDS", "30"))
+        self.every = every_seconds  # WEGWIJS_HANDOVER_SWEEP_SECONDS (api/settings.py)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:

@@ -15,6 +15,7 @@ from api.conversation_store import ConversationState
 from api.erasure import Erasure
 from api.handover_turn import TOPIC as HANDOVER_TOPIC, HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
+from api.metrics import TURN_SECONDS
 from api.payloads import chosen_language, intent_message, language_chosen_message
 from api.privacy_notice import notice_message, version as notice_version
 from api.rasa_client import RasaUnavailable
@@ -47,7 +48,25 @@ class Turn:
     notice: ReplyMessage | None = None  # the privacy notice, with the first reply (api/privacy_notice.py)
 
 
+CHANNELS = frozenset({"api", "socketio", "whatsapp"})  # the turn metric's channel label
+
+
 async def take_turn(
+    services: Services,
+    key: str,
+    sender: str,
+    text: str | None,
+    payload: str | None,
+    hint: str | None,
+    metadata: dict[str, Any],
+) -> Turn:
+    """One turn, timed by channel (api/metrics.py); see ``_take_turn``."""
+    channel = metadata.get("channel", "api")
+    with TURN_SECONDS.labels(channel=channel if channel in CHANNELS else "other").time():
+        return await _take_turn(services, key, sender, text, payload, hint, metadata)
+
+
+async def _take_turn(
     services: Services,
     key: str,
     sender: str,

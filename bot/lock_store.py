@@ -45,6 +45,8 @@ from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.metrics import LOCK_REFUSALS, LOCK_WAIT_SECONDS
+
 logger = logging.getLogger(__name__)
 
 TOKENS_SUFFIX = "-tokens"  # "wegwijs:lock:" -> "wegwijs:lock-tokens": no conversation's key can be named so
@@ -279,7 +281,13 @@ class FencedRedisLockStore(RedisLockStore):
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         keeper = asyncio.create_task(self._keep_alive(conversation_id, ticket, lock_lifetime))
         try:
-            lock = await self._wait_for_turn(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
+            asked = time.monotonic()
+            try:
+                lock = await self._wait_for_turn(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
+            except LockError:
+                LOCK_REFUSALS.inc()
+                raise
+            LOCK_WAIT_SECONDS.observe(time.monotonic() - asked)
             before = _HELD.get()
             _HELD.set({**(before or {}), conversation_id: HeldTicket(self.lock_key(conversation_id), ticket)})
             try:

@@ -50,11 +50,15 @@ RASA = str(Path(sys.executable).parent / "rasa")
 
 
 def read_examples(path: Path) -> dict[str, list[str]]:
+    """Each intent's examples. An intent listed twice in one file is refused: Rasa would train on
+    both lists, and a report built from only one would measure another model than the one shipped."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {
-        item["intent"]: [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
-        for item in data["nlu"]
-    }
+    examples: dict[str, list[str]] = {}
+    for item in data["nlu"]:
+        if item["intent"] in examples:
+            raise SystemExit(f"{path}: intent {item['intent']} is listed twice; merge its examples into one list")
+        examples[item["intent"]] = [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
+    return examples
 
 
 def held_out_rank(intent: str, text: str) -> float:

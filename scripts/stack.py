@@ -175,8 +175,12 @@ class Stack:
         self.startup_seconds = time.monotonic() - started
 
     def load_cases(self, env: dict[str, str]) -> None:
-        """Import the demo cases (synthetic people) into the case store the action server reads."""
+        """Import the demo cases (synthetic people) into the local SQLite case store the action server
+        reads; never into a configured DATABASE_URL, which holds real cases."""
         if not self.cases_csv or os.environ.get("WEGWIJS_LOAD_DEMO_CASES") == "0":
+            return
+        if env.get("DATABASE_URL"):
+            self._say("DATABASE_URL is set: the demo cases are not imported into it (import real ones yourself)")
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(

@@ -1,4 +1,5 @@
 """GET /health names what is down; a dead Rasa or Redis yields a clear 503, never a 500.
+GET /health/live stays 200 meanwhile: a liveness probe must not restart a gateway for Rasa's sake.
 
 These tests run a second gateway process of their own, beside the session's stack, with a Redis
 they can stop, or pointed at a Rasa that is not there.
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_gateway(env: dict[str, str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "uvicorn"), "api.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "wegwijs.serve", "gateway", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -47,9 +48,11 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 def test_health_is_ok_when_everything_is_up(gateway: httpx.Client) -> None:
-    answer = gateway.get("/health")
-    assert answer.status_code == 200
-    assert answer.json()["checks"] == {"redis": "ok", "rasa": "ok", "action_server": "ok"}
+    for path in ("/health", "/health/ready"):
+        answer = gateway.get(path)
+        assert answer.status_code == 200
+        assert answer.json()["checks"] == {"redis": "ok", "rasa": "ok", "action_server": "ok"}
+    assert gateway.get("/health/live").json() == {"status": "ok"}
 
 
 def test_redis_down_is_named_and_messages_get_503(stack: Stack, own_redis: RedisServer) -> None:
@@ -83,6 +86,10 @@ def test_rasa_down_gets_an_apology_with_the_phone_line_in_the_users_language(sta
         url = f"http://127.0.0.1:{port}"
         health = httpx.get(f"{url}/health", timeout=10)
         assert health.status_code == 503 and health.json()["down"] == ["rasa"]
+        ready = httpx.get(f"{url}/health/ready", timeout=10)
+        assert ready.status_code == 503 and ready.json()["down"] == ["rasa"]
+        live = httpx.get(f"{url}/health/live", timeout=10)
+        assert live.status_code == 200 and live.json() == {"status": "ok"}
         answer = httpx.post(
             f"{url}/api/v1/messages",
             json={"conversation_id": new_conversation(url), "text": "میخواهم به وطنم برگردم، چطور کمک میکنید؟"},

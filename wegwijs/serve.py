@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlparse
 
 from wegwijs.paths import ROOT
@@ -68,18 +69,8 @@ def command(process: str, host: str, port: int, env: Mapping[str, str]) -> list[
             "--log-config",
             LOGGING,
         ]
-    if process == "actions":
-        return [
-            str(BIN / "rasa"),
-            "run",
-            "actions",
-            "--actions",
-            "actions",
-            "--port",
-            str(port),
-            "--logging-config-file",
-            LOGGING,
-        ]
+    if process == "actions":  # rasa-sdk's app plus /metrics (actions/server.py)
+        return [sys.executable, "-m", "actions.server", "--port", str(port), "--logging-config-file", LOGGING]
     if process == "rasa":
         endpoints = "bot/endpoints.yml" if env.get("REDIS_URL") else "bot/endpoints.memory.yml"
         return [
@@ -113,7 +104,7 @@ def environment(process: str, host: str, env: Mapping[str, str]) -> dict[str, st
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> NoReturn:
     parser = argparse.ArgumentParser(prog="python -m wegwijs.serve", description=__doc__.split("\n\n")[0])
     parser.add_argument("process", choices=PROCESSES)
     parser.add_argument("--host", default=os.environ.get("WEGWIJS_BIND", "127.0.0.1"))
@@ -123,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     args_list = command(args.process, args.host, port, os.environ)
     os.chdir(ROOT)
     os.execve(args_list[0], args_list, environment(args.process, args.host, os.environ))
-    return 0  # not reached
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -43,8 +42,8 @@ CONVERSATION = Rule("conversation", 5, 15 * 60, 15 * 60)
 REFERENCE = Rule("reference", 5, 24 * 3600, 24 * 3600)
 # Per client address (a keyed hash the gateway passes): many people may share one address (a
 # reception centre's network), so its limit is higher; it stops one machine from trying references
-# in conversation after conversation.
-CLIENT = Rule("client", int(os.environ.get("WEGWIJS_LOOKUP_LIMIT_CLIENT", "20")), 3600, 3600)
+# in conversation after conversation. Its count is WEGWIJS_LOOKUP_LIMIT_CLIENT (actions/settings.py).
+CLIENT = Rule("client", 20, 3600, 3600)
 PREFIX = "wegwijs:lookup"
 
 
@@ -71,12 +70,18 @@ def _digest(secret: bytes, value: str) -> str:
     return hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def _keys(secret: bytes, conversation: str, reference: str, client: str | None = None) -> list[tuple[Rule, str]]:
+def _keys(
+    secret: bytes, conversation: str, reference: str, client: str | None = None, client_rule: Rule = CLIENT
+) -> list[tuple[Rule, str]]:
     keys = [
         (CONVERSATION, _digest(secret, f"conversation:{conversation}")),
         (REFERENCE, _digest(secret, f"reference:{reference}")),
     ]
-    return keys + [(CLIENT, _digest(secret, f"client:{client}"))] if client else keys
+    return keys + [(client_rule, _digest(secret, f"client:{client}"))] if client else keys
+
+
+def _attempt_keys(secret: bytes, attempt: Attempt, client_rule: Rule) -> list[tuple[Rule, str]]:
+    return _keys(secret, attempt.conversation, attempt.reference, attempt.client, client_rule)
 
 
 # Every attempt is counted *before* the lookup, in one atomic step per attempt for both rules, so
@@ -108,7 +113,8 @@ return 0
 
 
 class RedisThrottle:
-    def __init__(self, redis: Redis[bytes], secret: bytes) -> None:
+    def __init__(self, redis: Redis[bytes], secret: bytes, client_rule: Rule = CLIENT) -> None:
+        self._client_rule = client_rule
         self._redis = redis
         self._secret = secret
         self._reserve = redis.register_script(_RESERVE)
@@ -116,7 +122,9 @@ class RedisThrottle:
 
     def _rules(self, attempt: Attempt) -> tuple[list[Rule], list[str]]:
         rules, keys = [], []
-        for rule, key in _keys(self._secret, attempt.conversation, attempt.reference, attempt.client):
+        for rule, key in _keys(
+            self._secret, attempt.conversation, attempt.reference, attempt.client, self._client_rule
+        ):
             rules.append(rule)
             keys += [f"{PREFIX}:fail:{rule.scope}:{key}", f"{PREFIX}:lock:{rule.scope}:{key}"]
         return rules, keys
@@ -152,7 +160,8 @@ class MemoryThrottle:
     """The same rules in this process's memory, for a stack without Redis (one process: each
     step below runs without an await, so it is atomic there too)."""
 
-    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time, client_rule: Rule = CLIENT) -> None:
+        self._client_rule = client_rule
         self._secret = secret
         self._clock = clock
         self._attempts: dict[str, dict[str, float]] = {}
@@ -160,7 +169,7 @@ class MemoryThrottle:
 
     async def reserve(self, conversation: str, reference: str, client: str | None = None) -> Attempt:
         now, token, allowed = self._clock(), uuid.uuid4().hex, True
-        for rule, key in _keys(self._secret, conversation, reference, client):
+        for rule, key in _keys(self._secret, conversation, reference, client, self._client_rule):
             recent = {t: at for t, at in self._attempts.get(key, {}).items() if at > now - rule.window_seconds}
             if self._locks.get(key, 0) > now or len(recent) >= rule.failures:
                 allowed = False
@@ -170,21 +179,21 @@ class MemoryThrottle:
 
     async def failed(self, attempt: Attempt) -> None:
         now = self._clock()
-        for rule, key in _keys(self._secret, attempt.conversation, attempt.reference, attempt.client):
+        for rule, key in _keys(
+            self._secret, attempt.conversation, attempt.reference, attempt.client, self._client_rule
+        ):
             if len(self._attempts.get(key, {})) >= rule.failures:
                 self._locks[key] = now + rule.lock_seconds
 
     async def succeeded(self, attempt: Attempt) -> None:
-        for _, key in _keys(self._secret, attempt.conversation, attempt.reference, attempt.client):
+        for _, key in _attempt_keys(self._secret, attempt, self._client_rule):
             self._attempts.get(key, {}).pop(attempt.token, None)
 
     async def conversation_locked(self, conversation: str) -> bool:
         return self._locks.get(_digest(self._secret, f"conversation:{conversation}"), 0.0) > float(self._clock())
 
 
-def throttle_from_env(redis_url: str | None, secret: bytes) -> Throttle:
-    if redis_url:
-        import redis.asyncio as aioredis
-
-        return RedisThrottle(aioredis.from_url(redis_url), secret)
-    return MemoryThrottle(secret)
+def open_throttle(redis: Redis[bytes] | None, secret: bytes, client_limit: int = CLIENT.failures) -> Throttle:
+    """On the action server's Redis client (actions/redis_client.py), else in this process."""
+    rule = Rule(CLIENT.scope, client_limit, CLIENT.window_seconds, CLIENT.lock_seconds)
+    return RedisThrottle(redis, secret, rule) if redis is not None else MemoryThrottle(secret, client_rule=rule)

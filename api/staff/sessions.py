@@ -38,7 +38,6 @@ COOKIE = "__Host-wegwijs-staff"
 CSRF_HEADER = "X-CSRF-Token"
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 8 * 3600
-IDLE_SETTING = "WEGWIJS_STAFF_IDLE_SECONDS"
 PREFIX = "wegwijs:staff:session:"
 
 

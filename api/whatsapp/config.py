@@ -1,5 +1,6 @@
-"""WhatsApp Cloud API settings, from the environment (or .env.local). Without the four required
-ones the WhatsApp channel is off: its webhook answers 503 and no worker runs.
+"""WhatsApp Cloud API settings, read from the environment by the gateway's settings
+(api/settings.py). Without the four required ones the WhatsApp channel is off: its webhook answers
+503 and no worker runs; with only some of them the gateway does not start.
 
     WEGWIJS_WHATSAPP_VERIFY_TOKEN     the token Meta echoes when it verifies the webhook
     WEGWIJS_WHATSAPP_APP_SECRET       the app secret: X-Hub-Signature-256 is an HMAC with it
@@ -15,10 +16,11 @@ ones the WhatsApp channel is off: its webhook answers 503 and no worker runs.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 PREFIX = "WEGWIJS_WHATSAPP_"
+# All four or none: a partial configuration stops the gateway (api/settings.py).
+REQUIRED = ("VERIFY_TOKEN", "APP_SECRET", "TOKEN", "PHONE_NUMBER_ID")
 
 
 @dataclass(frozen=True)
@@ -31,34 +33,6 @@ class WhatsAppConfig:
     api_version: str = "v21.0"
     template: str | None = None
     template_language: str = "en"
-
-    @classmethod
-    def from_env(cls) -> WhatsAppConfig | None:
-        env = {
-            name: os.environ.get(PREFIX + name, "")
-            for name in (
-                "VERIFY_TOKEN",
-                "APP_SECRET",
-                "TOKEN",
-                "PHONE_NUMBER_ID",
-                "API_BASE",
-                "API_VERSION",
-                "TEMPLATE",
-                "TEMPLATE_LANGUAGE",
-            )
-        }
-        if not all(env[name] for name in ("VERIFY_TOKEN", "APP_SECRET", "TOKEN", "PHONE_NUMBER_ID")):
-            return None
-        return cls(
-            verify_token=env["VERIFY_TOKEN"],
-            app_secret=env["APP_SECRET"].encode("utf-8"),
-            token=env["TOKEN"],
-            phone_number_id=env["PHONE_NUMBER_ID"],
-            api_base=(env["API_BASE"] or cls.api_base).rstrip("/"),
-            api_version=env["API_VERSION"] or cls.api_version,
-            template=env["TEMPLATE"] or None,
-            template_language=env["TEMPLATE_LANGUAGE"] or cls.template_language,
-        )
 
     def __repr__(self) -> str:  # never print a secret
         return f"WhatsAppConfig(phone_number_id={self.phone_number_id!r}, api_base={self.api_base!r})"

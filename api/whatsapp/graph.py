@@ -35,6 +35,8 @@ from typing import Any
 
 import httpx
 
+from api.metrics import WHATSAPP_RETRIES, WHATSAPP_SENDS
+
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -58,6 +60,17 @@ class SendResult:
     attempts: int
     uncertain: bool = False  # the last attempt may have reached Meta: do not send it again blindly
     throttled: bool = False  # the last answer was one of Meta's throttling codes
+
+
+def send_outcome(result: SendResult) -> str:
+    """The metric label of a send: sent, uncertain, throttled, not_sent (never reached Meta), refused."""
+    if result.ok:
+        return "sent"
+    if result.uncertain:
+        return "uncertain"
+    if result.throttled:
+        return "throttled"
+    return "not_sent" if result.status is None else "refused"
 
 
 def retryable(status: int) -> bool:
@@ -165,6 +178,13 @@ class GraphClient:
         return random.uniform(0.0, ceiling)
 
     async def send(self, to: str, message: dict[str, Any]) -> SendResult:
+        result = await self._send(to, message)
+        WHATSAPP_SENDS.labels(outcome=send_outcome(result)).inc()
+        if result.attempts > 1:
+            WHATSAPP_RETRIES.inc(result.attempts - 1)
+        return result
+
+    async def _send(self, to: str, message: dict[str, Any]) -> SendResult:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message}
         attempt = 0
         while True:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 
 import httpx
-from redis.asyncio import Redis
 
 from api.services import Services
 from api.whatsapp.channel import WhatsAppChannel
-from api.whatsapp.config import WhatsAppConfig
 from api.whatsapp.graph import GraphClient
 from api.whatsapp.worker import WhatsAppWorkers
 
@@ -18,29 +16,25 @@ GRAPH_TIMEOUT_SECONDS = 10
 
 
 class RunningWhatsApp:
-    def __init__(
-        self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient, redis: Redis[bytes]
-    ) -> None:
-        self.channel, self.workers, self._http, self._redis = channel, workers, http, redis
+    def __init__(self, channel: WhatsAppChannel, workers: WhatsAppWorkers, http: httpx.AsyncClient) -> None:
+        self.channel, self.workers, self._http = channel, workers, http
 
     async def stop(self) -> None:
         await self.workers.stop()
         await self._http.aclose()
-        await self._redis.close()
 
 
 async def start_whatsapp(services: Services) -> RunningWhatsApp | None:
-    config = WhatsAppConfig.from_env()
-    if config is None:
+    """The channel and its workers on the gateway's Redis client, when WhatsApp is configured
+    (the settings refuse a partial configuration, or one without Redis)."""
+    config = services.settings.whatsapp
+    redis = services.redis
+    if config is None or redis is None:
         return None
-    if not services.settings.redis_url:
-        logger.warning("WhatsApp is configured but REDIS_URL is not: the WhatsApp channel needs Redis and is off")
-        return None
-    redis = Redis.from_url(services.settings.redis_url, socket_timeout=10, socket_connect_timeout=2)
     http = httpx.AsyncClient(timeout=GRAPH_TIMEOUT_SECONDS)
     graph = GraphClient(config.api_base, config.api_version, config.token, config.phone_number_id, http)
     channel = WhatsAppChannel(services, config, redis, graph)
     workers = WhatsAppWorkers(channel, redis)
     await workers.start()
     services.whatsapp = channel
-    return RunningWhatsApp(channel, workers, http, redis)
+    return RunningWhatsApp(channel, workers, http)

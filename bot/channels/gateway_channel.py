@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.collector import KeyedCollectingOutputChannel
+from bot.metrics import TURN_SECONDS
+from wegwijs.metrics import exposition
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,11 @@ class GatewayInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/metrics", methods=["GET"])
+        async def metrics(_: Request) -> HTTPResponse:
+            body, content_type = exposition()
+            return response.raw(body, content_type=content_type)
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not self._authorised(request):
@@ -64,11 +72,14 @@ class GatewayInput(InputChannel):
             if not isinstance(sender, str) or not sender or not isinstance(text, str) or not text:
                 return response.json({"error": "sender and message are required"}, status=400)
             collector = KeyedCollectingOutputChannel()
+            started = time.perf_counter()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
             except Exception as error:  # noqa: BLE001 - reported to the gateway, never swallowed
+                TURN_SECONDS.labels(outcome="failed").observe(time.perf_counter() - started)
                 logger.error("handling a message failed: %s", type(error).__name__)
                 return response.json({"error": "message handling failed"}, status=500)
+            TURN_SECONDS.labels(outcome="ok").observe(time.perf_counter() - started)
             return response.json({"messages": collector.messages})
 
         return webhook
