@@ -22,18 +22,29 @@ from sanic.response import HTTPResponse
 
 from actions.metrics import ACTION_SECONDS, action_label
 from wegwijs.metrics import exposition
+from wegwijs.request_id import CURRENT, METADATA_KEY, new_request_id, well_formed
+
+logger = logging.getLogger("wegwijs.actions")
 
 STARTED = "wegwijs_started"
 
 
-def action_name(request: Request) -> str:
-    """The called action's name, from the webhook body (rasa-sdk reads it again itself)."""
+def action_call(request: Request) -> dict[str, Any]:
+    """The webhook's body (rasa-sdk reads it again itself); {} when unreadable."""
     try:
         body = zlib.decompress(request.body) if request.headers.get("Content-Encoding") == "deflate" else request.body
         call: Any = json.loads(body)
     except (ValueError, zlib.error):
-        return "unreadable"
-    return action_label(call.get("next_action") if isinstance(call, dict) else None)
+        return {}
+    return call if isinstance(call, dict) else {}
+
+
+def request_id_of(call: dict[str, Any]) -> str | None:
+    """The gateway's request id, which Rasa keeps in the latest user message's metadata."""
+    tracker = call.get("tracker")
+    latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+    metadata = latest.get("metadata") if isinstance(latest, dict) else None
+    return well_formed(metadata.get(METADATA_KEY)) if isinstance(metadata, dict) else None
 
 
 def build_app() -> Sanic:
@@ -47,14 +58,19 @@ def build_app() -> Sanic:
     @app.on_request
     async def start_clock(request: Request) -> None:
         request.ctx.started = time.perf_counter()
+        if request.path == "/webhook":
+            call = action_call(request)
+            request.ctx.action = action_label(call.get("next_action"))
+            # The handler runs in this request's task: its log lines carry the turn's id.
+            CURRENT.set(request_id_of(call) or new_request_id())
 
     @app.on_response
     async def stop_clock(request: Request, answer: HTTPResponse) -> None:
         if request.path == "/webhook" and hasattr(request.ctx, "started"):
+            seconds = time.perf_counter() - request.ctx.started
             outcome = "ok" if answer.status == 200 else "failed"
-            ACTION_SECONDS.labels(action=action_name(request), outcome=outcome).observe(
-                time.perf_counter() - request.ctx.started
-            )
+            ACTION_SECONDS.labels(action=request.ctx.action, outcome=outcome).observe(seconds)
+            logger.info("%s %s in %.3f s", request.ctx.action, outcome, seconds)
 
     return app
 

@@ -20,6 +20,7 @@ from api.conversation_store import open_store
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimitMiddleware, RateLimits
+from api.request_ids import RequestIdMiddleware
 from api.routes import (
     chat_pages,
     conversations,
@@ -105,6 +106,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request carries its id
     app.include_router(messages.router)
     app.include_router(conversations.router)
     app.include_router(events.router)

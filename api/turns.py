@@ -6,6 +6,7 @@ both take turns here, so both channels behave the same.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +25,7 @@ from api.stranded import hand_back
 from api.topics import topic_and_line
 from api.transcripts import Said, kept_bot_text
 from wegwijs.languages import SOURCE_LANGUAGE, native_name
+from wegwijs.request_id import CURRENT, METADATA_KEY, NONE as NO_REQUEST_ID, current, new_request_id
 from wegwijs.responses import language_chosen_payload, load_specs, render
 from wegwijs.wire import ReplyMessage, button, reply_message
 
@@ -60,10 +62,20 @@ async def take_turn(
     hint: str | None,
     metadata: dict[str, Any],
 ) -> Turn:
-    """One turn, timed by channel (api/metrics.py); see ``_take_turn``."""
+    """One turn, timed by channel (api/metrics.py) and logged with its request id (which Rasa and
+    the action server log too; wegwijs/request_id.py), never with what was said; see ``_take_turn``."""
     channel = metadata.get("channel", "api")
-    with TURN_SECONDS.labels(channel=channel if channel in CHANNELS else "other").time():
-        return await _take_turn(services, key, sender, text, payload, hint, metadata)
+    label = channel if channel in CHANNELS else "other"
+    token = CURRENT.set(current() if current() != NO_REQUEST_ID else new_request_id())
+    started = time.perf_counter()
+    try:
+        turn = await _take_turn(services, key, sender, text, payload, hint, {**metadata, METADATA_KEY: current()})
+    finally:
+        seconds = time.perf_counter() - started
+        TURN_SECONDS.labels(channel=label).observe(seconds)
+        CURRENT.reset(token)
+    logger.info("turn on %s: %s in %.3f s", label, turn.topic or "no topic", seconds)
+    return turn
 
 
 async def _take_turn(

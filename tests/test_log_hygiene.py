@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts.stack import LOGGING, ROOT
+from scripts.stack import ROOT
+from wegwijs.serve import LOGGING
 
 MARKER = "MARKER-7f3a-personal-text-0612345678"
 PROGRAM = f"""

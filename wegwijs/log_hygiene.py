@@ -7,8 +7,10 @@ handling" lines. ``ContentFreeFormatter`` writes every exception as its type and
 line, function), never its message or its chained causes' messages, and cuts any record's
 message that formats exceptions into itself. All three processes log through it:
 
-- the gateway: ``uvicorn --log-config bot/logging.yml`` (scripts/stack.py);
-- Rasa and the action server: ``--logging-config-file bot/logging.yml``.
+- the gateway: ``uvicorn --log-config bot/logging.yml`` (wegwijs/serve.py);
+- Rasa and the action server: ``--logging-config-file bot/logging.yml``;
+- or, with ``WEGWIJS_LOG_FORMAT=json``, bot/logging-json.yml: the same, one JSON object per line
+  (``JsonFormatter``). Both add the turn's request id (wegwijs/request_id.py).
 
 It cannot clean a message that a library formats with the content in its own text (Rasa's
 debug lines quote the user's message): the level in bot/logging.yml is INFO, and DEBUG is never
@@ -17,9 +19,15 @@ for production.
 
 from __future__ import annotations
 
+import json
 import logging
+import logging.config
+import os
 import traceback
+from pathlib import Path
 from types import TracebackType
+
+import yaml
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
@@ -60,3 +68,34 @@ class ContentFreeFormatter(logging.Formatter):
         record.exc_text = None  # never reuse a text another formatter made with the message
         formatted = super().format(record)
         return formatted
+
+
+class JsonFormatter(ContentFreeFormatter):
+    """One JSON object per line (``WEGWIJS_LOG_FORMAT=json``, bot/logging-json.yml), for a log
+    collector: time, level, logger, request id, message, and the exception as content-free text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)  # cleans the message and the exception as above
+        message = record.getMessage()
+        entry: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": message,
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exception"] = text[len(message) :].lstrip("\n") if text.startswith(message) else text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+LOGGING_FILE_VARIABLE = "WEGWIJS_LOGGING_FILE"  # set by wegwijs/serve.py for each process
+
+
+def reapply_logging_file() -> None:
+    """Applies the process's logging file again. ``rasa run`` applies ``--logging-config-file`` and
+    then installs coloredlogs' handler on the root logger, whose formatter prints exception
+    messages and no request id; Rasa's gateway channel calls this when Rasa creates it, after that."""
+    path = os.environ.get(LOGGING_FILE_VARIABLE)
+    if path:
+        logging.config.dictConfig(yaml.safe_load(Path(path).read_text(encoding="utf-8")))

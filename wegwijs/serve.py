@@ -9,6 +9,7 @@ so that a supervisor's signals reach uvicorn or Rasa directly:
     WEGWIJS_BIND        the address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
     WEGWIJS_PORT        the gateway's port (8000); WEGWIJS_RASA_PORT (5005), WEGWIJS_ACTIONS_PORT (5055)
     WEGWIJS_MODEL       the Rasa model file (default: the one trained from the current inputs)
+    WEGWIJS_LOG_FORMAT  text (default) or json: one JSON object per line
     REDIS_URL           Rasa's tracker and lock store (bot/endpoints.yml); unset: in memory
 """
 
@@ -27,8 +28,19 @@ from wegwijs.paths import ROOT
 PROCESSES = ("gateway", "rasa", "actions")
 DEFAULT_PORTS = {"gateway": 8000, "rasa": 5005, "actions": 5055}
 PORT_VARIABLES = {"gateway": "WEGWIJS_PORT", "rasa": "WEGWIJS_RASA_PORT", "actions": "WEGWIJS_ACTIONS_PORT"}
-# Exceptions logged without their messages in all three processes (wegwijs/log_hygiene.py).
+# Exceptions logged without their messages in all three processes (wegwijs/log_hygiene.py), as
+# text lines, or with WEGWIJS_LOG_FORMAT=json as one JSON object per line.
 LOGGING = str(ROOT / "bot" / "logging.yml")
+JSON_LOGGING = str(ROOT / "bot" / "logging-json.yml")
+
+
+def logging_config(env: Mapping[str, str]) -> str:
+    kind = env.get("WEGWIJS_LOG_FORMAT", "text")
+    if kind not in ("text", "json"):
+        raise SystemExit(f"WEGWIJS_LOG_FORMAT must be text or json, not {kind!r}")
+    return JSON_LOGGING if kind == "json" else LOGGING
+
+
 BIN = Path(sys.executable).parent
 
 
@@ -57,6 +69,7 @@ def model_file(env: Mapping[str, str]) -> str:
 
 def command(process: str, host: str, port: int, env: Mapping[str, str]) -> list[str]:
     """The command line of one process."""
+    logging_file = logging_config(env)
     if process == "gateway":
         return [
             str(BIN / "uvicorn"),
@@ -67,10 +80,10 @@ def command(process: str, host: str, port: int, env: Mapping[str, str]) -> list[
             str(port),
             "--no-access-log",
             "--log-config",
-            LOGGING,
+            logging_file,
         ]
     if process == "actions":  # rasa-sdk's app plus /metrics (actions/server.py)
-        return [sys.executable, "-m", "actions.server", "--port", str(port), "--logging-config-file", LOGGING]
+        return [sys.executable, "-m", "actions.server", "--port", str(port), "--logging-config-file", logging_file]
     if process == "rasa":
         endpoints = "bot/endpoints.yml" if env.get("REDIS_URL") else "bot/endpoints.memory.yml"
         return [
@@ -87,7 +100,7 @@ def command(process: str, host: str, port: int, env: Mapping[str, str]) -> list[
             "--port",
             str(port),
             "--logging-config-file",
-            LOGGING,
+            logging_file,
         ]
     raise ValueError(f"unknown process {process!r}: one of {', '.join(PROCESSES)}")
 
@@ -96,7 +109,7 @@ def environment(process: str, host: str, env: Mapping[str, str]) -> dict[str, st
     """The process's environment: the given one, plus what Rasa's own configuration reads."""
     out = dict(env)
     out.setdefault("PYTHONPATH", str(ROOT))
-    out.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    out.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", WEGWIJS_LOGGING_FILE=logging_config(env))
     if process == "actions":
         out["SANIC_HOST"] = host  # rasa-sdk's only way to choose its address
     if env.get("REDIS_URL"):

@@ -24,7 +24,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels.collector import KeyedCollectingOutputChannel
 from bot.metrics import TURN_SECONDS
+from wegwijs.log_hygiene import reapply_logging_file
 from wegwijs.metrics import exposition
+from wegwijs.request_id import CURRENT, METADATA_KEY, new_request_id, well_formed
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,9 @@ class GatewayInput(InputChannel):
         token = os.environ.get(TOKEN_ENV, "")
         if len(token) < 16:
             raise ValueError(f"{TOKEN_ENV} must be set to a secret of at least 16 characters")
+        # Rasa has by now put coloredlogs' handler on the root logger: ours again (content-free,
+        # with the request id) for every logger that is not configured by name.
+        reapply_logging_file()
         return cls(token)
 
     def __init__(self, token: str) -> None:
@@ -68,10 +73,13 @@ class GatewayInput(InputChannel):
                 return response.json({"error": "unauthorised"}, status=401)
             body = request.json if isinstance(request.json, dict) else {}
             sender, text = body.get("sender"), body.get("message")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            given = body.get("metadata")
+            metadata: dict[str, Any] = given if isinstance(given, dict) else {}
             if not isinstance(sender, str) or not sender or not isinstance(text, str) or not text:
                 return response.json({"error": "sender and message are required"}, status=400)
             collector = KeyedCollectingOutputChannel()
+            # The gateway's request id, for every log line of this turn (wegwijs/request_id.py).
+            token = CURRENT.set(well_formed(metadata.get(METADATA_KEY)) or new_request_id())
             started = time.perf_counter()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
@@ -79,7 +87,12 @@ class GatewayInput(InputChannel):
                 TURN_SECONDS.labels(outcome="failed").observe(time.perf_counter() - started)
                 logger.error("handling a message failed: %s", type(error).__name__)
                 return response.json({"error": "message handling failed"}, status=500)
-            TURN_SECONDS.labels(outcome="ok").observe(time.perf_counter() - started)
-            return response.json({"messages": collector.messages})
+            else:
+                seconds = time.perf_counter() - started
+                TURN_SECONDS.labels(outcome="ok").observe(seconds)
+                logger.info("message handled in %.3f s", seconds)
+                return response.json({"messages": collector.messages})
+            finally:
+                CURRENT.reset(token)
 
         return webhook
