@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python
 
-.PHONY: setup catalogs catalogs-update translations domain train run test test-random contract lint lock bench bench-models profile-turn nlu-report clean
+.PHONY: setup catalogs catalogs-update translations domain train run cluster test test-random test-cluster contract lint lock bench bench-models profile-turn nlu-report clean
 
 setup:
 	@bash scripts/setup.sh
@@ -31,8 +31,19 @@ train: domain
 run: train
 	@$(PY) -m scripts.stack
 
+# Several replicas of each process behind HAProxy, kept by supervisord (scripts/cluster.py):
+# CLUSTER_GATEWAYS, CLUSTER_RASA, CLUSTER_ACTIONS (2 each), CLUSTER_PORT (8080). Needs haproxy.
+cluster: train
+	@$(PY) -m scripts.cluster
+
 test: train
 	@$(PY) -m pytest
+
+# The cluster's tests (tests/cluster/, apart from `make test`): order under load with the project's
+# lock store and (strict xfail) Rasa's stock one, socket.io stickiness, kill -9 and restart.
+# About 8 minutes on 2 cores; the figures go to results/cluster.md.
+test-cluster: train
+	@WEGWIJS_CLUSTER_TESTS=1 $(PY) -m pytest tests/cluster
 
 # The suite in a random order (pytest-randomly): the tests must not depend on each other's order.
 test-random: train
