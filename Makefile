@@ -41,7 +41,7 @@ test: train
 
 # The cluster's tests (tests/cluster/, apart from `make test`): order under load with the project's
 # lock store and (strict xfail) Rasa's stock one, socket.io stickiness, kill -9 and restart.
-# About 8 minutes on 2 cores; the figures go to results/cluster.md.
+# About 6 minutes on 2 cores; the figures go to results/cluster.md.
 test-cluster: train
 	@WEGWIJS_CLUSTER_TESTS=1 $(PY) -m pytest tests/cluster
 
