@@ -53,6 +53,10 @@ class ClientAddresses:
             return False
         return any(ip in network for network in self.proxies)
 
+    def through_proxy(self, connection: HTTPConnection) -> bool:
+        """Whether the request came through one of the configured proxies (from outside)."""
+        return bool(self.header) and self._trusted(connection.client.host if connection.client else "")
+
     def of(self, connection: HTTPConnection) -> str:
         """The client's address as text ("unknown" when the server has none)."""
         peer = connection.client.host if connection.client else "unknown"

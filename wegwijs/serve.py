@@ -79,6 +79,8 @@ def command(process: str, host: str, port: int, env: Mapping[str, str]) -> list[
             "--port",
             str(port),
             "--no-access-log",
+            # Client addresses are decided in one place, api/client_address.py (trusted proxies only).
+            "--no-proxy-headers",
             "--log-config",
             logging_file,
         ]
