@@ -4,7 +4,7 @@
 
 Without an argument (the Dockerfile's HEALTHCHECK, one image for three processes) it finds the
 process from the command lines in /proc: uvicorn serving ``api.main:app`` is the gateway,
-``rasa run actions`` the action server, ``rasa run`` Rasa. Exit 0 when the path answers 200
+``python -m actions.server`` the action server, ``rasa run`` Rasa (wegwijs/serve.py). Exit 0 when the path answers 200
 within the timeout, else 1 (Docker's "unhealthy"). Standard library and wegwijs.serve only.
 
 The paths are the ones the Kubernetes probes use too (scripts/validate_deploy.py checks both):
@@ -35,9 +35,11 @@ def process_of(argv: Sequence[str]) -> str | None:
         return next((word for word in after if word in PROCESSES), None)
     if "api.main:app" in argv:
         return "gateway"
+    if "actions.server" in argv:
+        return "actions"
     names = [Path(word).name for word in argv]
-    if "rasa" in names and "run" in argv:
-        return "actions" if "actions" in argv[argv.index("run") + 1 : argv.index("run") + 2] else "rasa"
+    if "rasa" in names and "run" in argv and "actions" not in argv:
+        return "rasa"
     return None
 
 

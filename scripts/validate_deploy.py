@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import base64
 import functools
+import importlib
 import importlib.util
 import ipaddress
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 from urllib.parse import urlparse
 
 import yaml
@@ -127,6 +130,12 @@ def healthcheck_module() -> ModuleType:
 HEALTH = healthcheck_module()
 LIVENESS: dict[str, str] = HEALTH.LIVENESS
 READINESS: dict[str, str] = HEALTH.READINESS
+# Where Prometheus scrapes each process: Rasa's are served by the gateway channel, under
+# Rasa's prefix for channels (/webhooks/<channel name>).
+METRICS = {"gateway": "/metrics", "rasa": "/webhooks/gateway/metrics", "actions": "/metrics"}
+# Each process's own settings class, which checks its environment at start-up (Rasa has none:
+# it reads bot/endpoints.yml).
+SETTINGS = {"gateway": ("api.settings", "Settings"), "actions": ("actions.settings", "ActionSettings")}
 
 
 # -- what the code reads --------------------------------------------------------------------------
@@ -165,19 +174,27 @@ def gateway_routes() -> set[str]:
 
 
 def check_health_paths(routes: set[str] | None = None) -> Problems:
-    """The probes' paths exist: the gateway's in its app, Rasa's and rasa-sdk's in their source."""
+    """The probes' and Prometheus' paths exist: the gateway's among its app's routes, Rasa's and the
+    action server's in the source that serves them."""
     routes = gateway_routes() if routes is None else routes
     problems = [
-        f"gateway: {path} is not a route of api.main (its probes and health checks use it)"
-        for path in sorted({LIVENESS["gateway"], READINESS["gateway"]})
+        f"gateway: {path} is not a route of api.main (its probes, health checks or scraping use it)"
+        for path in sorted({LIVENESS["gateway"], READINESS["gateway"], METRICS["gateway"]})
         if path not in routes
     ]
-    for process, module in (("rasa", "rasa.server"), ("actions", "rasa_sdk.endpoint")):
+    served = [
+        ("rasa", LIVENESS["rasa"], "rasa.server", '@app.get("/")'),
+        ("actions", LIVENESS["actions"], "rasa_sdk.endpoint", '@app.get("/health")'),
+        ("rasa", METRICS["rasa"], "bot.channels.gateway_channel", '@webhook.route("/metrics"'),
+        ("actions", METRICS["actions"], "actions.server", '@app.get("/metrics")'),
+    ]
+    for process, path, module, decorator in served:
         spec = importlib.util.find_spec(module)
         source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
-        for path in sorted({LIVENESS[process], READINESS[process]}):
-            if f'@app.get("{path}")' not in source:
-                problems.append(f"{process}: {module} serves no GET {path}")
+        if decorator not in source:
+            problems.append(f"{process}: {module} serves no GET {path}")
+    if LIVENESS["rasa"] != READINESS["rasa"] or LIVENESS["actions"] != READINESS["actions"]:
+        problems.append("rasa and actions have one health path each: LIVENESS and READINESS must agree")
     return problems
 
 
@@ -239,6 +256,29 @@ def check_container(c: Container, services: Mapping[str, set[int]]) -> Problems:
         if url.password and not c.env[name].secret:
             problems.append(f"{c.where}: {name} has a password written in the file")
     return problems
+
+
+def dummy(key: str) -> str:
+    """A stand-in for a secret's value that the settings accept (a phone number id is digits)."""
+    return "31612345678" if key.endswith("PHONE_NUMBER_ID") else f"{key.lower().replace('_', '-')}-dummy-value"
+
+
+def check_settings(c: Container) -> Problems:
+    """The process's own settings class (api/settings.py, actions/settings.py) accepts the
+    environment the container gets, secrets replaced by dummies: what it checks at start-up."""
+    if c.process not in SETTINGS:
+        return []
+    module_name, class_name = SETTINGS[c.process]
+    from wegwijs.settings import ConfigurationError, load
+
+    settings_class = getattr(importlib.import_module(module_name), class_name)
+    env = {name: re.sub(r"<secret (\w+)>", lambda m: dummy(m.group(1)), s.value) for name, s in c.env.items()}
+    try:
+        with mock.patch.dict(os.environ, env, clear=True):
+            load(settings_class)
+    except ConfigurationError as error:
+        return [f"{c.where}: {module_name}.{class_name} refuses its environment: {error}"]
+    return []
 
 
 def check_retention(containers: Iterable[Container], where: str) -> Problems:
@@ -495,7 +535,7 @@ def check_k8s_workloads(docs: list[dict[str, Any]]) -> Problems:
                 want_annotations = {
                     "prometheus.io/scrape": "true",
                     "prometheus.io/port": port,
-                    "prometheus.io/path": "/metrics",
+                    "prometheus.io/path": METRICS[process],
                 }
                 problems += [
                     f"{where}: annotation {k} should be {v!r}"
@@ -656,7 +696,7 @@ def check_k8s(docs: list[dict[str, Any]]) -> Problems:
         if not any(c.process == process for c in containers):
             problems.append(f"k8s: no Deployment runs {process}")
     for container in containers:
-        problems += check_container(container, services)
+        problems += check_container(container, services) + check_settings(container)
     problems += check_retention(containers, "k8s")
     problems += check_k8s_workloads(docs)
     problems += check_k8s_stickiness(docs)
@@ -723,7 +763,7 @@ def check_compose(raw: dict[str, Any], resolved: dict[str, Any]) -> Problems:
             f"compose {process}", process, list(svc.get("command") or []), compose_env(raw_svc, svc), None
         )
         containers.append(container)
-        problems += check_container(container, offered)
+        problems += check_container(container, offered) + check_settings(container)
         want_check = ["CMD", "python", "/app/deploy/healthcheck.py", process]
         if (svc.get("healthcheck") or {}).get("test") != want_check:
             problems.append(f"compose {process}: the health check is not {' '.join(want_check)}")
@@ -892,7 +932,7 @@ def python_checks() -> list[tuple[str, Check]]:
     raw, resolved = load_compose()
     return [
         ("REQUIRED names are read by each process's code", check_required_table),
-        ("health paths exist (gateway routes, Rasa, rasa-sdk)", check_health_paths),
+        ("health and metrics paths exist (gateway routes, Rasa, the action server)", check_health_paths),
         (
             f"{len(files)} manifest files, strict Kubernetes {K8S_VERSION} schemas",
             lambda: [p for f in files for p in check_schemas(load_yaml_documents(f), f"deploy/k8s/{f.name}")],
@@ -903,11 +943,11 @@ def python_checks() -> list[tuple[str, Check]]:
         ),
         ("kustomization lists every manifest; no Secret committed; secrets.env ignored", check_k8s_files),
         (
-            "k8s: commands, variables, secrets, URLs, probes, resources, HPA, PDB, storage, stickiness, network",
+            "k8s: commands, variables, settings, secrets, URLs, probes, resources, HPA, PDB, storage, network",
             lambda: check_k8s(rendered),
         ),
         (
-            "compose: commands, variables, secrets, URLs, health checks, replicas, ports, storage",
+            "compose: commands, variables, settings, secrets, URLs, health checks, replicas, ports, storage",
             lambda: check_compose(raw, resolved),
         ),
         ("haproxy.cfg: sticky cookie, readiness check, every gateway replica, TLS", check_haproxy),

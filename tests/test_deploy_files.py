@@ -153,10 +153,26 @@ def test_proxy_and_dockerfile_mistakes_are_named() -> None:
 
 
 def test_health_paths_missing_from_the_gateway_are_named() -> None:
-    assert vd.check_health_paths({"/health", "/health/live"}) == [
-        "gateway: /health/ready is not a route of api.main (its probes and health checks use it)"
+    assert vd.check_health_paths({"/health", "/health/live", "/metrics"}) == [
+        "gateway: /health/ready is not a route of api.main (its probes, health checks or scraping use it)"
     ]
-    assert vd.check_health_paths({"/health/live", "/health/ready"}) == []
+    assert vd.check_health_paths({"/health/live", "/health/ready", "/metrics"}) == []
+
+
+def test_settings_the_process_refuses_are_named(docs: list[dict[str, Any]]) -> None:
+    find(docs, "ConfigMap", "wegwijs-gateway")["data"]["WEGWIJS_TRUSTED_PROXIES"] = "the-ingress-controller"
+    problems = [p for p in vd.check_k8s(docs) if "refuses its environment" in p]
+    assert len(problems) == 1
+    assert problems[0].startswith("k8s Deployment/gateway: api.settings.Settings refuses its environment: ")
+    assert "WEGWIJS_TRUSTED_PROXIES" in problems[0]
+
+
+def test_a_partial_whatsapp_configuration_is_refused(docs: list[dict[str, Any]]) -> None:
+    gateway = container(docs, "gateway")
+    gateway["env"] = [e for e in gateway["env"] if e["name"] != "WEGWIJS_WHATSAPP_TOKEN"]
+    problems = [p for p in vd.check_k8s(docs) if "refuses its environment" in p]
+    assert len(problems) == 1
+    assert "set WEGWIJS_WHATSAPP_TOKEN too, or none of the four" in problems[0]
 
 
 def test_the_required_table_follows_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,7 +186,7 @@ def test_the_required_table_follows_the_code(monkeypatch: pytest.MonkeyPatch) ->
     [
         (["/opt/venv/bin/python", "/opt/venv/bin/uvicorn", "api.main:app", "--host", "0.0.0.0"], "gateway"),
         (["/opt/venv/bin/python", "/opt/venv/bin/rasa", "run", "--model", "/app/models/wegwijs.tar.gz"], "rasa"),
-        (["/opt/venv/bin/python", "/opt/venv/bin/rasa", "run", "actions", "--actions", "actions"], "actions"),
+        (["/opt/venv/bin/python", "-m", "actions.server", "--port", "5055"], "actions"),
         (["python", "-m", "wegwijs.serve", "actions"], "actions"),
         (["python", "/app/deploy/healthcheck.py"], None),
         (["/sbin/docker-init", "--", "python", "-m", "wegwijs.serve", "rasa"], "rasa"),
