@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python
 
-.PHONY: setup catalogs catalogs-update translations domain train run cluster test test-random test-cluster contract lint lock bench bench-models profile-turn nlu-report clean
+.PHONY: setup catalogs catalogs-update translations domain train run cluster test test-random test-cluster contract lint validate-deploy lock bench bench-models profile-turn nlu-report clean
 
 setup:
 	@bash scripts/setup.sh
@@ -60,6 +60,13 @@ lint: setup
 	$(VENV)/bin/ruff format --check . || status=1; \
 	$(VENV)/bin/mypy || status=1; \
 	exit $$status
+
+# The deployment files, offline, in seconds (scripts/validate_deploy.py): the manifests under
+# deploy/k8s and their kustomize rendering against the Kubernetes 1.28 schemas (strict),
+# `docker-compose config -q` and `haproxy -c` when installed, and what the code needs: commands,
+# variables, secrets, URLs, probes on the real health paths, stickiness, network policies.
+validate-deploy: setup
+	@$(PY) -m scripts.validate_deploy
 
 # Regenerate both lock files from requirements.in and requirements-dev.in, with hashes, keeping
 # every existing pin the .in files allow (LOCK_ARGS=--upgrade-package=NAME to move one). Only

@@ -53,6 +53,13 @@ class ClientAddresses:
             return False
         return any(ip in network for network in self.proxies)
 
+    def through_proxy(self, connection: HTTPConnection) -> bool:
+        """Whether the request came from outside through one of the configured proxies: from a
+        trusted peer, with the header it sets (a scraper on the same host sends none)."""
+        if not self.header or self.header not in connection.headers:
+            return False
+        return self._trusted(connection.client.host if connection.client else "")
+
     def of(self, connection: HTTPConnection) -> str:
         """The client's address as text ("unknown" when the server has none)."""
         peer = connection.client.host if connection.client else "unknown"

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 
@@ -247,6 +247,8 @@ class Cluster:
             WEGWIJS_TRUSTED_PROXIES="127.0.0.1/32",
         )
         env["WEGWIJS_MODEL"] = str(self.model or current_model())
+        if self.endpoints is not None:  # Rasa's, e.g. the tests' stock lock store (wegwijs/serve.py)
+            env["WEGWIJS_ENDPOINTS"] = str(self.endpoints)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         else:
@@ -293,12 +295,9 @@ class Cluster:
         return programs
 
     def replica_command(self, kind: str, port: int) -> list[str]:
-        """The one entry point (wegwijs/serve.py); Rasa with another endpoints file through this
-        module's ``serve-rasa``, which changes only that argument of wegwijs.serve's command."""
-        where = ["--host", "127.0.0.1", "--port", str(port)]
-        if kind == "rasa" and self.endpoints is not None:
-            return [sys.executable, "-m", "scripts.cluster", "serve-rasa", "--endpoints", str(self.endpoints), *where]
-        return [sys.executable, "-m", "wegwijs.serve", kind, *where]
+        """The one entry point (wegwijs/serve.py); another endpoints file, when the cluster has one,
+        through WEGWIJS_ENDPOINTS in the environment (``environment``)."""
+        return [sys.executable, "-m", "wegwijs.serve", kind, "--host", "127.0.0.1", "--port", str(port)]
 
     def replicas(self, kind: str | None = None) -> list[Program]:
         return [p for p in self.programs() if p.kind and (kind is None or p.kind == kind)]
@@ -536,33 +535,12 @@ class Cluster:
             print(text, flush=True)
 
 
-def serve_rasa(argv: list[str]) -> NoReturn:
-    """``python -m scripts.cluster serve-rasa --endpoints FILE [--host H] [--port P]``: wegwijs.serve's
-    Rasa command with another endpoints file (the tests' stock-lock-store cluster), exec'd the same way."""
-    import argparse
-
-    from wegwijs import serve
-
-    parser = argparse.ArgumentParser(prog="python -m scripts.cluster serve-rasa")
-    parser.add_argument("--endpoints", required=True)
-    parser.add_argument("--host", default=os.environ.get("WEGWIJS_BIND", "127.0.0.1"))
-    parser.add_argument("--port", type=int)
-    args = parser.parse_args(argv)
-    port = args.port or serve.port_of("rasa", os.environ)
-    command = serve.command("rasa", args.host, port, os.environ)
-    command[command.index("--endpoints") + 1] = args.endpoints
-    os.chdir(ROOT)
-    os.execve(command[0], command, serve.environment("rasa", args.host, os.environ))
-
-
 def count_from_env(variable: str) -> int:
     return int(os.environ.get(variable) or 2)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["serve-rasa"]:
-        return serve_rasa(argv[1:])
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:

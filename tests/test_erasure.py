@@ -5,6 +5,7 @@ each, a scan of the whole Redis finds neither the id, nor the number, nor the ma
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -15,7 +16,9 @@ from scripts.stack import Stack
 from tests.conftest import new_conversation
 from tests.redis_scan import holding, new_marker
 from tests.test_staff_api import StaffClient, create_account
-from tests.test_whatsapp import answer_to, body_text, button_reply, number, text
+from tests.test_whatsapp import answer_to, body_text, button_reply, number, post, sent_to, text
+from tests.waiting import until
+from tests.whatsapp_load import delivery
 from wegwijs.responses import load_specs, render
 
 ASK = {"nl": "verwijder mijn gegevens", "en": "delete my data", "ar": "احذف بياناتي", "fa-AF": "معلوماتم را پاک کنید"}
@@ -91,7 +94,12 @@ def test_delete_my_data_on_whatsapp_erases_everything_about_the_number(
         asked = answer_to(gateway, graph_api, store, wa_id, text(ASK["fa-AF"]))
         assert [body_text(m) for m in asked] == [expected("utter_ask_erase_confirm", "fa-AF")]
         assert holding(stack.redis_url, marker) and holding(stack.redis_url, wa_id)
-        done = answer_to(gateway, graph_api, store, wa_id, button_reply("/affirm", "بلی، پاک کنید"))
+        # The erasure deletes the stream entry it is itself answering, so the entry is gone before
+        # its reply is sent: wait for the reply, not for the entry.
+        before = len(sent_to(graph_api, wa_id))
+        assert post(gateway, delivery(wa_id, button_reply("/affirm", "بلی، پاک کنید"))).status_code == 200
+        asyncio.run(until(lambda: len(sent_to(graph_api, wa_id)) > before, "the erasure's reply", 30))
+        done = sent_to(graph_api, wa_id)[before:]
         assert [body_text(m) for m in done] == [expected("utter_erase_done", "fa-AF")]
     finally:
         store.close()

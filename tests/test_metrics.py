@@ -11,6 +11,8 @@ import httpx
 
 from scripts.stack import Stack
 from tests.conftest import new_conversation
+from tests.gateway_process import gateway_with
+from wegwijs.paths import ROOT
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -67,3 +69,36 @@ def test_metrics_answer_in_prometheus_text_format(stack: Stack) -> None:
     assert answer.headers["content-type"].startswith("text/plain")
     assert "# TYPE wegwijs_gateway_turn_seconds histogram" in answer.text
     assert "# TYPE wegwijs_whatsapp_sends_total counter" in answer.text
+
+
+def test_the_grafana_dashboard_asks_only_for_metrics_the_processes_have() -> None:
+    import json
+
+    from prometheus_client import REGISTRY
+
+    import actions.metrics
+    import api.metrics
+    import bot.metrics
+
+    assert actions.metrics and api.metrics and bot.metrics  # imported for their registrations
+    served = {
+        sample.name for family in REGISTRY.collect() for sample in family.samples if sample.name.startswith("wegwijs_")
+    } | {family.name for family in REGISTRY.collect() if family.name.startswith("wegwijs_")}
+    served |= {f"{name}_{suffix}" for name in served for suffix in ("bucket", "count", "sum", "total")}
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "wegwijs-dashboard.json").read_text(encoding="utf-8"))
+    asked = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bwegwijs_[a-z_]+", target["expr"])
+    }
+    assert asked and asked <= served, sorted(asked - served)
+
+
+def test_metrics_are_not_served_through_the_reverse_proxy(stack: Stack) -> None:
+    proxied = {"WEGWIJS_CLIENT_ADDRESS_HEADER": "X-Forwarded-For", "WEGWIJS_TRUSTED_PROXIES": "127.0.0.1/32"}
+    with gateway_with(stack, proxied) as url:
+        answer = httpx.get(f"{url}/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10)
+        assert answer.status_code == 404 and "wegwijs_" not in answer.text
+        # A scraper on the same host as the proxy asks without the proxy's header.
+        assert httpx.get(f"{url}/metrics", timeout=10).status_code == 200

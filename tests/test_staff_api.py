@@ -33,6 +33,11 @@ PUBLIC = {
     "/redoc",
     "/api/v1/messages",
     "/health",
+    "/health/live",
+    "/health/ready",
+    # Counts only, no personal data (tests/test_metrics.py); refused when it comes through the
+    # reverse proxy, so only a scraper inside reaches it.
+    "/metrics",
     "/staff/api/login",
     "/api/v1/conversations/{conversation_id}/events",
     "/staff/login",

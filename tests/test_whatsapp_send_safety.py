@@ -330,3 +330,32 @@ def test_a_lost_lease_means_no_xack_and_the_new_holder_does_not_resend(
     assert pending_after_loss == 1, "not acknowledged without the lease"
     assert handled == 1
     assert [m["text"]["body"] for m in graph.sent] == ["only once"] and graph.requests == 1
+
+
+def test_the_business_numbers_pause_reaches_every_gateway_replica(graph: FakeGraphAPI, redis_url: str) -> None:
+    """Meta throttles the number (130429) for one gateway: another gateway, sharing the Redis but
+    not the answer, waits the pause out before its own first send instead of adding to the load."""
+    graph.fail_next(429, code=130429, retry_after=5, to=USER)
+
+    async def scenario() -> tuple[Gate, list[Any], int]:
+        first_gate, second_gate = Gate(), Gate()
+        shared: Redis[bytes] = Redis.from_url(redis_url)
+        async with (
+            parts(graph, redis_url, sleep=first_gate, clock=first_gate.clock, shared=shared) as (_, first, _c1),
+            parts(graph, redis_url, sleep=second_gate, clock=second_gate.clock, shared=shared) as (_, second, _c2),
+        ):
+            throttled = asyncio.create_task(first.send(USER, text_message("one")))
+            await until(lambda: len(first_gate.delays) == 1, "the throttled gateway's pause", DEADLINE_SECONDS)
+            other = asyncio.create_task(second.send(OTHER, text_message("two")))
+            await until(lambda: len(second_gate.delays) == 1, "the other gateway's pause", DEADLINE_SECONDS)
+            requests_while_paused = graph.requests
+            first_gate.release()
+            second_gate.release()
+            results = [await throttled, await other]
+        await shared.close()
+        return second_gate, results, requests_while_paused
+
+    second_gate, (one, two), requests_while_paused = asyncio.run(scenario())
+    assert requests_while_paused == 1, "the second gateway did not send while the number was paused"
+    assert 0.0 < second_gate.delays[0] <= 5.0, second_gate.delays  # what was left of Meta's Retry-After
+    assert one.ok and two.ok and two.attempts == 1

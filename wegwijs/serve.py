@@ -11,6 +11,7 @@ so that a supervisor's signals reach uvicorn or Rasa directly:
     WEGWIJS_MODEL       the Rasa model file (default: the one trained from the current inputs)
     WEGWIJS_LOG_FORMAT  text (default) or json: one JSON object per line
     REDIS_URL           Rasa's tracker and lock store (bot/endpoints.yml); unset: in memory
+    WEGWIJS_ENDPOINTS   another endpoints file for Rasa (the cluster tests' stock lock store)
 """
 
 from __future__ import annotations
@@ -79,13 +80,17 @@ def command(process: str, host: str, port: int, env: Mapping[str, str]) -> list[
             "--port",
             str(port),
             "--no-access-log",
+            # Client addresses are decided in one place, api/client_address.py (trusted proxies only).
+            "--no-proxy-headers",
             "--log-config",
             logging_file,
         ]
     if process == "actions":  # rasa-sdk's app plus /metrics (actions/server.py)
         return [sys.executable, "-m", "actions.server", "--port", str(port), "--logging-config-file", logging_file]
     if process == "rasa":
-        endpoints = "bot/endpoints.yml" if env.get("REDIS_URL") else "bot/endpoints.memory.yml"
+        endpoints = env.get("WEGWIJS_ENDPOINTS") or (
+            "bot/endpoints.yml" if env.get("REDIS_URL") else "bot/endpoints.memory.yml"
+        )
         return [
             str(BIN / "rasa"),
             "run",

@@ -2,9 +2,12 @@
 
 - ``GET /health/live``: 200 while this process answers at all, checking nothing else. A liveness
   probe restarts a gateway only when it is itself stuck, never because Rasa is slow to load.
-- ``GET /health/ready``: 200 when Redis, Rasa and the action server answer, else 503 naming those
-  that do not. A readiness probe or a balancer's health check stops sending it new chats.
-- ``GET /health``: the same as ready (the name `make run`, the tests and older monitors use).
+- ``GET /health/ready``: 503 only when the gateway's own store (Redis) is down, for a readiness
+  probe or a balancer: without Rasa a gateway still takes WhatsApp deliveries, serves the staff
+  console and answers web users with the apology and the phone line, which is better than the
+  balancer's bare 503 it would get if every gateway were taken out. The body reports all three.
+- ``GET /health``: 503 when any of Redis, Rasa or the action server is down, naming them: for
+  monitors, `make run` and the tests.
 """
 
 from __future__ import annotations
@@ -55,19 +58,20 @@ READY_RESPONSES: dict[int | str, dict[str, object]] = {
 
 @router.get("/health/ready", response_model=HealthOut, responses=READY_RESPONSES)
 async def ready(services: ServicesDep) -> JSONResponse:
-    """Reports each dependency: `redis`, `rasa`, `action_server`; 503 when one is down."""
-    return await _report(services)
+    """Reports each dependency: `redis`, `rasa`, `action_server`; 503 only when `redis` is down."""
+    return await _report(services, needed=("redis",))
 
 
 @router.get("/health", response_model=HealthOut, responses=READY_RESPONSES)
 async def health(services: ServicesDep) -> JSONResponse:
-    """The same as `/health/ready`: each dependency, and 503 when one is down."""
-    return await _report(services)
+    """Reports each dependency: `redis`, `rasa`, `action_server`; 503 when one is down."""
+    return await _report(services, needed=("redis", "rasa", "action_server"))
 
 
-async def _report(services: Services) -> JSONResponse:
+async def _report(services: Services, needed: tuple[str, ...]) -> JSONResponse:
     redis, rasa, actions = await asyncio.gather(_redis(services), _rasa(services), _actions(services))
     checks = {"redis": redis, "rasa": rasa, "action_server": actions}
     down = [name for name, status in checks.items() if status == "down"]
-    body = {"status": "ok" if not down else "unavailable", "down": down, "checks": checks}
-    return JSONResponse(status_code=503 if down else 200, content=body)
+    failing = [name for name in down if name in needed]
+    body = {"status": "ok" if not failing else "unavailable", "down": down, "checks": checks}
+    return JSONResponse(status_code=503 if failing else 200, content=body)

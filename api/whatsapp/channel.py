@@ -49,6 +49,7 @@ from api.whatsapp.keys import (
 from api.whatsapp.shaping import shape, template_message, text_message
 from wegwijs.languages import DEFAULT_LANGUAGE
 from wegwijs.normalize import to_ascii_digits
+from wegwijs.request_id import CURRENT, new_request_id
 from wegwijs.responses import load_specs, render
 from wegwijs.retention import min_stream_id, retention
 from wegwijs.wire import ReplyMessage, reply_message
@@ -89,11 +90,17 @@ class WhatsAppChannel:
 
     # -- one stored entry ------------------------------------------------------------------
     async def handle(self, fields: dict[str, str], entry_id: str | None = None) -> None:
-        """One inbox entry; ``entry_id`` (its stream id) names a queued send's reply."""
-        if fields.get("kind") == "send":
-            await self._send(fields["to"], json.loads(fields["body"]), f"entry:{entry_id}:0" if entry_id else None)
-        elif fields.get("kind") == "message":
-            await self.take_turn(json.loads(fields["body"]))
+        """One inbox entry; ``entry_id`` (its stream id) names a queued send's reply. The entry is
+        one request id (wegwijs/request_id.py): its turn and its sends log under it."""
+        token = CURRENT.set(new_request_id())
+        try:
+            if fields.get("kind") == "send":
+                reply_id = f"entry:{entry_id}:0" if entry_id else None
+                await self._send(fields["to"], json.loads(fields["body"]), reply_id)
+            elif fields.get("kind") == "message":
+                await self.take_turn(json.loads(fields["body"]))
+        finally:
+            CURRENT.reset(token)
 
     async def take_turn(self, message: Mapping[str, Any]) -> None:
         wa_id = str(message["from"])

@@ -14,7 +14,11 @@ it is not retried but returned as ``uncertain`` (the channel records it for revi
 backs off per recipient (131048, 131056) or for the business number (130429, 133016): later
 sends to that recipient, or from the number, wait too, other recipients do not. The wait is the
 server's ``Retry-After`` when it gives one, else exponential backoff with full jitter, always
-capped by ``max_delay``; attempts are capped by ``max_attempts``. Other 4xx answers are final: a
+capped by ``max_delay``; attempts are capped by ``max_attempts``. The business number's pause is
+also written to Redis (``NUMBER_PAUSE``, with the pause as its expiry) when the client is given
+the gateway's Redis, so that every gateway replica sending from that number waits, not only the
+one Meta answered; a recipient's messages are sent by one replica at a time (its stream
+partition's lease), so its pause stays in the process. Other 4xx answers are final: a
 retry would get the same answer (131047, outside the 24-hour window, needs a template instead).
 
 Logs carry status codes, Graph error codes and attempt counts only: never a message body, a
@@ -34,8 +38,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from api.metrics import WHATSAPP_RETRIES, WHATSAPP_SENDS
+from api.whatsapp.keys import NUMBER_PAUSE
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +145,7 @@ class GraphClient:
         max_delay: float = 8.0,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
+        shared: Redis[bytes] | None = None,
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/{version.strip('/')}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {token}"}
@@ -152,6 +160,7 @@ class GraphClient:
         # number ("number"). In this process only; entries are dropped once past.
         self._not_before: dict[str, float] = {}
         self._throttles: dict[str, int] = {}  # consecutive throttling answers per key
+        self._shared = shared  # the gateway's Redis: the number's pause, for every replica
 
     def _wait_needed(self, to: str) -> float:
         now = self._clock()
@@ -159,6 +168,31 @@ class GraphClient:
             del self._not_before[key]
         until = max(self._not_before.get("to:" + to, 0.0), self._not_before.get("number", 0.0))
         return max(0.0, until - now)
+
+    async def _pause_needed(self, to: str) -> float:
+        """This process's pause for the recipient or the number, or another replica's for the number."""
+        pause = self._wait_needed(to)
+        if self._shared is not None:
+            try:
+                left_ms = await self._shared.pttl(NUMBER_PAUSE)
+            except (RedisError, OSError) as error:  # a missing shared pause must not stop sending
+                log.warning("shared throttling pause not read: %s", type(error).__name__)
+            else:
+                pause = max(pause, min(self.max_delay, left_ms / 1000)) if left_ms > 0 else pause
+        return pause
+
+    async def _share_number_pause(self, delay: float) -> None:
+        """The number's pause for every replica: set, or lengthened, never shortened."""
+        if self._shared is None or delay <= 0:
+            return
+        ms = max(1, int(delay * 1000))
+        try:
+            async with self._shared.pipeline(transaction=True) as pipe:
+                pipe.set(NUMBER_PAUSE, "1", px=ms, nx=True)
+                pipe.pexpire(NUMBER_PAUSE, ms, gt=True)
+                await pipe.execute()
+        except (RedisError, OSError) as error:
+            log.warning("shared throttling pause not written: %s", type(error).__name__)
 
     def _throttle(self, to: str, code: int, wait: float | None) -> float:
         """Record a throttling answer: the pause for the recipient or the business number."""
@@ -188,7 +222,7 @@ class GraphClient:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message}
         attempt = 0
         while True:
-            pause = self._wait_needed(to)  # a throttled recipient or number waits; others do not
+            pause = await self._pause_needed(to)  # a throttled recipient or number waits; others do not
             if pause > 0:
                 await self._sleep(pause)
             attempt += 1
@@ -226,7 +260,9 @@ class GraphClient:
                 )
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
                 if code is not None and is_throttled:
-                    self._throttle(to, code, wait)  # the next attempt waits in _wait_needed
+                    paused = self._throttle(to, code, wait)  # the next attempt waits in _pause_needed
+                    if code in NUMBER_THROTTLED:
+                        await self._share_number_pause(paused)
                     delay = 0.0
                 elif wait is not None:
                     delay = min(self.max_delay, wait)

@@ -7,6 +7,9 @@ from api.whatsapp.inbox import PREFIX
 
 SENDER_PREFIX = "whatsapp:"
 FAILED = PREFIX + "failed"
+# Set while Meta throttles the business number (130429, 133016), expiring with the pause: every
+# gateway replica waits it out (api/whatsapp/graph.py). It names no one.
+NUMBER_PAUSE = PREFIX + "pause:number"
 
 
 def last_inbound_key(wa_id: str) -> str:

@@ -32,7 +32,7 @@ async def start_whatsapp(services: Services) -> RunningWhatsApp | None:
     if config is None or redis is None:
         return None
     http = httpx.AsyncClient(timeout=GRAPH_TIMEOUT_SECONDS)
-    graph = GraphClient(config.api_base, config.api_version, config.token, config.phone_number_id, http)
+    graph = GraphClient(config.api_base, config.api_version, config.token, config.phone_number_id, http, shared=redis)
     channel = WhatsAppChannel(services, config, redis, graph)
     workers = WhatsAppWorkers(channel, redis)
     await workers.start()
