@@ -16,6 +16,7 @@ import httpx
 import redis
 
 from api.conversation_ids import SENDER_PREFIX
+from scripts.bench import percentile as bench_percentile
 
 WORDS = [
     *("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
@@ -185,8 +186,7 @@ def problems(burst_result: Burst, redis_url: str) -> dict[str, list[str]]:
 
 
 def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
+    return bench_percentile(values, fraction) if values else 0.0
 
 
 def summary(result: Burst) -> str:
