@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from scripts.stack import DEMO_CASES, StackError, current_model, free_port, port_open
+from scripts.stack import DEMO_CASES, StackError, current_model, free_port, import_cases, port_open, run_in_foreground
 from wegwijs.paths import ROOT, run_dir
 from wegwijs.secrets_file import load_local_secrets
 
@@ -413,16 +413,7 @@ class Cluster:
         if not self.own_database:
             self._say("DATABASE_URL is set: the demo cases are not imported into it (import real ones yourself)")
             return
-        result = subprocess.run(
-            [sys.executable, "-m", "actions.cases.importer", str(self.cases_csv), "--quiet"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise ClusterError(f"importing {self.cases_csv.name} failed:\n{result.stderr}")
-        self._say(f"Cases from {self.cases_csv.relative_to(ROOT)}: {result.stdout.strip()}")
+        self._say(import_cases(self.cases_csv, env))
 
     def stop(self, timeout: float = 90) -> None:
         """supervisord stops the programs (TERM, highest priority first) and then itself; what is
@@ -541,17 +532,9 @@ def count_from_env(variable: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    stopping = False
+    running: list[Cluster] = []  # made inside start(), so that a configuration error is reported like others
 
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        if not stopping:
-            stopping = True
-            raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    cluster: Cluster | None = None
-    try:
+    def start() -> str:
         configured = os.environ.get("DATABASE_URL") or None
         database = configured or local_postgres_database()
         cluster = Cluster(
@@ -561,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url=database,
             own_database=configured is None,
         )
+        running.append(cluster)
         if database:
             where = "DATABASE_URL" if configured else f"the cluster's own database {CLUSTER_DATABASE}"
             print(f"Case store: {where} ({database.rsplit('@', 1)[-1]})", flush=True)
@@ -581,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             f"    {p.full_name:<18} 127.0.0.1:{p.port}  log: {cluster.run_dir / (p.name + '.log')}"
             for p in cluster.replicas()
         )
-        print(
+        return (
             f"\nWegwijs cluster is running ({cluster.startup_seconds:.0f} s to healthy).\n"
             f"  Web chat:  {cluster.public_url}/  (HAProxy; sticky per browser by the WEGWIJS_GATEWAY cookie)\n"
             f"  Chat API:  POST {cluster.public_url}/api/v1/conversations, then /api/v1/messages\n"
@@ -590,24 +574,20 @@ def main(argv: list[str] | None = None) -> int:
             f"Redis on 127.0.0.1:{ports.redis}\n"
             f"  Replicas (restarted by supervisord when they die):\n{replicas}\n"
             f"  Status:    {VENV_BIN / 'supervisorctl'} -c {cluster.config_file} status\n"
-            f"Configuration and logs in {cluster.run_dir}. Press Ctrl-C to stop.",
-            flush=True,
+            f"Configuration and logs in {cluster.run_dir}. Press Ctrl-C to stop."
         )
-        while cluster.supervisord is not None and cluster.supervisord.poll() is None:
-            time.sleep(1)
-        print(f"supervisord stopped unexpectedly: see {cluster.run_dir}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping...", flush=True)
-        return 0
-    except StackError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if cluster is not None:
+
+    def ended() -> str | None:
+        cluster = running[0]
+        if cluster.supervisord is not None and cluster.supervisord.poll() is None:
+            return None
+        return f"supervisord stopped unexpectedly: see {cluster.run_dir}"
+
+    def stop() -> None:
+        for cluster in running:
             cluster.stop()
+
+    return run_in_foreground(start, ended, stop)
 
 
 if __name__ == "__main__":

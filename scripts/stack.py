@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,16 +184,7 @@ class Stack:
             self._say("DATABASE_URL is set: the demo cases are not imported into it (import real ones yourself)")
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            [sys.executable, "-m", "actions.cases.importer", str(self.cases_csv), "--quiet"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise StackError(f"importing {self.cases_csv.name} failed:\n{result.stderr}")
-        self._say(f"Cases from {self.cases_csv.relative_to(ROOT)}: {result.stdout.strip()}")
+        self._say(import_cases(self.cases_csv, env))
 
     def healthy(self) -> bool:
         try:
@@ -229,35 +221,39 @@ class Stack:
             print(text, flush=True)
 
 
-def main() -> int:
-    stack = Stack(redis_url=os.environ.get("REDIS_URL") or None)
+def import_cases(cases_csv: Path, env: dict[str, str]) -> str:
+    """Imports a CSV of cases into the case store of ``env`` (actions/cases/importer.py); what it
+    imported, or StackError with the importer's complaint."""
+    result = subprocess.run(
+        [sys.executable, "-m", "actions.cases.importer", str(cases_csv), "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise StackError(f"importing {cases_csv.name} failed:\n{result.stderr}")
+    return f"Cases from {cases_csv.relative_to(ROOT)}: {result.stdout.strip()}"
+
+
+def run_in_foreground(start: Callable[[], str], ended: Callable[[], str | None], stop: Callable[[], None]) -> int:
+    """`make run`'s and `make cluster`'s life: ``start`` (returns what to print once it runs),
+    then wait until ``ended`` says what stopped unexpectedly (exit 1) or Ctrl-C or TERM (exit 0);
+    ``stop`` runs in every case, with both signals ignored meanwhile."""
     stopping = False
 
-    def stop(signum, _frame) -> None:
+    def on_term(signum: int, _frame: object) -> None:
         nonlocal stopping
         if not stopping:
             stopping = True
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, on_term)
     try:
-        print("Starting Redis, the action server, Rasa and the gateway (about a minute)...", flush=True)
-        stack.start()
-        print(
-            f"\nWegwijs is running ({stack.startup_seconds:.0f} s to healthy).\n"
-            f'  Web chat:  {stack.gateway_url}/ (embed: <script src="{stack.gateway_url}/chat/widget.js" defer>)\n'
-            f"  Chat API:  POST {stack.gateway_url}/api/v1/conversations, then /api/v1/messages\n"
-            f"  API docs:  {stack.gateway_url}/docs\n"
-            f"  Staff:     {stack.gateway_url}/staff "
-            "(accounts: python -m api.staff.accounts create NAME --role agent)\n"
-            f"  Health:    {stack.gateway_url}/health\n"
-            f"Logs in {stack.run_dir}. Press Ctrl-C to stop.",
-            flush=True,
-        )
-        while all(p.poll() is None for p in stack.processes.values()):
+        print(start(), flush=True)
+        while (what := ended()) is None:
             time.sleep(1)
-        dead = [n for n, p in stack.processes.items() if p.poll() is not None]
-        print(f"{', '.join(dead)} stopped unexpectedly: see {stack.run_dir}", file=sys.stderr)
+        print(what, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
@@ -268,7 +264,31 @@ def main() -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        stack.stop()
+        stop()
+
+
+def main() -> int:
+    stack = Stack(redis_url=os.environ.get("REDIS_URL") or None)
+
+    def start() -> str:
+        print("Starting Redis, the action server, Rasa and the gateway (about a minute)...", flush=True)
+        stack.start()
+        return (
+            f"\nWegwijs is running ({stack.startup_seconds:.0f} s to healthy).\n"
+            f'  Web chat:  {stack.gateway_url}/ (embed: <script src="{stack.gateway_url}/chat/widget.js" defer>)\n'
+            f"  Chat API:  POST {stack.gateway_url}/api/v1/conversations, then /api/v1/messages\n"
+            f"  API docs:  {stack.gateway_url}/docs\n"
+            f"  Staff:     {stack.gateway_url}/staff "
+            "(accounts: python -m api.staff.accounts create NAME --role agent)\n"
+            f"  Health:    {stack.gateway_url}/health\n"
+            f"Logs in {stack.run_dir}. Press Ctrl-C to stop."
+        )
+
+    def ended() -> str | None:
+        dead = [n for n, p in stack.processes.items() if p.poll() is not None]
+        return f"{', '.join(dead)} stopped unexpectedly: see {stack.run_dir}" if dead else None
+
+    return run_in_foreground(start, ended, stack.stop)
 
 
 if __name__ == "__main__":
