@@ -17,6 +17,7 @@ from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -30,11 +31,16 @@ STARTED = "wegwijs_started"
 
 
 def action_call(request: Request) -> dict[str, Any]:
-    """The webhook's body (rasa-sdk reads it again itself); {} when unreadable."""
+    """The webhook's body; {} when unreadable. ``request.json`` is parsed once and kept by Sanic, so
+    rasa-sdk's handler reads the same parse; a deflated body (which rasa-sdk inflates itself) is
+    inflated here too."""
     try:
-        body = zlib.decompress(request.body) if request.headers.get("Content-Encoding") == "deflate" else request.body
-        call: Any = json.loads(body)
-    except (ValueError, zlib.error):
+        call: Any = (
+            json.loads(zlib.decompress(request.body))
+            if request.headers.get("Content-Encoding") == "deflate"
+            else request.json
+        )
+    except (ValueError, zlib.error, InvalidUsage):
         return {}
     return call if isinstance(call, dict) else {}
 
