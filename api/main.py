@@ -33,6 +33,7 @@ from api.routes import (
     staff,
     staff_pages,
     whatsapp,
+    whatsapp_sends,
 )
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
@@ -115,6 +116,7 @@ def create_app() -> FastAPI:
     app.include_router(whatsapp.router)
     app.include_router(staff.router)
     app.include_router(erasure.router)
+    app.include_router(whatsapp_sends.router)
     app.include_router(privacy_page.router)
     app.include_router(staff_pages.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")

@@ -362,3 +362,37 @@ class ErasureIn(Body):
 
 class ErasedOut(Body):
     erased: Literal[True]
+
+
+class FailedSendOut(Body):
+    """A WhatsApp send that did not surely arrive (api/whatsapp/failed_sends.py)."""
+
+    id: str = Field(..., description="The entry's id, to send it again or dismiss it.")
+    to: str = Field(..., description="The WhatsApp number, in international form with '+'.")
+    text: str = Field(..., description="The message's words as the user would read them.")
+    outcome: Literal["failed", "uncertain"] = Field(
+        ..., description="failed: Meta did not send it. uncertain: it may have arrived."
+    )
+    status: str = Field(..., description="The HTTP status Meta answered, or empty.")
+    error_code: str = Field(..., description="Meta's error code, or empty.")
+    error: str = Field(..., description="For an uncertain send, the kind of failure; else empty.")
+    at: float = Field(..., description="When it was recorded (epoch seconds).")
+    in_window: bool = Field(..., description="Whether WhatsApp's 24-hour window still allows sending it.")
+
+
+class FailedSendsOut(Body):
+    sends: list[FailedSendOut]
+
+
+class ResendIn(Body):
+    even_if_arrived: StrictBool = Field(
+        False, description="Required for an uncertain send: the user may then get it twice."
+    )
+
+
+class ResentOut(Body):
+    queued: Literal[True]
+
+
+class DismissedOut(Body):
+    dismissed: Literal[True]

@@ -31,3 +31,14 @@ async def console_page(request: Request, services: ServicesDep) -> Response:
         return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
     await staff.sessions.touch(cookie or "")  # opening the console is something the person does
     return FileResponse(PAGES / "console.html", headers=NO_STORE)
+
+
+@router.get("/staff/whatsapp")
+async def whatsapp_sends_page(request: Request, services: ServicesDep) -> Response:
+    """The supervisors' review of WhatsApp sends that did not surely arrive (its API refuses
+    anyone else; the page says so)."""
+    staff, cookie = services.staff, request.cookies.get(COOKIE)
+    if staff is None or await staff.sessions.get(cookie) is None:
+        return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
+    await staff.sessions.touch(cookie or "")
+    return FileResponse(PAGES / "whatsapp-sends.html", headers=NO_STORE)
