@@ -9,6 +9,7 @@ What goes, in the gateway's Redis (one Redis serves all three processes):
 - Rasa's tracker and lock (``wegwijs:tracker:<sender>``, ``wegwijs:lock:<sender>``);
 - the gateway's conversation state, transcript and outbox;
 - the open ticket (and its place in the queue) and every closed ticket of the conversation;
+- its messages kept for review (api/review.py);
 - on WhatsApp: inbound entries not yet handled, failed sends to the number, the 24-hour window
   and numbered-choice keys.
 What stays, because it names nobody: the case lookup's and the rate limits' counters (keyed hashes
@@ -25,6 +26,7 @@ from redis.asyncio import Redis
 from api.conversation_store import KEY_PREFIX as STATE_PREFIX
 from api.metrics import ERASURES
 from api.outbox import PREFIX as OUTBOX_PREFIX
+from api.review import ReviewQueue
 from api.staff.audit import AuditLog
 from api.transcripts import PREFIX as TRANSCRIPT_PREFIX
 from api.whatsapp.inbox import PARTITIONS, partition_key
@@ -80,6 +82,7 @@ class Erasure:
                 pipe.zrem(WAITING, ticket_id)
             pipe.delete(*keys)
             results = await pipe.execute()
+        await ReviewQueue(redis, 0).erase(sender)
         await AuditLog(redis).write(staff=by, action="erase", outcome="ok")
         ERASURES.labels(by="user" if by == "user" else "staff").inc()
         return Erased(keys=int(results[-1]), tickets=len(tickets), stream_entries=entries)

@@ -21,6 +21,7 @@ from api.language.detector import build_detector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimitMiddleware, RateLimits
 from api.request_ids import RequestIdMiddleware
+from api.review import ReviewQueue
 from api.routes import (
     chat_pages,
     conversations,
@@ -30,6 +31,7 @@ from api.routes import (
     messages,
     metrics,
     privacy_page,
+    review,
     staff,
     staff_pages,
     whatsapp,
@@ -74,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retention=keep,
         staff=open_staff(redis, settings),
         redis=redis,
+        review=ReviewQueue(redis, keep.conversation_seconds) if redis is not None else None,
     )
     app.state.services = services
     socketio_channel.services = services
@@ -117,6 +120,7 @@ def create_app() -> FastAPI:
     app.include_router(staff.router)
     app.include_router(erasure.router)
     app.include_router(whatsapp_sends.router)
+    app.include_router(review.router)
     app.include_router(privacy_page.router)
     app.include_router(staff_pages.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictStr, root_validator, validator
 
 from api.payloads import offered_payloads
+from api.review import labels as review_labels
 from api.transcripts import Who
 from wegwijs.handover.tickets import CALLBACK_TIMES, Priority, Status
 from wegwijs.languages import Language
@@ -396,3 +397,36 @@ class ResentOut(Body):
 
 class DismissedOut(Body):
     dismissed: Literal[True]
+
+
+class ReviewItemOut(Body):
+    """A misunderstood message kept for review (api/review.py)."""
+
+    id: str
+    text: str = Field(..., description="What the user typed (never one with a reference, date or number).")
+    language: Language
+    reply: Literal["did_you_mean", "fallback"] = Field(..., description="What the assistant answered.")
+    guesses: list[str] = Field(..., description='The intents "Did you mean ...?" offered.')
+    chosen: str = Field(..., description="The intent the user tapped next, or empty.")
+    then_topic: str = Field(..., description="The topic of the user's next message, when understood, or empty.")
+    label: str = Field(..., description="The intent a supervisor gave it, or empty.")
+    at: float = Field(..., description="When it was kept (epoch seconds).")
+
+
+class ReviewItemsOut(Body):
+    items: list[ReviewItemOut]
+    labels: list[str] = Field(..., description="The intents an item can be labelled with.")
+
+
+class LabelIn(Body):
+    intent: StrictStr = Field(..., description="One of the trained intents.", enum=list(review_labels()))
+
+    @validator("intent")
+    def intent_is_trained(cls, value: str) -> str:
+        if value not in review_labels():
+            raise ValueError("not a trained intent")
+        return value
+
+
+class LabelledOut(Body):
+    labelled: Literal[True]

@@ -14,6 +14,7 @@ from api.conversation_store import MemoryConversationStore, RedisConversationSto
 from api.language.detector import LanguageDetector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimits
+from api.review import ReviewQueue
 from api.settings import Settings
 from api.staff.service import Staff
 from wegwijs.retention import Retention
@@ -34,6 +35,7 @@ class Services:
     # The process's one Redis client (a connection pool), shared by the conversation store, the
     # staff side and the WhatsApp channel; None without REDIS_URL.
     redis: Redis[bytes] | None = None
+    review: ReviewQueue | None = None  # misunderstood messages for review (api/review.py); None without Redis
 
     async def close(self) -> None:
         await self.rasa.close()

@@ -169,6 +169,11 @@ async def _take_turn(
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply["response"] in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
+    if services.review is not None:
+        try:  # kept for a supervisor to label (api/review.py); never at the cost of the reply
+            await services.review.after_turn(sender, text, payload, settled.language, replies, topic)
+        except RedisError as error:
+            logger.warning("review item not kept: %s", type(error).__name__)
     if settled.followed_from:
         messages.append(language_followed_message(settled.language, settled.followed_from))
     elif settled.romanized and settled.language != state.language:

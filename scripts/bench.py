@@ -40,6 +40,7 @@ from scripts.train import model_path
 from scripts.whatsapp_load import measure_acks
 from tests.lookup_timing import failure_timings, import_pool
 from wegwijs.paths import ROOT
+from wegwijs.serve import redis_parts
 
 MIX = [
     ("en", "I want to go back to my country, how does it work?"),
@@ -208,7 +209,10 @@ async def throughput(target: Target, prefix: str, concurrency: int, total: int) 
 
 
 def start_bare(stack: Stack, port: int, model: Path, endpoints: str, name: str) -> tuple[subprocess.Popen, float]:
+    # Plain `rasa run` (not wegwijs.serve, which fixes the gateway channel's credentials): the
+    # Redis address as the separate variables the endpoints file reads, as serve.py sets them.
     env = stack.environment()
+    env.update(redis_parts(env["REDIS_URL"]))
     started = time.monotonic()
     with open(stack.run_dir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(

@@ -25,7 +25,7 @@ from tests.whatsapp_load import delivery, text
 # key that exists after the run must expire.
 BOUNDED = re.compile(
     r"^(wegwijs:handover:(queue|waiting)|wegwijs:staff:online|wegwijs:staff:audit|wegwijs:lock-tokens"
-    r"|wegwijs:wa:(inbound:\d+|failed|statuses)|wegwijs:staff:account:[a-z0-9._-]+)$"
+    r"|wegwijs:wa:(inbound:\d+|failed|statuses)|wegwijs:review:index|wegwijs:staff:account:[a-z0-9._-]+)$"
 )
 CALLBACK_NUMBER = "+31 6 4{}"  # a Dutch mobile number, made unique per run
 

@@ -26,19 +26,26 @@ async def login_page() -> FileResponse:
 
 @router.get("/staff")
 async def console_page(request: Request, services: ServicesDep) -> Response:
+    return await session_page(request, services, "console.html")
+
+
+async def session_page(request: Request, services: ServicesDep, page: str) -> Response:
+    """A page for staff with a session (its API decides which roles may use it; the page says
+    so), else a redirect to the login page."""
     staff, cookie = services.staff, request.cookies.get(COOKIE)
     if staff is None or await staff.sessions.get(cookie) is None:
         return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
-    await staff.sessions.touch(cookie or "")  # opening the console is something the person does
-    return FileResponse(PAGES / "console.html", headers=NO_STORE)
+    await staff.sessions.touch(cookie or "")  # opening a page is something the person does
+    return FileResponse(PAGES / page, headers=NO_STORE)
 
 
 @router.get("/staff/whatsapp")
 async def whatsapp_sends_page(request: Request, services: ServicesDep) -> Response:
-    """The supervisors' review of WhatsApp sends that did not surely arrive (its API refuses
-    anyone else; the page says so)."""
-    staff, cookie = services.staff, request.cookies.get(COOKIE)
-    if staff is None or await staff.sessions.get(cookie) is None:
-        return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
-    await staff.sessions.touch(cookie or "")
-    return FileResponse(PAGES / "whatsapp-sends.html", headers=NO_STORE)
+    """The supervisors' review of WhatsApp sends that did not surely arrive."""
+    return await session_page(request, services, "whatsapp-sends.html")
+
+
+@router.get("/staff/review")
+async def review_page(request: Request, services: ServicesDep) -> Response:
+    """The supervisors' review of misunderstood messages."""
+    return await session_page(request, services, "review.html")

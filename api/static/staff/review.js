@@ -1,0 +1,109 @@
+"use strict";
+// The supervisors' review of misunderstood messages. A user's text is shown with textContent
+// only, in its own direction (dir="auto"): no HTML from a message is ever parsed.
+const state = {csrf: "", labels: []};
+
+async function api(method, path, body) {
+  const headers = {};
+  if (method !== "GET") headers["X-CSRF-Token"] = state.csrf;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const answer = await fetch(path, {method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body)});
+  if (answer.status === 401) {
+    window.location.assign("/staff/login");
+    throw new Error("logged out");
+  }
+  return answer;
+}
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+function say(text) {
+  document.getElementById("status").textContent = text;
+}
+
+function nextStep(item) {
+  if (item.chosen) return `tapped ${item.chosen}`;
+  if (item.then_topic) return `rephrased: understood as ${item.then_topic}`;
+  return "";
+}
+
+async function decide(item, action, intent) {
+  const answer = await api("POST", `/staff/api/review/${encodeURIComponent(item.id)}/${action}`,
+    action === "label" ? {intent} : undefined);
+  const result = await answer.json();
+  say(answer.ok ? (action === "label" ? `Labelled ${intent}.` : "Discarded.") : result.error || "Not done.");
+  await refresh();
+}
+
+function row(item) {
+  const tr = document.createElement("tr");
+  tr.dataset.id = item.id;
+  const words = cell(item.text);
+  words.dir = "auto";
+  words.className = "text";
+  const choose = document.createElement("select");
+  choose.className = "intent";
+  choose.setAttribute("aria-label", "Intent");
+  const preferred = item.label || item.chosen || item.guesses[0] || "";
+  for (const name of ["", ...state.labels]) {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = name || "choose…";
+    option.selected = name === preferred;
+    choose.append(option);
+  }
+  const actions = document.createElement("td");
+  const give = document.createElement("button");
+  give.type = "button";
+  give.className = "label";
+  give.textContent = "Label";
+  give.addEventListener("click", () => {
+    if (choose.value) decide(item, "label", choose.value);
+    else say("Choose an intent first.");
+  });
+  const drop = document.createElement("button");
+  drop.type = "button";
+  drop.className = "discard canned";
+  drop.textContent = "Discard";
+  drop.addEventListener("click", () => decide(item, "discard"));
+  actions.append(give, drop);
+  const intentCell = document.createElement("td");
+  intentCell.append(choose);
+  tr.append(words, cell(item.language), cell(item.guesses.join(", ") || "nothing"), cell(nextStep(item)),
+    intentCell, actions);
+  return tr;
+}
+
+async function refresh() {
+  const query = new URLSearchParams();
+  const language = document.getElementById("language").value;
+  const which = document.getElementById("which").value;
+  if (language) query.set("language", language);
+  if (which) query.set("labelled", which);
+  const answer = await api("GET", `/staff/api/review?${query}`);
+  const table = document.getElementById("items");
+  if (answer.status === 403) {
+    table.hidden = true;
+    say("Only supervisors review misunderstood messages.");
+    return;
+  }
+  const {items, labels} = await answer.json();
+  state.labels = labels;
+  table.querySelector("tbody").replaceChildren(...items.map(row));
+  table.hidden = items.length === 0;
+  document.getElementById("empty").hidden = items.length !== 0;
+}
+
+for (const id of ["language", "which"]) document.getElementById(id).addEventListener("change", refresh);
+
+(async () => {
+  const session = await (await api("GET", "/staff/api/session")).json();
+  state.csrf = session.csrf;
+  document.getElementById("who").textContent = `${session.username} (${session.role})`;
+  await refresh();
+})();
