@@ -9,7 +9,7 @@ What goes, in the gateway's Redis (one Redis serves all three processes):
 - Rasa's tracker and lock (``wegwijs:tracker:<sender>``, ``wegwijs:lock:<sender>``);
 - the gateway's conversation state, transcript and outbox;
 - the open ticket (and its place in the queue) and every closed ticket of the conversation;
-- its messages kept for review (api/review.py);
+- its messages kept for review (api/review.py) and its satisfaction question's state;
 - on WhatsApp: inbound entries not yet handled, failed sends to the number, the 24-hour window
   and numbered-choice keys.
 What stays, because it names nobody: the case lookup's and the rate limits' counters (keyed hashes
@@ -27,6 +27,7 @@ from api.conversation_store import KEY_PREFIX as STATE_PREFIX
 from api.metrics import ERASURES
 from api.outbox import PREFIX as OUTBOX_PREFIX
 from api.review import ReviewQueue
+from api.satisfaction import Satisfaction
 from api.staff.audit import AuditLog
 from api.transcripts import PREFIX as TRANSCRIPT_PREFIX
 from api.whatsapp.inbox import PARTITIONS, partition_key
@@ -83,6 +84,7 @@ class Erasure:
             pipe.delete(*keys)
             results = await pipe.execute()
         await ReviewQueue(redis, 0).erase(sender)
+        await Satisfaction(redis).erase(sender)
         await AuditLog(redis).write(staff=by, action="erase", outcome="ok")
         ERASURES.labels(by="user" if by == "user" else "staff").inc()
         return Erased(keys=int(results[-1]), tickets=len(tickets), stream_entries=entries)

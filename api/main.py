@@ -37,6 +37,7 @@ from api.routes import (
     whatsapp,
     whatsapp_sends,
 )
+from api.satisfaction import Satisfaction
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
 from api.settings import ConfigurationError, load_settings
@@ -77,6 +78,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         staff=open_staff(redis, settings),
         redis=redis,
         review=ReviewQueue(redis, keep.conversation_seconds) if redis is not None else None,
+        satisfaction=Satisfaction(redis) if redis is not None else None,
     )
     app.state.services = services
     socketio_channel.services = services

@@ -15,6 +15,7 @@ from api.language.detector import LanguageDetector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimits
 from api.review import ReviewQueue
+from api.satisfaction import Satisfaction
 from api.settings import Settings
 from api.staff.service import Staff
 from wegwijs.retention import Retention
@@ -36,6 +37,7 @@ class Services:
     # staff side and the WhatsApp channel; None without REDIS_URL.
     redis: Redis[bytes] | None = None
     review: ReviewQueue | None = None  # misunderstood messages for review (api/review.py); None without Redis
+    satisfaction: Satisfaction | None = None  # "Did this help you?" (api/satisfaction.py); None without Redis
 
     async def close(self) -> None:
         await self.rasa.close()

@@ -16,10 +16,17 @@ from api.conversation_store import ConversationState
 from api.erasure import Erasure
 from api.handover_turn import TOPIC as HANDOVER_TOPIC, HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
-from api.metrics import TURN_SECONDS
+from api.metrics import SATISFACTION, TURN_SECONDS
 from api.payloads import chosen_language, intent_message, language_chosen_message
 from api.privacy_notice import notice_message, version as notice_version
 from api.rasa_client import RasaUnavailable
+from api.satisfaction import (
+    DONE_REPLIES,
+    QUESTION as SATISFACTION_QUESTION,
+    answer_of,
+    question as satisfaction_question,
+    thanks as satisfaction_thanks,
+)
 from api.services import Services
 from api.stranded import hand_back
 from api.topics import topic_and_line
@@ -27,7 +34,7 @@ from api.transcripts import Said, kept_bot_text
 from wegwijs.languages import SOURCE_LANGUAGE, native_name
 from wegwijs.request_id import CURRENT, METADATA_KEY, NONE as NO_REQUEST_ID, current, new_request_id
 from wegwijs.responses import language_chosen_payload, load_specs, render
-from wegwijs.wire import ReplyMessage, button, reply_message
+from wegwijs.wire import KeyedReply, ReplyMessage, button, reply_message
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "gateway_service_unavailable"
@@ -105,6 +112,9 @@ async def _take_turn(
     if new_state != state:
         await services.store.save(key, new_state)
 
+    answer = answer_of(payload)
+    if answer is not None:  # "Did this help you?": the gateway's own question, never Rasa's
+        return await satisfaction_answered(services, sender, text or "", answer, settled.language, metadata)
     if settled.switched:
         message = language_chosen_message(settled.language)
     elif payload:
@@ -157,6 +167,10 @@ async def _take_turn(
             {"text": notice["text"], "buttons": notice["buttons"], "links": notice["links"], "response": None},
         ]
         await services.store.save(key, replace(new_state, notice=notice_version()))
+    ask = await satisfaction_asked(services, sender, topic, replies, settled.language, with_notice=notice is not None)
+    if ask is not None:
+        messages.append(ask)
+        replies = [*replies, {**ask, "response": SATISFACTION_QUESTION}]
     handover: HandoverView | None = None
     if staff is not None:
         try:  # the transcript is for staff; failing to keep it must not cost the user the reply
@@ -181,6 +195,38 @@ async def _take_turn(
         # which not everyone who types Arabizi reads well; one tap gives English.
         messages.append(romanized_message(settled.language))
     return Turn(settled.language, topic, line, messages, handover, notice=notice)
+
+
+async def satisfaction_asked(
+    services: Services, sender: str, topic: str, replies: list[KeyedReply], language: str, with_notice: bool
+) -> ReplyMessage | None:
+    """ "Did this help you?" after the answer to a thanks or goodbye that follows a subject, once a
+    day; never beside the privacy notice (nobody has been helped yet). None: not asked now."""
+    if services.satisfaction is None:
+        return None
+    try:
+        await services.satisfaction.note_topic(sender, topic)
+        done = any(r["response"] in DONE_REPLIES for r in replies)
+        if done and not with_notice and await services.satisfaction.may_ask(sender, after_subject=True):
+            return satisfaction_question(language)
+    except RedisError as error:
+        logger.warning("satisfaction not asked: %s", type(error).__name__)
+    return None
+
+
+async def satisfaction_answered(
+    services: Services, sender: str, said: str, answer: str, language: str, metadata: dict[str, Any]
+) -> Turn:
+    """An answer to "Did this help you?": counted once (api/satisfaction.py), then thanks."""
+    reply = satisfaction_thanks(language)
+    try:
+        if services.satisfaction is not None and await services.satisfaction.answered(sender) is not None:
+            SATISFACTION.labels(language=language, answer=answer).inc()
+        if services.staff is not None:
+            await services.staff.transcripts.add(sender, [Said.by_user(said), Said.by_bot(reply)])
+    except RedisError as error:
+        logger.warning("satisfaction answer not kept: %s", type(error).__name__)
+    return Turn(language, "smalltalk", None, [reply], None)
 
 
 async def erase_conversation(services: Services, key: str, sender: str, by: str) -> None:

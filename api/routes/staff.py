@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.openapi import errors
+from api.satisfaction import question as satisfaction_question
 from api.schemas import (
     AvailabilityIn,
     AvailabilityOut,
@@ -322,4 +323,18 @@ async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: 
         await staff.transcripts.add(ticket.conversation, [Said("bot", back)])
         if ticket.channel == "whatsapp" and services.whatsapp is not None:
             await services.whatsapp.send_if_window(whatsapp_number(ticket.conversation), back)
+        await ask_satisfaction(services, staff, ticket)
     return ClosedOut(id=ticket_id, status="closed")
+
+
+async def ask_satisfaction(services: ServicesDep, staff: Staff, ticket: Ticket) -> None:
+    """The end of a hand-over: "Did this help you?", once per conversation per day."""
+    if services.satisfaction is None or not await services.satisfaction.may_ask(ticket.conversation):
+        return
+    ask = satisfaction_question(ticket.language)
+    if ticket.channel == "whatsapp":
+        if services.whatsapp is not None:
+            await services.whatsapp.reply_if_window(whatsapp_number(ticket.conversation), ask, ticket.language)
+    else:
+        await staff.outbox.send(ticket.conversation, ask["text"], "bot", ask["buttons"])
+    await staff.transcripts.add(ticket.conversation, [Said.by_bot(ask)])

@@ -215,6 +215,22 @@ class WhatsAppChannel:
         await self.inbox.send_later(wa_id, text_message(text))
         return True
 
+    async def reply_if_window(self, wa_id: str, reply: ReplyMessage, language: str) -> bool:
+        """A reply with buttons outside the user's turn (after the bot is back), shaped as in a
+        turn and queued behind what was queued before it, when WhatsApp still allows one."""
+        if not await self.within_window(wa_id):
+            return False
+        shaped = shape(reply, language)
+        if shaped.numbered:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(numbered_key(wa_id))
+                pipe.hset(numbered_key(wa_id), mapping=cast("Mapping[str | bytes, str]", shaped.numbered))
+                pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
+                await pipe.execute()
+        for part in shaped.messages:
+            await self.inbox.send_later(wa_id, part)
+        return True
+
     async def send_staff_text(self, wa_id: str, text: str) -> str:
         """Queue a staff member's text behind the user's own messages. Outside the 24-hour window
         a free-form message is not allowed: the configured template goes instead, or nothing."""
