@@ -17,6 +17,8 @@ from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
 from api.conversation_ids import ConversationIds
 from api.conversation_store import open_store
+from api.insight.pseudonyms import Pseudonyms
+from api.insight.recorder import Insight
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimitMiddleware, RateLimits
@@ -72,8 +74,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limits=RateLimits(settings.redis_url, settings.conversation_secret),
         retention=keep,
         staff=open_staff(redis, settings),
+        insight=Insight(
+            settings.insight_database_url, Pseudonyms(settings.conversation_secret, redis), keep.analytics_seconds
+        ),
         redis=redis,
     )
+    assert services.insight is not None
+    services.insight.start()
     app.state.services = services
     socketio_channel.services = services
     running_whatsapp = await start_whatsapp(services)
@@ -91,6 +98,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await sweeper.stop()
         if running_whatsapp:
             await running_whatsapp.stop()
+        await services.insight.stop()
         await services.close()
 
 

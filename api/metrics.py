@@ -28,3 +28,8 @@ WHATSAPP_SENDS = Counter(
 WHATSAPP_RETRIES = Counter("wegwijs_whatsapp_send_retries_total", "Graph API send attempts after the first.")
 RATE_LIMIT_REFUSALS = Counter("wegwijs_rate_limit_refusals_total", "Requests refused by a rate limit.", ["limit"])
 ERASURES = Counter("wegwijs_erasures_total", "Conversations erased, by who asked (user, staff).", ["by"])
+INSIGHT_LOST = Counter(
+    "wegwijs_insight_events_lost_total",
+    "Analytics events not written, by reason (queue_full, not_made, not_written).",
+    ["reason"],
+)
