@@ -29,6 +29,7 @@ from api.routes import (
     erasure,
     events,
     health,
+    insight,
     messages,
     metrics,
     privacy_page,
@@ -125,6 +126,7 @@ def create_app() -> FastAPI:
     app.include_router(erasure.router)
     app.include_router(privacy_page.router)
     app.include_router(staff_pages.router)
+    app.include_router(insight.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")
     app.include_router(chat_pages.router)
     app.mount("/chat", chat_pages.static, name="chat-static")

@@ -207,6 +207,7 @@ for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) {
   const session = await (await api("GET", "/staff/api/session")).json();
   state.csrf = session.csrf;
   document.getElementById("who").textContent = `${session.username} (${session.role})`;
+  document.getElementById("dashboard-link").hidden = session.role !== "supervisor";  // /staff/dashboard
   showAvailable(session.available);
   showUnreviewed(session.unreviewed_languages || []);
   await refreshQueue();
