@@ -16,7 +16,7 @@ from api.conversation_store import ConversationState
 from api.erasure import Erasure
 from api.handover_turn import TOPIC as HANDOVER_TOPIC, HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
-from api.metrics import TURN_SECONDS
+from api.metrics import FALLBACKS, TURN_SECONDS
 from api.payloads import chosen_language, intent_message, language_chosen_message
 from api.privacy_notice import notice_message, version as notice_version
 from api.rasa_client import RasaUnavailable
@@ -166,6 +166,7 @@ async def _take_turn(
     topic, line = topic_and_line(reply["response"] for reply in replies)
     messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
     fell_back = answer.intent == "nlu_fallback" or any(r["response"] in FALLBACK_RESPONSES for r in replies)
+    FALLBACKS.add(settled.language, fell_back)
     if any(reply["response"] == ERASE_DONE for reply in replies):
         await erase_conversation(services, key, sender, by="user", channel=metadata.get("channel"))
         return Turn(settled.language, topic, line, messages, None, erased=True)
