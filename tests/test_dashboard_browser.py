@@ -151,6 +151,8 @@ def test_a_supervisor_sees_what_was_sent(stack: Stack, browser, tmp_path: Path, 
         assert figure("handovers", "opened", reason="user_request") == "1"
         assert figure("handovers", "claim_median_seconds", reason="user_request") == str(claimed)
         assert figure("handovers", "first_reply_median_seconds", reason="user_request") == str(replied)
+        as_json = page.request.get(base + page.get_attribute("#export", "href").replace("insight.csv", "insight"))
+        assert as_json.json()["rows"] == table, "the JSON figures are the CSV's"
 
         page.goto(f"{base}/staff/dashboard?lang=en&language=ar")
         assert page.inner_text("#summary-conversations") == "1", "the language filter narrows every figure"

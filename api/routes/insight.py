@@ -20,6 +20,7 @@ from api.insight.page import Page
 from api.insight.store import Filters
 from api.openapi import errors
 from api.routes.staff import SessionDep, StaffDep
+from api.schemas import InsightOut
 from api.services import Services, ServicesDep
 from api.staff.sessions import COOKIE, StaffSession
 from wegwijs.languages import SOURCE_LANGUAGE, Language, is_shipped
@@ -80,7 +81,7 @@ async def dashboard_page(
     return HTMLResponse(page.render(), headers=NO_STORE)
 
 
-@router.get("/staff/api/insight", responses=errors(401, 403, 422))
+@router.get("/staff/api/insight", response_model=InsightOut, responses=errors(401, 403, 422))
 async def insight_figures(
     session: SessionDep,
     staff: StaffDep,
