@@ -4,9 +4,9 @@ test's own (its own database) beside the session's Rasa, action server and Redis
 A user types a case reference, a date of birth and a phone number (and books a call-back with
 it); no analytics row, and no byte of the database file, holds any of them or a conversation id.
 Rows of one conversation share a pseudonym that the month's key gives, and an erasure deletes
-them. Rows older than the retention are deleted by the gateway. A database that cannot be
-written costs nobody a reply. The pseudonym's key rotates per month and cannot be recomputed
-once its salt is gone. The store works on PostgreSQL as on SQLite.
+them (on SQLite, and through a gateway on PostgreSQL). Rows older than the retention are deleted
+by the gateway. A database that cannot be written costs nobody a reply. The pseudonym's key
+rotates per month and cannot be recomputed once its salt is gone.
 """
 
 from __future__ import annotations
@@ -131,8 +131,16 @@ def test_no_row_holds_what_the_user_typed_nor_the_conversation(stack: Stack, own
     assert re.fullmatch(r"[0-9a-f]{32}", case_pseudonym) and case_pseudonym != callback_pseudonym
 
 
-def test_an_erasure_takes_the_conversations_events(stack: Stack, own_gateway: tuple[str, str]) -> None:
-    base, url = own_gateway
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_an_erasure_takes_the_conversations_events(
+    stack: Stack, tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
+    url = store_url(tmp_path) if database == "sqlite" else request.getfixturevalue("postgres_url")
+    with gateway_with(stack, {"DATABASE_URL": url}) as base:
+        erase_and_check(stack, base, url)
+
+
+def erase_and_check(stack: Stack, base: str, url: str) -> None:
     with httpx.Client(base_url=base, timeout=30) as client:
         kept, erased = new_conversation(client), new_conversation(client)
         say(client, kept, "hello, how can IOM help me return home")
