@@ -17,6 +17,8 @@ from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
 from api.conversation_ids import ConversationIds
 from api.conversation_store import open_store
+from api.insight.pseudonyms import Pseudonyms
+from api.insight.recorder import Insight
 from api.language.detector import build_detector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimitMiddleware, RateLimits
@@ -28,6 +30,7 @@ from api.routes import (
     erasure,
     events,
     health,
+    insight,
     messages,
     metrics,
     privacy_page,
@@ -76,10 +79,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limits=RateLimits(settings.redis_url, settings.conversation_secret),
         retention=keep,
         staff=open_staff(redis, settings),
+        insight=Insight(
+            settings.insight_database_url, Pseudonyms(settings.conversation_secret, redis), keep.analytics_seconds
+        ),
         redis=redis,
         review=ReviewQueue(redis, keep.conversation_seconds) if redis is not None else None,
         satisfaction=Satisfaction(redis) if redis is not None else None,
     )
+    assert services.insight is not None
+    services.insight.start()
     app.state.services = services
     socketio_channel.services = services
     running_whatsapp = await start_whatsapp(services)
@@ -97,6 +105,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await sweeper.stop()
         if running_whatsapp:
             await running_whatsapp.stop()
+        await services.insight.stop()
         await services.close()
 
 
@@ -125,6 +134,7 @@ def create_app() -> FastAPI:
     app.include_router(review.router)
     app.include_router(privacy_page.router)
     app.include_router(staff_pages.router)
+    app.include_router(insight.router)
     app.mount("/staff/static", staff_pages.static, name="staff-static")
     app.include_router(chat_pages.router)
     app.mount("/chat", chat_pages.static, name="chat-static")

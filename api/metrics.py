@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
+
 from prometheus_client import Counter, Gauge, Histogram
 
 from wegwijs.metrics import LATENCY_BUCKETS
@@ -33,3 +36,52 @@ SATISFACTION = Counter(
     "Answers to 'Did this help you?', by language and answer (yes, partly, no).",
     ["language", "answer"],
 )
+INSIGHT_LOST = Counter(
+    "wegwijs_insight_events_lost_total",
+    "Analytics events not written, by reason (queue_full, not_made, not_written).",
+    ["reason"],
+)
+# Operational alerts (issue 15; deploy/prometheus/alerts.yml).
+TICKETS_WAITING_LONG = Gauge(
+    "wegwijs_tickets_waiting_long",
+    "Queued hand-over tickets that have waited longer than WEGWIJS_ALERT_WAIT_MINUTES.",
+)
+TICKETS_WAITING_LONG_SECONDS = Gauge(
+    "wegwijs_tickets_waiting_long_threshold_seconds", "The waiting time above which a ticket counts as waiting long."
+)
+TURNS_UNDERSTOOD = Counter(
+    "wegwijs_turns_understood_total",
+    "Turns answered by Rasa, by language and outcome (understood, fallback).",
+    ["language", "outcome"],
+)
+FALLBACK_RATE = Gauge(
+    "wegwijs_fallback_rate",
+    "Share of this gateway's turns in the last FALLBACK_WINDOW_SECONDS that fell back, by language.",
+    ["language"],
+)
+FALLBACK_WINDOW_SECONDS = 900.0
+
+
+class FallbackWindow:
+    """The turns of the last 15 minutes, per language, for the ``wegwijs_fallback_rate`` gauge
+    (set at scrape time). Per process; ``wegwijs_turns_understood_total`` sums across replicas."""
+
+    def __init__(self, seconds: float = FALLBACK_WINDOW_SECONDS) -> None:
+        self.seconds = seconds
+        self._turns: dict[str, deque[tuple[float, bool]]] = {}
+
+    def add(self, language: str, fell_back: bool, now: float | None = None) -> None:
+        TURNS_UNDERSTOOD.labels(language=language, outcome="fallback" if fell_back else "understood").inc()
+        self._turns.setdefault(language, deque(maxlen=10_000)).append((now or time.monotonic(), fell_back))
+
+    def publish(self, now: float | None = None) -> None:
+        cutoff = (now or time.monotonic()) - self.seconds
+        for language, turns in self._turns.items():
+            while turns and turns[0][0] < cutoff:
+                turns.popleft()
+            FALLBACK_RATE.labels(language=language).set(
+                sum(1 for _, fell_back in turns if fell_back) / len(turns) if turns else 0.0
+            )
+
+
+FALLBACKS = FallbackWindow()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -42,6 +43,23 @@ def read_reply(message: dict[str, Any]) -> KeyedReply:
     }
 
 
+@dataclass(frozen=True)
+class RasaAnswer:
+    replies: list[KeyedReply]
+    intent: str | None = None  # what Rasa understood (bot/channels/understanding.py), for analytics
+    confidence: float | None = None
+
+
+def read_understood(payload: dict[str, Any]) -> tuple[str | None, float | None]:
+    given = payload.get("metadata")
+    understood = given if isinstance(given, dict) else {}
+    intent, confidence = understood.get("intent"), understood.get("confidence")
+    return (
+        intent if isinstance(intent, str) else None,
+        float(confidence) if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) else None,
+    )
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout: float) -> None:
         self._base_url = base_url
@@ -61,16 +79,20 @@ class RasaClient:
         return self._session
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[KeyedReply]:
+        return (await self.converse(sender, message, metadata)).replies
+
+    async def converse(self, sender: str, message: str, metadata: dict[str, Any]) -> RasaAnswer:
+        """The replies, with the intent and confidence Rasa understood the message with."""
         started = time.perf_counter()
         try:
-            replies = await self._send(sender, message, metadata)
+            answer = await self._send(sender, message, metadata)
         except RasaUnavailable:
             RASA_SECONDS.labels(outcome="unavailable").observe(time.perf_counter() - started)
             raise
         RASA_SECONDS.labels(outcome="ok").observe(time.perf_counter() - started)
-        return replies
+        return answer
 
-    async def _send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[KeyedReply]:
+    async def _send(self, sender: str, message: str, metadata: dict[str, Any]) -> RasaAnswer:
         body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             async with self._client().post(WEBHOOK, json=body) as answer:
@@ -83,7 +105,7 @@ class RasaClient:
         # Rasa answers an internal failure (its NLG, its tracker store) with no reply at all.
         if not replies:
             raise RasaUnavailable("no reply")
-        return replies
+        return RasaAnswer(replies, *read_understood(payload))
 
     async def healthy(self) -> bool:
         try:

@@ -30,6 +30,7 @@ from wegwijs.wire import ReplyMessage, reply_message
 PREFIX = "wegwijs:csat:"
 PAYLOAD = "/satisfaction"
 ANSWERS = ("yes", "partly", "no")
+SCORES = {"no": 1, "partly": 2, "yes": 3}  # the analytics event's score (api/insight/events.py)
 DAY_SECONDS = 24 * 3600
 QUESTION, THANKS = "gateway_satisfaction_question", "gateway_satisfaction_thanks"
 # The replies after which the user is done: the assistant's answers to thanks and goodbye.

@@ -430,3 +430,26 @@ class LabelIn(Body):
 
 class LabelledOut(Body):
     labelled: Literal[True]
+
+
+# -- the dashboard's figures (api/routes/insight.py) ------------------------------------------
+
+
+class InsightFigureOut(Body):
+    """One figure of the dashboard, as one line of its CSV export; empty strings where a key does
+    not apply (a figure of all days, all languages, ...)."""
+
+    section: str = Field(..., description="conversations_by_language, top_topics, fallback, handovers, ...")
+    day: str = Field(..., description="YYYY-MM-DD (UTC), or empty")
+    language: str
+    channel: str
+    topic: str
+    reason: str
+    measure: str = Field(..., description="conversations, turns, fallbacks, opened, claim_median_seconds, ...")
+    value: str = Field(..., description="a count, seconds or a mean; empty when there is none")
+
+
+class InsightOut(Body):
+    start: str = Field(..., description="the first day (UTC), included")
+    end: str = Field(..., description="the last day (UTC), included")
+    rows: list[InsightFigureOut]

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from api.conversation_ids import ConversationIds
 from api.conversation_store import MemoryConversationStore, RedisConversationStore
+from api.insight.recorder import Insight
 from api.language.detector import LanguageDetector
 from api.rasa_client import RasaClient
 from api.rate_limits import RateLimits
@@ -32,6 +33,7 @@ class Services:
     limits: RateLimits  # api/rate_limits.py
     retention: Retention  # how long what is kept (wegwijs/retention.py)
     staff: Staff | None = None  # None without Redis: no staff side
+    insight: Insight | None = None  # analytics events (api/insight/recorder.py)
     whatsapp: Any | None = None  # api.whatsapp.channel.WhatsAppChannel; None when not configured
     # The process's one Redis client (a connection pool), shared by the conversation store, the
     # staff side and the WhatsApp channel; None without REDIS_URL.

@@ -17,6 +17,7 @@ from api.client_address import ClientAddresses, ProxyConfigurationError, client_
 from api.staff.sessions import ABSOLUTE_SECONDS, IDLE_SECONDS
 from api.whatsapp.config import REQUIRED as WHATSAPP_REQUIRED, WhatsAppConfig
 from wegwijs.handover.presence import AWAY_AFTER_SECONDS
+from wegwijs.paths import run_dir
 from wegwijs.settings import ConfigurationError, SharedSettings, empty_is_none, load, secret
 
 __all__ = ["ConfigurationError", "Settings", "load_settings"]
@@ -37,6 +38,11 @@ class Settings(SharedSettings):
     staff_presence_seconds: int = Field(
         AWAY_AFTER_SECONDS, env="WEGWIJS_STAFF_PRESENCE_SECONDS", ge=1, le=ABSOLUTE_SECONDS
     )
+    # The case store's database, where the analytics events go too (api/insight/); unset, the
+    # SQLite file in the run folder that the action server's case store uses.
+    database_url: str | None = Field(None, env="DATABASE_URL")
+    # A queued ticket waiting longer than this counts in wegwijs_tickets_waiting_long (alerts).
+    alert_wait_minutes: float = Field(5.0, env="WEGWIJS_ALERT_WAIT_MINUTES", gt=0, le=1440)
     whatsapp_verify_token: SecretStr | None = Field(None, env="WEGWIJS_WHATSAPP_VERIFY_TOKEN")
     whatsapp_app_secret: SecretStr | None = Field(None, env="WEGWIJS_WHATSAPP_APP_SECRET")
     whatsapp_token: SecretStr | None = Field(None, env="WEGWIJS_WHATSAPP_TOKEN")
@@ -53,6 +59,7 @@ class Settings(SharedSettings):
 
     _empty = validator(
         "staff_key",
+        "database_url",
         "client_address_header",
         "whatsapp_verify_token",
         "whatsapp_app_secret",
@@ -113,6 +120,15 @@ class Settings(SharedSettings):
         if self.staff_key is None:
             raise ConfigurationError("WEGWIJS_STAFF_SECRET is not set")
         return self.staff_key.get_secret_value().encode("utf-8")
+
+    @property
+    def insight_database_url(self) -> str:
+        """DATABASE_URL, else the run folder's SQLite file (actions/cases/store.py's default)."""
+        if self.database_url:
+            return self.database_url
+        folder = run_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / 'cases.sqlite3'}"
 
     @property
     def clients(self) -> ClientAddresses:

@@ -42,6 +42,8 @@ async def hand_back(services: Services, ticket: Ticket, said: str | None = None)
     assert staff is not None
     if not await staff.tickets.close(ticket.id, reason="stranded"):
         return None
+    if services.insight is not None:
+        await services.insight.ticket_stage(ticket, "stranded")
     metadata = {"channel": ticket.channel, "language": ticket.language}
     if ticket.conversation.startswith(WHATSAPP_PREFIX):
         metadata["sender_phone"] = ticket.conversation[len(WHATSAPP_PREFIX) :]

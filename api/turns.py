@@ -16,18 +16,20 @@ from api.conversation_store import ConversationState
 from api.erasure import Erasure
 from api.handover_turn import TOPIC as HANDOVER_TOPIC, HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
-from api.metrics import SATISFACTION, TURN_SECONDS
+from api.metrics import FALLBACKS, SATISFACTION, TURN_SECONDS
 from api.payloads import chosen_language, intent_message, language_chosen_message
 from api.privacy_notice import notice_message, version as notice_version
 from api.rasa_client import RasaUnavailable
 from api.satisfaction import (
     DONE_REPLIES,
     QUESTION as SATISFACTION_QUESTION,
+    SCORES,
     answer_of,
     question as satisfaction_question,
     thanks as satisfaction_thanks,
 )
 from api.services import Services
+from api.staff.service import Staff
 from api.stranded import hand_back
 from api.topics import topic_and_line
 from api.transcripts import Said, kept_bot_text
@@ -43,6 +45,10 @@ LANGUAGE_ROMANIZED = "gateway_language_romanized"
 ERASE_DONE = "utter_erase_done"
 # Replies after which the conversation has a queued ticket: the turn reports its hand-over.
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
+# Replies that open a ticket in this turn: a hand-over's or a call-back's first analytics event.
+OPENED = frozenset({"utter_handover_queued", "utter_callback_booked"})
+# Replies of a message the bot did not understand (actions/fallback.py).
+FALLBACK_RESPONSES = frozenset({"utter_fallback", "utter_did_you_mean"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,10 @@ class Turn:
     unavailable: bool = False  # Rasa could not answer: the messages apologise and give the line
     erased: bool = False  # the user confirmed "delete my data": nothing of the conversation is left
     notice: ReplyMessage | None = None  # the privacy notice, with the first reply (api/privacy_notice.py)
+    # What Rasa understood, for the analytics (api/insight/); None when Rasa was not asked.
+    intent: str | None = None
+    confidence: float | None = None
+    fell_back: bool = False  # the bot did not understand: "did you mean" or the topic menu
 
 
 CHANNELS = frozenset({"api", "socketio", "whatsapp"})  # the turn metric's channel label
@@ -82,6 +92,17 @@ async def take_turn(
         TURN_SECONDS.labels(channel=label).observe(seconds)
         CURRENT.reset(token)
     logger.info("turn on %s: %s in %.3f s", label, turn.topic or "no topic", seconds)
+    if services.insight is not None and not turn.erased:  # an erased conversation leaves no turn
+        await services.insight.record(
+            "turn",
+            sender,
+            channel=label,
+            language=turn.language,
+            topic=turn.topic,
+            intent=turn.intent,
+            confidence=turn.confidence,
+            fallback=turn.fell_back,
+        )
     return turn
 
 
@@ -112,9 +133,9 @@ async def _take_turn(
     if new_state != state:
         await services.store.save(key, new_state)
 
-    answer = answer_of(payload)
-    if answer is not None:  # "Did this help you?": the gateway's own question, never Rasa's
-        return await satisfaction_answered(services, sender, text or "", answer, settled.language, metadata)
+    satisfaction = answer_of(payload)
+    if satisfaction is not None:  # "Did this help you?": the gateway's own question, never Rasa's
+        return await satisfaction_answered(services, sender, text or "", satisfaction, settled.language, metadata)
     if settled.switched:
         message = language_chosen_message(settled.language)
     elif payload:
@@ -138,7 +159,7 @@ async def _take_turn(
             return Turn(settled.language, HANDOVER_TOPIC, "general", back, None)
 
     try:
-        replies = await services.rasa.send(sender, message, {**metadata, "language": settled.language})
+        answer = await services.rasa.converse(sender, message, {**metadata, "language": settled.language})
     except RasaUnavailable as error:
         logger.error("assistant unavailable: %s", error)
         spec = load_specs()[UNAVAILABLE]
@@ -152,10 +173,13 @@ async def _take_turn(
             unavailable=True,
         )
 
+    replies = answer.replies
     topic, line = topic_and_line(reply["response"] for reply in replies)
     messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
+    fell_back = answer.intent == "nlu_fallback" or any(r["response"] in FALLBACK_RESPONSES for r in replies)
+    FALLBACKS.add(settled.language, fell_back)
     if any(reply["response"] == ERASE_DONE for reply in replies):
-        await erase_conversation(services, key, sender, by="user")
+        await erase_conversation(services, key, sender, by="user", channel=metadata.get("channel"))
         return Turn(settled.language, topic, line, messages, None, erased=True)
     notice = None
     if new_state.notice != notice_version():
@@ -183,6 +207,8 @@ async def _take_turn(
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply["response"] in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
+        if services.insight is not None and any(reply["response"] in OPENED for reply in replies):
+            await record_opened(services, staff, sender)
     if services.review is not None:
         try:  # kept for a supervisor to label (api/review.py); never at the cost of the reply
             await services.review.after_turn(sender, text, payload, settled.language, replies, topic)
@@ -194,7 +220,30 @@ async def _take_turn(
         # Once, when Latin letters first settle Arabic or Dari: the replies are in its own script,
         # which not everyone who types Arabizi reads well; one tap gives English.
         messages.append(romanized_message(settled.language))
-    return Turn(settled.language, topic, line, messages, handover, notice=notice)
+    return Turn(
+        settled.language,
+        topic,
+        line,
+        messages,
+        handover,
+        notice=notice,
+        intent=answer.intent,
+        confidence=answer.confidence,
+        fell_back=fell_back,
+    )
+
+
+async def record_opened(services: Services, staff: Staff, sender: str) -> None:
+    """The analytics event of the ticket this turn opened: a hand-over (with its reason) or a
+    call-back request. Never costs the user the reply."""
+    assert services.insight is not None
+    try:
+        ticket = await staff.tickets.open_for(sender)
+    except RedisError as error:
+        logger.warning("hand-over event not made: %s", type(error).__name__)
+        return
+    if ticket is not None:
+        await services.insight.ticket_stage(ticket, "opened", timed=False)
 
 
 async def satisfaction_asked(
@@ -220,8 +269,14 @@ async def satisfaction_answered(
     """An answer to "Did this help you?": counted once (api/satisfaction.py), then thanks."""
     reply = satisfaction_thanks(language)
     try:
-        if services.satisfaction is not None and await services.satisfaction.answered(sender) is not None:
+        subject = await services.satisfaction.answered(sender) if services.satisfaction is not None else None
+        if subject is not None:
             SATISFACTION.labels(language=language, answer=answer).inc()
+            if services.insight is not None:
+                channel = metadata.get("channel", "api")
+                await services.insight.record(
+                    "csat", sender, channel=channel, language=language, topic=subject or None, score=SCORES[answer]
+                )
         if services.staff is not None:
             await services.staff.transcripts.add(sender, [Said.by_user(said), Said.by_bot(reply)])
     except RedisError as error:
@@ -229,12 +284,17 @@ async def satisfaction_answered(
     return Turn(language, "smalltalk", None, [reply], None)
 
 
-async def erase_conversation(services: Services, key: str, sender: str, by: str) -> None:
+async def erase_conversation(services: Services, key: str, sender: str, by: str, channel: str | None = None) -> None:
     """Everything kept about the conversation, gone (api/erasure.py); without Redis, what the
-    gateway keeps in its memory (Rasa's in-memory tracker goes with its restart)."""
+    gateway keeps in its memory (Rasa's in-memory tracker goes with its restart). Its analytics
+    events of the periods whose pseudonym key still exists go too (api/insight/pseudonyms.py);
+    the erasure itself is counted, without a pseudonym."""
     await services.store.delete(key)
     if services.staff is not None:
         await Erasure(services.staff.redis).erase(key, sender, by)
+    if services.insight is not None:
+        await services.insight.forget(sender)
+        await services.insight.record("erasure", None, channel=channel or "staff")
 
 
 def romanized_message(language: str) -> ReplyMessage:

@@ -33,6 +33,7 @@ from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.channels.understanding import note as note_understanding
 from bot.lock_store import FENCED_SET, StaleTurn, held_ticket
 from wegwijs.personal_replies import is_personal
 from wegwijs.redaction import REDACTED_TEXT, holds_personal_details
@@ -86,6 +87,7 @@ class BoundedRedisTrackerStore(RedisTrackerStore):
         return json.dumps(stored)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
+        note_understanding(tracker.latest_message.parse_data if tracker.latest_message else None)
         expiry = timeout or self.record_exp
         if any(tracker.get_slot(name) is not None for name in PERSONAL_SLOTS):
             # A form holds a reference, a date of birth or a number for its next question. If the

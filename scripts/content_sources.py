@@ -18,7 +18,7 @@ from wegwijs.responses import ResponseSpec, load_specs
 
 DOCUMENT = ROOT / "docs" / "content-sources.md"
 # A row of the service table: | `key` | topic | text |
-_SERVICE_ROW = re.compile(r"^\| `([a-z_]+)` \| ")
+_SERVICE_ROW = re.compile(r"^\| `([a-z0-9_]+)` \| ")
 
 
 def collapse(text: str) -> str:

@@ -105,6 +105,7 @@ ALLOWED_CONNECTIONS = frozenset(
         ("gateway", "actions", 5055),
         ("gateway", "redis", 6379),
         ("gateway", "internet", 443),
+        ("gateway", "postgres", 5432),  # the analytics events (api/insight/)
         ("rasa", "actions", 5055),
         ("rasa", "redis", 6379),
         ("actions", "postgres", 5432),

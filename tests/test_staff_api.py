@@ -52,7 +52,7 @@ PUBLIC = {
     "/staff/static",
 }  # the console's script and style: no data in them
 # Pages answer an anonymous browser with a redirect to the login page instead of a 401.
-PAGES = {"/staff", "/staff/whatsapp", "/staff/review"}
+PAGES = {"/staff", "/staff/whatsapp", "/staff/review", "/staff/dashboard"}
 PASSWORD = "a long enough password"
 
 

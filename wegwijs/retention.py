@@ -36,6 +36,9 @@ class Retention:
     whatsapp_status_seconds: int  # delivery statuses (no number, no text)
     audit_seconds: int  # staff actions (names, ticket ids, outcomes; no user data)
     outbox_seconds: int  # staff replies waiting for the web chat to fetch them
+    # Analytics events (api/insight/): pseudonymous, nothing typed; 400 days, so a month can be
+    # compared with the same month a year before.
+    analytics_seconds: int = 400 * DAY
 
     @classmethod
     def from_env(cls) -> Retention:
@@ -47,6 +50,7 @@ class Retention:
             whatsapp_status_seconds=_whole("WEGWIJS_KEEP_WHATSAPP_STATUS_DAYS", 7) * DAY,
             audit_seconds=_whole("WEGWIJS_KEEP_AUDIT_DAYS", 365) * DAY,
             outbox_seconds=DAY,
+            analytics_seconds=_whole("WEGWIJS_KEEP_ANALYTICS_DAYS", 400) * DAY,
         )
 
     @property
@@ -56,6 +60,10 @@ class Retention:
     @property
     def callback_days(self) -> int:
         return self.callback_seconds // DAY
+
+    @property
+    def analytics_days(self) -> int:
+        return self.analytics_seconds // DAY
 
 
 def retention() -> Retention:

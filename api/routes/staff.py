@@ -39,7 +39,7 @@ from api.schemas import (
     TicketDetailOut,
     TicketView,
 )
-from api.services import ClientDep, ServicesDep
+from api.services import ClientDep, Services, ServicesDep
 from api.staff.service import Staff
 from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header, expired_cookie_header
 from api.transcripts import Said
@@ -270,8 +270,17 @@ async def reply(ticket_id: str, body: ReplyIn, session: SessionDep, staff: Staff
     await staff.outbox.send(found.conversation, kept, "staff")
     await staff.transcripts.add(found.conversation, [Said.by_staff(kept)])
     await staff.tickets.touch(ticket_id)  # a staff action: the hand-over is not stranded (api/stranded.py)
+    if await staff.tickets.first_reply(ticket_id):
+        await record_stage(services, found, "replied")
     await staff.audit.write(staff=session.username, action="reply", ticket=ticket_id, outcome=outcome or "ok")
     return SentOut(sent=True, whatsapp=outcome)
+
+
+async def record_stage(services: Services, ticket: Ticket, stage: str) -> None:
+    """A hand-over's or call-back's later analytics event, with the seconds since it opened:
+    claimed, first staff reply, call-back handled (api/insight/events.py)."""
+    if services.insight is not None:
+        await services.insight.ticket_stage(ticket, stage)
 
 
 def whatsapp_number(conversation: str) -> str:
@@ -283,7 +292,7 @@ def whatsapp_number(conversation: str) -> str:
     response_model=TicketView,
     responses=errors(*ACTING_ERRORS, 404, 409, s409="Someone else has claimed it."),
 )
-async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> TicketView:
+async def claim(ticket_id: str, session: SessionDep, staff: StaffDep, services: ServicesDep) -> TicketView:
     await ticket_for(staff, ticket_id, session)
     won = await staff.tickets.claim(ticket_id, session.username)
     await staff.audit.write(staff=session.username, action="claim", ticket=ticket_id, outcome="ok" if won else "taken")
@@ -292,6 +301,7 @@ async def claim(ticket_id: str, session: SessionDep, staff: StaffDep) -> TicketV
     ticket = await staff.tickets.get(ticket_id)
     if ticket is None:  # closed and expired meanwhile
         raise HTTPException(404, "no such ticket")
+    await record_stage(services, ticket, "claimed")
     return ticket_view(ticket, None)
 
 
@@ -317,7 +327,9 @@ async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: 
     )
     if not done:
         raise HTTPException(409, "the ticket is closed already")
-    if not ticket.is_callback:  # a call-back's chat stayed with the bot all along
+    if ticket.is_callback:  # its chat stayed with the bot all along: no "the bot is back"
+        await record_stage(services, ticket, "handled")
+    else:
         back = render(load_specs()[BACK], ticket.language).text
         await staff.outbox.send(ticket.conversation, back, "bot")
         await staff.transcripts.add(ticket.conversation, [Said("bot", back)])

@@ -4,7 +4,8 @@ Unlike Rasa's REST channel it
 - requires a bearer token (Rasa's ``--auth-token`` never covers ``/webhooks/*``),
 - refuses a request without a sender instead of filing it under ``default``,
 - answers 500 when handling fails, instead of 200 with an empty list,
-- returns each reply's response key beside its text.
+- returns each reply's response key beside its text, and what Rasa understood (the intent's name
+  and confidence, ``metadata``; bot/channels/understanding.py) for the gateway's analytics.
 Message texts are never logged.
 """
 
@@ -23,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.collector import KeyedCollectingOutputChannel
+from bot.channels.understanding import UNDERSTOOD
 from bot.metrics import TURN_SECONDS
 from wegwijs.log_hygiene import reapply_logging_file
 from wegwijs.metrics import exposition
@@ -80,6 +82,8 @@ class GatewayInput(InputChannel):
             collector = KeyedCollectingOutputChannel()
             # The gateway's request id, for every log line of this turn (wegwijs/request_id.py).
             token = CURRENT.set(well_formed(metadata.get(METADATA_KEY)) or new_request_id())
+            understood: dict[str, Any] = {}
+            understood_token = UNDERSTOOD.set(understood)
             started = time.perf_counter()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
@@ -91,8 +95,9 @@ class GatewayInput(InputChannel):
                 seconds = time.perf_counter() - started
                 TURN_SECONDS.labels(outcome="ok").observe(seconds)
                 logger.info("message handled in %.3f s", seconds)
-                return response.json({"messages": collector.messages})
+                return response.json({"messages": collector.messages, "metadata": understood})
             finally:
+                UNDERSTOOD.reset(understood_token)
                 CURRENT.reset(token)
 
         return webhook

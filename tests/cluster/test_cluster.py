@@ -1,11 +1,15 @@
 """The cluster as `make cluster` runs it (bot/endpoints.yml: FencedRedisLockStore), with 3 Rasa
 replicas, 2 gateways and 2 action servers behind HAProxy: turns stay in order under load,
 socket.io works through HAProxy because its sessions are sticky, and replicas killed with
-SIGKILL come back while no request hangs. Every wait is for a condition, with a deadline."""
+SIGKILL come back while no request hangs and no WhatsApp message is lost or answered twice (the
+gateways send to the Graph API stand-in on 127.0.0.1). Every wait is for a condition, with a
+deadline."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 import shutil
 import signal
 import subprocess
@@ -16,22 +20,35 @@ from pathlib import Path
 import aiohttp
 import httpx
 import pytest
+import redis
 import socketio
 
 from api.turns import UNAVAILABLE
+from api.whatsapp.keys import FAILED
+from api.whatsapp.signature import signature_for
 from scripts.cluster import Cluster, Program
 from scripts.stack import free_port, port_open
 from tests.cluster.conftest import Figures, start_cluster
 from tests.cluster.load import Sent, cookieless, new_conversations, percentile, send
 from tests.cluster.order import RASA_TIMEOUT, check_order
+from tests.conftest import WHATSAPP_APP_SECRET, whatsapp_env
+from tests.fake_graph_api import FakeGraphAPI
 from tests.test_handover import text_of
 from tests.waiting import until
+from tests.whatsapp_load import delivery, text
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, case_database: str | None) -> Iterator[Cluster]:
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, case_database: str | None, graph_api: FakeGraphAPI
+) -> Iterator[Cluster]:
     running = start_cluster(
-        tmp_path_factory.mktemp("cluster"), case_database, gateways=2, rasa=3, actions=2, extra_env=RASA_TIMEOUT
+        tmp_path_factory.mktemp("cluster"),
+        case_database,
+        gateways=2,
+        rasa=3,
+        actions=2,
+        extra_env={**RASA_TIMEOUT, **whatsapp_env(graph_api)},
     )
     try:
         yield running
@@ -165,15 +182,38 @@ KILL_CONVERSATIONS = 8
 BOUND_SECONDS = 75.0  # the gateway's Rasa timeout here (60 s) and a margin: no answer may take longer
 KILL_TEXTS = ("hello there", "how does voluntary return work")  # the second one asks the action server too
 BACK_WITHIN = 240.0  # seconds for supervisord to restart a killed replica and HAProxy to see it up
+WHATSAPP_EVERY = 1.0  # seconds between two WhatsApp users' first messages during the kills
+
+
+async def deliver_like_meta(client: httpx.AsyncClient, wa_id: str, words: str) -> None:
+    """One signed delivery through HAProxy, delivered again (same message id) until a gateway
+    answers 200, as Meta redelivers what was not acknowledged."""
+    raw = json.dumps(delivery(wa_id, text(words))).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": signature_for(WHATSAPP_APP_SECRET.encode(), raw),
+    }
+    deadline = time.monotonic() + BACK_WITHIN
+    while True:
+        try:
+            if (await client.post("/webhooks/whatsapp", content=raw, headers=headers)).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass  # the gateway died under the request: Meta would deliver it again
+        assert time.monotonic() < deadline, "no gateway acknowledged a WhatsApp delivery"
+        await asyncio.sleep(0.5)
 
 
 def apologies() -> set[str]:
     return {text_of(UNAVAILABLE, "en")}
 
 
-def test_killed_replicas_are_restarted_and_no_request_hangs(cluster: Cluster, figures: Figures) -> None:
+def test_killed_replicas_are_restarted_and_no_request_hangs(
+    cluster: Cluster, figures: Figures, graph_api: FakeGraphAPI
+) -> None:
     victims = [cluster.replicas(kind)[0] for kind in ("rasa", "gateway", "actions")]
     assert cluster.ready(), "the cluster is whole before the kills"
+    numbers: list[str] = []  # WhatsApp users, each with one message acknowledged by a gateway
 
     async def scenario() -> tuple[list[Sent], dict[str, tuple[float, float]]]:
         answers: list[Sent] = []
@@ -194,7 +234,15 @@ def test_killed_replicas_are_restarted_and_no_request_hangs(cluster: Cluster, fi
                         answered_after[conversation] = sent.sent
                     turn += 1
 
+            async def write_on_whatsapp() -> None:
+                while not stop.is_set():
+                    wa_id = "3169" + "".join(secrets.choice("0123456789") for _ in range(7))
+                    await deliver_like_meta(client, wa_id, KILL_TEXTS[len(numbers) % 2])
+                    numbers.append(wa_id)
+                    await asyncio.sleep(WHATSAPP_EVERY)
+
             talking = [asyncio.create_task(talk(conversation)) for conversation in conversations]
+            talking.append(asyncio.create_task(write_on_whatsapp()))
             try:
                 await until(lambda: len(answered_after) == KILL_CONVERSATIONS, "every conversation answered", 60)
                 old = {victim.name: await asyncio.to_thread(cluster.pid, victim) for victim in victims}
@@ -216,6 +264,9 @@ def test_killed_replicas_are_restarted_and_no_request_hangs(cluster: Cluster, fi
         return answers, {victim.name: times for victim, times in zip(victims, back, strict=True)}
 
     answers, back = asyncio.run(scenario())
+    lost = whatsapp_unanswered(cluster, graph_api, numbers)
+    sent = [m for m in graph_api.sent if m.get("to") in set(numbers)]
+    twice = len(sent) - len({json.dumps(m, sort_keys=True) for m in sent})
     unanswered = [a for a in answers if a.error]
     too_slow = [a for a in answers if a.seconds > BOUND_SECONDS]
     wrong = [
@@ -240,10 +291,35 @@ def test_killed_replicas_are_restarted_and_no_request_hangs(cluster: Cluster, fi
         f"answer time p50 {percentile([a.seconds for a in answers], 0.5):.1f} s, "
         f"slowest {max(a.seconds for a in answers):.1f} s (bound {BOUND_SECONDS:.0f} s)",
     )
+    figures.add(
+        section,
+        f"WhatsApp: {len(numbers)} users wrote during the kills (one message each, delivered again until "
+        f"acknowledged, as Meta does); {len(numbers) - len(lost)} answered, {len(lost)} lost, "
+        f"{twice} messages sent twice",
+    )
+    assert not lost, f"{len(lost)} of {len(numbers)} WhatsApp messages were never answered"
+    assert twice == 0, f"{twice} WhatsApp messages were sent twice"
     assert not unanswered, f"{len(unanswered)} requests got no answer: {sorted({a.error for a in unanswered})}"
     assert not too_slow, f"{len(too_slow)} answers took longer than {BOUND_SECONDS} s"
     assert not wrong, f"answers neither a reply nor the apology: {[(a.status, a.body) for a in wrong[:3]]}"
     assert cluster.ready(), "the cluster is whole again"
+
+
+def whatsapp_unanswered(cluster: Cluster, graph: FakeGraphAPI, numbers: list[str]) -> list[str]:
+    """The users who got nothing: no message at the Graph API and none recorded as one that may
+    have arrived (a send cut off by the kill is recorded for a person, never resent blindly).
+    Waits, with a deadline, for the surviving gateways to take over a killed one's entries."""
+    with redis.Redis.from_url(cluster.redis_url, decode_responses=True) as store:
+
+        def missing() -> list[str]:
+            answered = {m.get("to") for m in graph.sent}
+            recorded = {f.get("to") for _, f in store.xrange(FAILED)}
+            return [n for n in numbers if n not in answered and n not in recorded]
+
+        deadline = time.monotonic() + BACK_WITHIN
+        while missing() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return missing()
 
 
 async def came_back(cluster: Cluster, victim: Program, old_pid: int, killed: float) -> tuple[float, float]:

@@ -229,6 +229,11 @@ class TicketQueue:
         )
         return bool(won)
 
+    async def first_reply(self, ticket_id: str) -> bool:
+        """Mark the ticket's first staff reply; True only for the first (the analytics' time to
+        the first reply, api/insight/)."""
+        return bool(await self._redis.hsetnx(ticket_key(ticket_id), "replied", repr(time.time())))
+
     async def touch(self, ticket_id: str) -> None:
         """A staff action on the ticket (a reply): its stranded time starts again."""
         await self._redis.zadd(WAITING, {ticket_id: time.time()}, xx=True)

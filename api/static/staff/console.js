@@ -207,7 +207,9 @@ for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) {
   const session = await (await api("GET", "/staff/api/session")).json();
   state.csrf = session.csrf;
   document.getElementById("who").textContent = `${session.username} (${session.role})`;
-  for (const id of ["whatsapp-sends", "review"]) document.getElementById(id).hidden = session.role !== "supervisor";
+  for (const id of ["whatsapp-sends", "review", "dashboard-link"]) {
+    document.getElementById(id).hidden = session.role !== "supervisor";
+  }
   showAvailable(session.available);
   showUnreviewed(session.unreviewed_languages || []);
   await refreshQueue();
