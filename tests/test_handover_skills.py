@@ -11,11 +11,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
+import httpx
+import pytest
 import redis
 
-from tests.test_staff_api import PASSWORD
+from scripts.stack import Stack
+from tests.conftest import new_conversation
+from tests.test_handover import say
+from tests.test_staff_api import PASSWORD, StaffClient, account_command, create_account
+from tests.test_stranded_handover import ASK_PERSON
+from wegwijs.handover.tickets import conversation_key
 from wegwijs.languages import SHIPPED
+from wegwijs.responses import load_specs, render
 
 SAFETY = "my husband hits me and says he will kill me"
 STRANDED_MINUTES = "15"  # the session stack's WEGWIJS_HANDOVER_STRANDED_MINUTES (the default)
@@ -58,3 +67,86 @@ def test_the_account_command_sets_shows_and_refuses_languages(redis_server) -> N
     cleared = accounts_command(env, "set-languages", "anna")
     assert cleared.returncode == 0 and "no preference" in cleared.stdout
     assert accounts_command(env, "list").stdout.strip() == "anna\tagent"
+
+
+def member(stack: Stack, gateway: httpx.Client, *languages: str) -> StaffClient:
+    """An agent whose account lists ``languages``, logged in and available."""
+    staff = StaffClient(gateway, create_account(stack, "agent"))
+    if languages:
+        account_command(stack, "set-languages", staff.username, *languages)
+    assert staff.login().status_code == 200
+    staff.available()
+    return staff
+
+
+@pytest.fixture
+def members() -> Iterator[list[StaffClient]]:
+    made: list[StaffClient] = []
+    yield made
+    for staff in made:
+        staff.call("POST", "/staff/api/logout")
+
+
+def queue_languages(staff: StaffClient, poll: bool = True) -> list[tuple[str, str, int]]:
+    tickets = staff.call("GET", "/staff/api/queue", poll=poll).json()["tickets"]
+    return [(t["language"], t["priority"], t["position"]) for t in tickets]
+
+
+def test_two_agents_see_the_same_queue_in_their_own_order(
+    stack: Stack, gateway: httpx.Client, empty_queue: None, members: list[StaffClient]
+) -> None:
+    arabic_and_dari = member(stack, gateway, "ar", "fa-AF")
+    dutch = member(stack, gateway, "nl")
+    no_list = member(stack, gateway)
+    members += [arabic_and_dari, dutch, no_list]
+    for language in ("nl", "en", "ar", "fa-AF"):  # oldest first
+        answer = say(gateway, new_conversation(gateway), ASK_PERSON[language])
+        assert answer["language"] == language and answer["handover"]["status"] == "queued", answer
+    assert say(gateway, new_conversation(gateway), SAFETY)["handover"]["status"] == "queued"
+
+    # The one queue: urgent first, then oldest first; positions are places in it, the same for all.
+    plain = [("en", "urgent", 1), ("nl", "normal", 2), ("en", "normal", 3), ("ar", "normal", 4), ("fa-AF", "normal", 5)]
+    assert queue_languages(no_list) == plain, "no languages listed: the queue in its plain order"
+    assert queue_languages(arabic_and_dari) == [
+        ("en", "urgent", 1),  # a safety message first, whatever its language
+        ("ar", "normal", 4),
+        ("fa-AF", "normal", 5),
+        ("nl", "normal", 2),
+        ("en", "normal", 3),
+    ]
+    assert queue_languages(dutch) == [
+        ("en", "urgent", 1),
+        ("nl", "normal", 2),
+        ("en", "normal", 3),
+        ("ar", "normal", 4),
+        ("fa-AF", "normal", 5),
+    ]
+    filtered = dutch.call("GET", "/staff/api/queue?language=ar", poll=True).json()["tickets"]
+    assert [(t["language"], t["position"]) for t in filtered] == [("ar", 4)], "a filter keeps the queue's places"
+
+    # The session shows the list; changing it ends no session and reorders at the next request.
+    assert dutch.call("GET", "/staff/api/session").json()["languages"] == ["nl"]
+    account_command(stack, "set-languages", dutch.username, "fa-AF")
+    assert dutch.call("GET", "/staff/api/session").json()["languages"] == ["fa-AF"]
+    assert [language for language, _, _ in queue_languages(dutch)] == ["en", "fa-AF", "nl", "en", "ar"]
+
+
+def test_canned_replies_come_in_the_users_language_with_their_english_source(
+    stack: Stack, gateway: httpx.Client, members: list[StaffClient]
+) -> None:
+    agent = member(stack, gateway, "ar")
+    members.append(agent)
+    conversation = new_conversation(gateway)
+    assert say(gateway, conversation, ASK_PERSON["ar"])["handover"]["status"] == "queued"
+    ticket_id = redis.Redis.from_url(stack.redis_url, decode_responses=True).get(
+        conversation_key("api:" + conversation)
+    )
+    assert agent.call("POST", f"/staff/api/tickets/{ticket_id}/claim").status_code == 200
+    canned = agent.call("GET", f"/staff/api/tickets/{ticket_id}").json()["canned"]
+    specs = load_specs()
+    assert canned and all(c["key"].startswith("staff_canned_") for c in canned)
+    for reply in canned:
+        assert reply["text"] == render(specs[reply["key"]], "ar").text
+        assert reply["source"] == specs[reply["key"]].text, "the English source beside it"
+        assert reply["text"] != reply["source"]
+    agent.call("POST", f"/staff/api/tickets/{ticket_id}/close")
