@@ -14,6 +14,13 @@ from redis.exceptions import RedisError
 
 from api.conversation_store import ConversationState
 from api.erasure import Erasure
+from api.handover_language import (
+    CALLBACK_INSTEAD,
+    STRANDED_INTENT,
+    callback_instead,
+    instead_of_stranded,
+    no_speaker_message,
+)
 from api.handover_turn import TOPIC as HANDOVER_TOPIC, HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
 from api.metrics import TURN_SECONDS
@@ -34,6 +41,7 @@ UNAVAILABLE = "gateway_service_unavailable"
 LANGUAGE_FOLLOWED = "gateway_language_followed"
 LANGUAGE_ROMANIZED = "gateway_language_romanized"
 ERASE_DONE = "utter_erase_done"
+HANDOVER_QUEUED = "utter_handover_queued"
 # Replies after which the conversation has a queued ticket: the turn reports its hand-over.
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
 
@@ -107,6 +115,10 @@ async def _take_turn(
 
     if settled.switched:
         message = language_chosen_message(settled.language)
+    elif payload == CALLBACK_INSTEAD:
+        # "Call me back", tapped once the queue is behind the user (or by someone never queued):
+        # the phone line and the call-back questions, as for a hand-over nobody took.
+        message = intent_message(STRANDED_INTENT, settled.language)
     elif payload:
         message = intent_message(payload, settled.language)
     else:
@@ -117,6 +129,12 @@ async def _take_turn(
     staff = services.staff
     ticket = await staff.tickets.open_for(sender) if staff is not None else None
     if staff is not None and ticket is not None and not ticket.is_callback:
+        if payload == CALLBACK_INSTEAD:
+            # "Call me back" under "nobody here speaks your language": out of the queue, to the
+            # phone line and the call-back questions (api/handover_language.py).
+            instead = await callback_instead(services, ticket, said)
+            if instead is not None:
+                return Turn(settled.language, HANDOVER_TOPIC, "general", instead, None)
         if not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
             held, view = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
             return Turn(settled.language, HANDOVER_TOPIC, None, held, view)
@@ -142,6 +160,8 @@ async def _take_turn(
             unavailable=True,
         )
 
+    if payload == CALLBACK_INSTEAD:
+        replies = instead_of_stranded(replies, settled.language)
     topic, line = topic_and_line(reply["response"] for reply in replies)
     messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
     if any(reply["response"] == ERASE_DONE for reply in replies):
@@ -169,6 +189,12 @@ async def _take_turn(
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply["response"] in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
+        if any(reply["response"] == HANDOVER_QUEUED for reply in replies):
+            queued_ticket = await staff.tickets.open_for(sender)
+            told = queued_ticket and await no_speaker_message(staff, queued_ticket, services.retention.stranded_seconds)
+            if told:
+                messages.append(told)
+                await staff.transcripts.add(sender, [Said.by_bot(told)])
     if settled.followed_from:
         messages.append(language_followed_message(settled.language, settled.followed_from))
     elif settled.romanized and settled.language != state.language:

@@ -19,11 +19,13 @@ import redis
 
 from scripts.stack import Stack
 from tests.conftest import new_conversation
-from tests.test_handover import say
+from tests.test_callback import texts
+from tests.test_handover import say, text_of
 from tests.test_staff_api import PASSWORD, StaffClient, account_command, create_account
 from tests.test_stranded_handover import ASK_PERSON
-from wegwijs.handover.tickets import conversation_key
-from wegwijs.languages import SHIPPED
+from wegwijs.digits import to_locale_digits
+from wegwijs.handover.tickets import conversation_key, ticket_key
+from wegwijs.languages import SHIPPED, babel_name
 from wegwijs.responses import load_specs, render
 
 SAFETY = "my husband hits me and says he will kill me"
@@ -150,3 +152,52 @@ def test_canned_replies_come_in_the_users_language_with_their_english_source(
         assert reply["source"] == specs[reply["key"]].text, "the English source beside it"
         assert reply["text"] != reply["source"]
     agent.call("POST", f"/staff/api/tickets/{ticket_id}/close")
+
+
+def no_speaker_text(language: str) -> str:
+    return text_of(
+        "gateway_handover_no_speaker", language, minutes=to_locale_digits(STRANDED_MINUTES, babel_name(language))
+    )
+
+
+def test_a_user_whose_language_nobody_present_speaks_is_told_so_with_the_call_back_offer(
+    stack: Stack, gateway: httpx.Client, nobody_present: None, members: list[StaffClient]
+) -> None:
+    members.append(member(stack, gateway, "nl", "en"))
+    store = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+
+    dari = new_conversation(gateway)
+    queued = say(gateway, dari, ASK_PERSON["fa-AF"])
+    assert queued["language"] == "fa-AF" and queued["handover"]["status"] == "queued"
+    shown = to_locale_digits(str(queued["handover"]["position"]), "fa_AF")
+    assert texts(queued) == [text_of("utter_handover_queued", "fa-AF", position=shown), no_speaker_text("fa-AF")]
+    told = queued["messages"][-1]
+    assert "دری" in told["text"], "the language named in itself"
+    assert told["buttons"] == [{"title": "به من زنگ بزنید", "payload": "/callback_instead"}]
+
+    dutch = say(gateway, new_conversation(gateway), ASK_PERSON["nl"])
+    assert dutch["handover"]["status"] == "queued"
+    assert len(dutch["messages"]) == 1, "a user whose language is spoken hears only their place in the queue"
+
+    # "Call me back": out of the queue, to the phone line and the call-back questions.
+    ticket_id = store.get(conversation_key("api:" + dari))
+    instead = gateway.post(
+        "/api/v1/messages",
+        json={"conversation_id": dari, "payload": "/callback_instead", "text": told["buttons"][0]["title"]},
+    )
+    assert instead.status_code == 200, instead.text
+    answer = instead.json()
+    assert answer["handover"] is None and answer["language"] == "fa-AF"
+    assert texts(answer)[0] == text_of("gateway_handover_callback_instead", "fa-AF")
+    assert texts(answer)[-1] == text_of("utter_ask_callback_wanted", "fa-AF"), "the call-back offer, with its buttons"
+    assert store.hget(ticket_key(ticket_id), "status") == "closed"
+    assert store.hget(ticket_key(ticket_id), "closed_reason") == "callback_instead"
+    assert store.get(conversation_key("api:" + dari)) is None
+
+
+def test_a_present_member_without_a_list_might_speak_it_so_nothing_is_claimed(
+    stack: Stack, gateway: httpx.Client, nobody_present: None, members: list[StaffClient]
+) -> None:
+    members += [member(stack, gateway, "nl"), member(stack, gateway)]
+    queued = say(gateway, new_conversation(gateway), ASK_PERSON["ar"])
+    assert queued["handover"]["status"] == "queued" and len(queued["messages"]) == 1
