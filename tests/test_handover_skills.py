@@ -4,7 +4,7 @@ through the gateway's API; a user whose language nobody present speaks is told s
 the call-back offer, and can leave the queue for the call-back questions, while a user whose
 language is spoken is not told anything more; canned replies carry their English source; and
 the console shows the agent's languages, each ticket's language and a canned reply beside its
-English source (Chromium)."""
+English source (Chromium; writes docs/staff-console-languages.png)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ import redis
 
 from scripts.stack import Stack
 from tests.conftest import new_conversation
+from tests.screenshots import screenshot_path
 from tests.test_callback import texts
 from tests.test_handover import say, text_of
-from tests.test_staff_api import PASSWORD, StaffClient, account_command, create_account
+from tests.test_staff_api import PASSWORD, StaffClient, account_command, create_account, next_code
 from tests.test_stranded_handover import ASK_PERSON
 from wegwijs.digits import to_locale_digits
 from wegwijs.handover.tickets import conversation_key, ticket_key
@@ -201,3 +202,51 @@ def test_a_present_member_without_a_list_might_speak_it_so_nothing_is_claimed(
     members += [member(stack, gateway, "nl"), member(stack, gateway)]
     queued = say(gateway, new_conversation(gateway), ASK_PERSON["ar"])
     assert queued["handover"]["status"] == "queued" and len(queued["messages"]) == 1
+
+
+def test_the_console_shows_languages_and_canned_replies_beside_their_english_source(
+    stack: Stack, gateway: httpx.Client, browser, empty_queue: None
+) -> None:
+    username = create_account(stack, "agent")
+    account_command(stack, "set-languages", username, "ar", "nl")
+    page = browser.new_page(viewport={"width": 1100, "height": 760})
+    try:
+        page.goto(f"{stack.gateway_url}/staff/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.fill("#code", next_code(username))
+        page.click("button[type=submit]")
+        page.wait_for_selector(f"#who:has-text('{username}')")
+        page.wait_for_selector("#languages:has-text('You speak: nl, ar')")
+        page.check("#available")
+        page.wait_for_selector("#available-state:has-text('on')")
+
+        english = new_conversation(gateway)
+        assert say(gateway, english, ASK_PERSON["en"])["handover"]["status"] == "queued"
+        arabic = new_conversation(gateway)
+        assert say(gateway, arabic, ASK_PERSON["ar"])["handover"]["status"] == "queued"
+        page.wait_for_selector("#queue li:nth-child(2)", timeout=10_000)
+        badges = page.locator("#queue li .lang").all_text_contents()
+        assert badges == ["ar", "en"], "the agent's language first, each ticket's language as a badge"
+        assert page.locator("#queue li.speaks").count() == 1
+        assert "your language" in page.locator("#queue li:first-child").inner_text()
+
+        page.click("#queue li:first-child button")
+        page.wait_for_selector("#canned button.canned", timeout=10_000)
+        assert page.locator("#ticket-meta .lang").inner_text() == "ar"
+        greeting = page.locator("#canned button[data-key='staff_canned_greeting']")
+        spec = load_specs()["staff_canned_greeting"]
+        assert greeting.locator(".canned-text").inner_text() == render(spec, "ar").text
+        assert greeting.locator(".canned-text").get_attribute("dir") == "rtl"
+        assert greeting.locator(".canned-source").inner_text() == f"English: {spec.text}"
+        text_box = greeting.locator(".canned-text").bounding_box()
+        source_box = greeting.locator(".canned-source").bounding_box()
+        assert text_box and source_box and source_box["x"] >= text_box["x"] + text_box["width"], "beside it"
+        page.screenshot(path=screenshot_path("staff-console-languages.png"), full_page=True)
+        greeting.click()
+        assert page.input_value("#reply") == render(spec, "ar").text, "the Arabic text is what is sent"
+        page.click("#close")
+        page.wait_for_selector("#status:has-text('Closed')")
+    finally:
+        page.click("#logout")
+        page.close()
