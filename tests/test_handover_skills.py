@@ -250,3 +250,36 @@ def test_the_console_shows_languages_and_canned_replies_beside_their_english_sou
     finally:
         page.click("#logout")
         page.close()
+
+
+def test_call_me_back_tapped_after_a_member_claimed_goes_to_them_and_later_to_the_call_back_questions(
+    stack: Stack, gateway: httpx.Client, nobody_present: None, members: list[StaffClient]
+) -> None:
+    agent = member(stack, gateway, "nl")
+    members.append(agent)
+    dari = new_conversation(gateway)
+    queued = say(gateway, dari, ASK_PERSON["fa-AF"])
+    button = queued["messages"][-1]["buttons"][0]
+    assert button["payload"] == "/callback_instead"
+    store = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    ticket_id = store.get(conversation_key("api:" + dari))
+    assert agent.call("POST", f"/staff/api/tickets/{ticket_id}/claim").status_code == 200
+
+    def tap() -> dict:
+        answer = gateway.post(
+            "/api/v1/messages", json={"conversation_id": dari, "payload": button["payload"], "text": button["title"]}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    held = tap()
+    assert held["messages"] == [] and held["handover"] == {"status": "active", "position": None}, "the member has it"
+    assert store.hget(ticket_key(ticket_id), "status") == "active"
+    transcript = agent.call("GET", f"/staff/api/tickets/{ticket_id}").json()["transcript"]
+    assert transcript[-1] == {**transcript[-1], "who": "user", "text": button["title"]}
+
+    assert agent.call("POST", f"/staff/api/tickets/{ticket_id}/close").status_code == 200
+    later = tap()  # the bot has the conversation again: the same phone line and call-back questions
+    assert later["handover"] is None
+    assert texts(later)[0] == text_of("gateway_handover_callback_instead", "fa-AF")
+    assert texts(later)[-1] == text_of("utter_ask_callback_wanted", "fa-AF")
