@@ -7,6 +7,12 @@ it is available now; they can keep waiting, as a staff member may answer in anot
 after how many minutes without an answer the hand-over goes back to the bot with the phone line
 and the call-back offer (the stranded time, api/stranded.py); and a "Call me back" button.
 
+It is said once per ticket (a marker ``wegwijs:handover:no-speaker:<ticket id>``, which lives as
+long as a queued ticket can wait). If it was not said at queueing (a speaker was there) and the
+last speaker has gone by the time the user writes again while still queued, it is said then,
+with the minutes that are left before the hand-over goes back to the bot. Nothing is pushed to a
+user who writes nothing: presence lapses without an event (docs/architecture.md).
+
 The button's payload (``/callback_instead``) never reaches Rasa as it is. While the user is
 queued, the gateway closes the ticket (reason ``callback_instead``) and asks Rasa for what a
 stranded hand-over gets (``/handover_stranded``: the phone line and the call-back questions,
@@ -22,6 +28,8 @@ domain, so adding it did not change the trained model.
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from api.rasa_client import RasaUnavailable
 from api.services import Services
@@ -30,12 +38,13 @@ from api.transcripts import Said
 from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_PREFIX
 from wegwijs.digits import to_locale_digits
 from wegwijs.handover.skills import nobody_present_speaks
-from wegwijs.handover.tickets import Ticket
+from wegwijs.handover.tickets import WAITING, Ticket
 from wegwijs.languages import babel_name
 from wegwijs.responses import load_specs, render
 from wegwijs.wire import KeyedReply, ReplyMessage, reply_message
 
 logger = logging.getLogger(__name__)
+TOLD = "wegwijs:handover:no-speaker:"
 NO_SPEAKER = "gateway_handover_no_speaker"
 INSTEAD = "gateway_handover_callback_instead"
 CALLBACK_INSTEAD = "/callback_instead"
@@ -45,13 +54,20 @@ UNAVAILABLE = "gateway_service_unavailable"
 
 
 async def no_speaker_message(staff: Staff, ticket: Ticket, stranded_seconds: int) -> ReplyMessage | None:
-    """The message for a user just queued whose language nobody present speaks; else None."""
+    """The message for a queued user whose language nobody present speaks, if they have not had
+    it for this ticket yet; else None. The minutes: what is left of the stranded time."""
     if ticket.is_callback or ticket.status != "queued":
+        return None
+    if await staff.redis.exists(TOLD + ticket.id):
         return None
     if not await nobody_present_speaks(staff.redis, ticket.language, staff.presence):
         return None
+    since = await staff.redis.zscore(WAITING, ticket.id)
+    left = stranded_seconds - (time.time() - (since if since is not None else ticket.created))
+    if left <= 0 or not await staff.redis.set(TOLD + ticket.id, "1", nx=True, ex=stranded_seconds):
+        return None  # stranded already (the hand-back follows), or another turn has just said it
     rendered = render(load_specs()[NO_SPEAKER], ticket.language)
-    minutes = to_locale_digits(str(max(1, stranded_seconds // 60)), babel_name(ticket.language))
+    minutes = to_locale_digits(str(max(1, math.ceil(left / 60))), babel_name(ticket.language))
     return reply_message(rendered.text.format(minutes=minutes), rendered.buttons)
 
 

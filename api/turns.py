@@ -136,7 +136,14 @@ async def _take_turn(
             if instead is not None:
                 return Turn(settled.language, HANDOVER_TOPIC, "general", instead, None)
         if not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
-            held, view = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
+            held, view = await handover_turn(
+                staff,
+                ticket,
+                said,
+                settled.language,
+                switched=settled.switched,
+                stranded_seconds=services.retention.stranded_seconds,
+            )
             return Turn(settled.language, HANDOVER_TOPIC, None, held, view)
         # Waiting past the stranded time: it goes back to the bot now (api/stranded.py), and this
         # message gets the line and the call-back offer. None: another gateway just did it, and

@@ -1,8 +1,9 @@
 """Hand-over by language skill (issue 15), against real processes: the account command sets,
 shows and refuses languages (a real redis-server); two agents see one queue in their own orders
 through the gateway's API; a user whose language nobody present speaks is told so in it, with
-the call-back offer, and can leave the queue for the call-back questions, while a user whose
-language is spoken is not told anything more; canned replies carry their English source; and
+the call-back offer (at queueing, or once when they write after the last speaker left), and can
+leave the queue for the call-back questions, while a user whose language is spoken is not told
+anything more; canned replies carry their English source; and
 the console shows the agent's languages, each ticket's language and a canned reply beside its
 English source (Chromium; writes docs/staff-console-languages.png)."""
 
@@ -21,7 +22,7 @@ from scripts.stack import Stack
 from tests.conftest import new_conversation
 from tests.screenshots import screenshot_path
 from tests.test_callback import texts
-from tests.test_handover import say, text_of
+from tests.test_handover import DARI_FOLLOW_UP, say, text_of
 from tests.test_staff_api import PASSWORD, StaffClient, account_command, create_account, next_code
 from tests.test_stranded_handover import ASK_PERSON
 from wegwijs.digits import to_locale_digits
@@ -194,6 +195,26 @@ def test_a_user_whose_language_nobody_present_speaks_is_told_so_with_the_call_ba
     assert store.hget(ticket_key(ticket_id), "status") == "closed"
     assert store.hget(ticket_key(ticket_id), "closed_reason") == "callback_instead"
     assert store.get(conversation_key("api:" + dari)) is None
+
+
+def test_a_user_still_queued_when_the_last_speaker_leaves_is_told_once_when_they_write(
+    stack: Stack, gateway: httpx.Client, nobody_present: None, members: list[StaffClient]
+) -> None:
+    dari_speaker = member(stack, gateway, "fa-AF")
+    members += [dari_speaker, member(stack, gateway, "nl")]
+    conversation = new_conversation(gateway)
+    queued = say(gateway, conversation, ASK_PERSON["fa-AF"])
+    assert queued["handover"]["status"] == "queued" and len(queued["messages"]) == 1, "a Dari speaker is there"
+    still = say(gateway, conversation, DARI_FOLLOW_UP)
+    assert len(still["messages"]) == 1, "still there: only the place in the queue"
+
+    dari_speaker.available(False)  # the last Dari speaker leaves; a Dutch speaker stays
+    later = say(gateway, conversation, DARI_FOLLOW_UP)
+    shown = to_locale_digits(str(later["handover"]["position"]), "fa_AF")
+    assert texts(later) == [text_of("gateway_handover_waiting", "fa-AF", position=shown), no_speaker_text("fa-AF")]
+    assert later["messages"][-1]["buttons"][0]["payload"] == "/callback_instead"
+    again = say(gateway, conversation, DARI_FOLLOW_UP)
+    assert len(again["messages"]) == 1, "told once per ticket"
 
 
 def test_a_present_member_without_a_list_might_speak_it_so_nothing_is_claimed(
