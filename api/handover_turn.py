@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from api.handover_language import no_speaker_message
 from api.staff.service import Staff
 from api.transcripts import Said
 from wegwijs.digits import to_locale_digits
@@ -37,13 +38,17 @@ def handover_view(status: Status, position: int | None) -> HandoverView:
 
 
 async def handover_turn(
-    staff: Staff, ticket: Ticket, text: str, language: str, switched: bool = False
+    staff: Staff, ticket: Ticket, text: str, language: str, switched: bool = False, stranded_seconds: int = 0
 ) -> tuple[list[ReplyMessage], HandoverView]:
     """(messages, handover) for a turn while ``ticket`` (open, not a call-back) has the conversation.
 
     ``switched``: the user chose another language. The conversation stays with staff: the user
     hears, in the new language, that staff will answer (the staff console shows the new
-    language with the next poll); Rasa is not asked, so a language button cannot skip the queue."""
+    language with the next poll); Rasa is not asked, so a language button cannot skip the queue.
+
+    ``stranded_seconds``: when the last member who speaks the user's language has gone since they
+    were queued, the waiting reply is followed, once, by "nobody who speaks your language is
+    available" (api/handover_language.py) with the minutes left of this time."""
     await staff.transcripts.add(ticket.conversation, [Said.by_user(text)])
     if switched:
         await staff.tickets.set_language(ticket.id, language)
@@ -55,7 +60,12 @@ async def handover_turn(
     position = await staff.tickets.position(ticket.id)
     rendered = render(load_specs()[WAITING], language)
     shown = to_locale_digits(str(position or 1), babel_name(language))
-    return [reply_message(rendered.text.format(position=shown))], handover_view("queued", position)
+    messages = [reply_message(rendered.text.format(position=shown))]
+    told = await no_speaker_message(staff, ticket, stranded_seconds) if stranded_seconds else None
+    if told is not None:
+        messages.append(told)
+        await staff.transcripts.add(ticket.conversation, [Said.by_bot(told)])
+    return messages, handover_view("queued", position)
 
 
 async def queued_view(staff: Staff, sender: str) -> HandoverView | None:

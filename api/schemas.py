@@ -270,6 +270,11 @@ class SessionOut(Body):
     role: Literal["agent", "supervisor"]
     csrf: str = Field(..., description="Send it as X-CSRF-Token with every state-changing request.")
     available: bool
+    languages: list[Language] = Field(
+        ...,
+        description="The languages the member's account lists (api.staff.accounts set-languages); "
+        "their tickets come first in the queue. Empty: no preference.",
+    )
     unreviewed_languages: list[Language] = Field(
         ...,
         description="Shipped languages whose catalog still holds machine-drafted entries (no native review yet).",
@@ -316,7 +321,8 @@ class TranscriptEntryOut(Body):
 
 class CannedReplyOut(Body):
     key: str
-    text: str
+    text: str = Field(..., description="In the ticket's language: what is sent.")
+    source: str = Field(..., description="The English source of the text, shown beside it.")
 
 
 class TicketDetailOut(TicketView):

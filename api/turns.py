@@ -14,6 +14,13 @@ from redis.exceptions import RedisError
 
 from api.conversation_store import ConversationState
 from api.erasure import Erasure
+from api.handover_language import (
+    CALLBACK_INSTEAD,
+    STRANDED_INTENT,
+    callback_instead,
+    instead_of_stranded,
+    no_speaker_message,
+)
 from api.handover_turn import TOPIC as HANDOVER_TOPIC, HandoverView, handover_turn, queued_view
 from api.language.resolve import resolve
 from api.metrics import FALLBACKS, SATISFACTION, TURN_SECONDS
@@ -43,6 +50,7 @@ UNAVAILABLE = "gateway_service_unavailable"
 LANGUAGE_FOLLOWED = "gateway_language_followed"
 LANGUAGE_ROMANIZED = "gateway_language_romanized"
 ERASE_DONE = "utter_erase_done"
+HANDOVER_QUEUED = "utter_handover_queued"
 # Replies after which the conversation has a queued ticket: the turn reports its hand-over.
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
 # Replies that open a ticket in this turn: a hand-over's or a call-back's first analytics event.
@@ -138,6 +146,10 @@ async def _take_turn(
         return await satisfaction_answered(services, sender, text or "", satisfaction, settled.language, metadata)
     if settled.switched:
         message = language_chosen_message(settled.language)
+    elif payload == CALLBACK_INSTEAD:
+        # "Call me back", tapped once the queue is behind the user (or by someone never queued):
+        # the phone line and the call-back questions, as for a hand-over nobody took.
+        message = intent_message(STRANDED_INTENT, settled.language)
     elif payload:
         message = intent_message(payload, settled.language)
     else:
@@ -148,8 +160,21 @@ async def _take_turn(
     staff = services.staff
     ticket = await staff.tickets.open_for(sender) if staff is not None else None
     if staff is not None and ticket is not None and not ticket.is_callback:
+        if payload == CALLBACK_INSTEAD:
+            # "Call me back" under "nobody here speaks your language": out of the queue, to the
+            # phone line and the call-back questions (api/handover_language.py).
+            instead = await callback_instead(services, ticket, said)
+            if instead is not None:
+                return Turn(settled.language, HANDOVER_TOPIC, "general", instead, None)
         if not await staff.tickets.is_stranded(ticket.id, services.retention.stranded_seconds):
-            held, view = await handover_turn(staff, ticket, said, settled.language, switched=settled.switched)
+            held, view = await handover_turn(
+                staff,
+                ticket,
+                said,
+                settled.language,
+                switched=settled.switched,
+                stranded_seconds=services.retention.stranded_seconds,
+            )
             return Turn(settled.language, HANDOVER_TOPIC, None, held, view)
         # Waiting past the stranded time: it goes back to the bot now (api/stranded.py), and this
         # message gets the line and the call-back offer. None: another gateway just did it, and
@@ -174,6 +199,8 @@ async def _take_turn(
         )
 
     replies = answer.replies
+    if payload == CALLBACK_INSTEAD:
+        replies = instead_of_stranded(replies, settled.language)
     topic, line = topic_and_line(reply["response"] for reply in replies)
     messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
     fell_back = answer.intent == "nlu_fallback" or any(r["response"] in FALLBACK_RESPONSES for r in replies)
@@ -209,6 +236,12 @@ async def _take_turn(
             handover = await queued_view(staff, sender)
         if services.insight is not None and any(reply["response"] in OPENED for reply in replies):
             await record_opened(services, staff, sender)
+        if any(reply["response"] == HANDOVER_QUEUED for reply in replies):
+            queued_ticket = await staff.tickets.open_for(sender)
+            told = queued_ticket and await no_speaker_message(staff, queued_ticket, services.retention.stranded_seconds)
+            if told:
+                messages.append(told)
+                await staff.transcripts.add(sender, [Said.by_bot(told)])
     if services.review is not None:
         try:  # kept for a supervisor to label (api/review.py); never at the cost of the reply
             await services.review.after_turn(sender, text, payload, settled.language, replies, topic)

@@ -45,8 +45,9 @@ from api.staff.sessions import COOKIE, CSRF_HEADER, StaffSession, cookie_header,
 from api.transcripts import Said
 from api.whatsapp.channel import OUTSIDE_WINDOW, SENT_TEMPLATE
 from api.whatsapp.keys import SENDER_PREFIX as WHATSAPP_SENDER_PREFIX
+from wegwijs.handover.skills import ordered_for
 from wegwijs.handover.tickets import Ticket
-from wegwijs.languages import SHIPPED, Language, writing_direction
+from wegwijs.languages import SHIPPED, SOURCE_LANGUAGE, Language, writing_direction
 from wegwijs.responses import load_specs, render
 from wegwijs.translation_status import unreviewed_languages
 
@@ -142,18 +143,18 @@ async def login(body: LoginIn, request: Request, staff: StaffDep, client: Client
         return JSONResponse(status_code=401, content={"error": LOGIN_REFUSED})
     session_id, session = await staff.sessions.start(account, previous_id=request.cookies.get(COOKIE))
     await staff.audit.write(staff=account.username, action="login", outcome="ok")
-    return JSONResponse(
-        session_view(session).dict(), headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"}
-    )
+    view = session_view(session, await staff.accounts.languages(account.username))
+    return JSONResponse(view.dict(), headers={"Set-Cookie": cookie_header(session_id), "Cache-Control": "no-store"})
 
 
-def session_view(session: StaffSession) -> SessionOut:
+def session_view(session: StaffSession, languages: tuple[str, ...]) -> SessionOut:
     return SessionOut.parse_obj(
         {
             "username": session.username,
             "role": session.role,
             "csrf": session.csrf,
             "available": session.available,
+            "languages": list(languages),
             "unreviewed_languages": [code for code in SHIPPED if code in unreviewed_languages()],
         }
     )
@@ -188,8 +189,9 @@ async def availability(body: AvailabilityIn, request: Request, session: SessionD
 
 
 @router.get("/session", response_model=SessionOut, responses=errors(*STAFF_ERRORS))
-async def whoami(session: SessionDep) -> JSONResponse:
-    return JSONResponse(session_view(session).dict(), headers={"Cache-Control": "no-store"})
+async def whoami(session: SessionDep, staff: StaffDep) -> JSONResponse:
+    view = session_view(session, await staff.accounts.languages(session.username))
+    return JSONResponse(view.dict(), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/queue", response_model=QueueOut, responses=errors(*STAFF_ERRORS))
@@ -198,9 +200,15 @@ async def queue(
     staff: StaffDep,
     language: Language | None = Query(None, description="Only tickets in this language."),
 ) -> QueueOut:
-    """Queued tickets, urgent first, then oldest first."""
-    tickets = await staff.tickets.queued(language)
-    return QueueOut(tickets=[ticket_view(t, n) for n, t in enumerate(tickets, start=1)])
+    """Queued tickets as this member sees them: urgent first; within a priority, the tickets in the
+    languages their account lists first, then the others, each group oldest first (an account
+    without a list sees the plain order: urgent first, then oldest first). ``position`` stays each
+    ticket's place in the one queue, the number its user was told."""
+    everyone = await staff.tickets.queued()
+    positions = {t.id: n for n, t in enumerate(everyone, start=1)}
+    shown = [t for t in everyone if language is None or t.language == language]
+    ordered = ordered_for(shown, await staff.accounts.languages(session.username))
+    return QueueOut(tickets=[ticket_view(t, positions[t.id]) for t in ordered])
 
 
 async def ticket_for(staff: Staff, ticket_id: str, session: StaffSession) -> Ticket:
@@ -221,7 +229,8 @@ async def ticket_detail(ticket_id: str, request: Request, session: SessionDep, s
     if not is_poll(request):
         await staff.audit.write(staff=session.username, action="view", ticket=ticket_id, outcome="ok")
     canned = [
-        CannedReplyOut(key=key, text=render(spec, found.language).text)
+        # The English source beside it: the member knows what they send in a language they may not read.
+        CannedReplyOut(key=key, text=render(spec, found.language).text, source=render(spec, SOURCE_LANGUAGE).text)
         for key, spec in load_specs().items()
         if key.startswith(CANNED_PREFIX)
     ]

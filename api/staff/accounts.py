@@ -12,6 +12,8 @@ which names exist and a stranger cannot lock a staff member out of their own bro
     python -m api.staff.accounts create anna --role agent --password-stdin
     python -m api.staff.accounts reset-totp anna              # a new secret and new recovery codes
     python -m api.staff.accounts set-role anna supervisor
+    python -m api.staff.accounts set-languages anna nl en ar  # the languages anna speaks
+    python -m api.staff.accounts set-languages anna           # no list: no preference
     python -m api.staff.accounts delete anna
     python -m api.staff.accounts list
 
@@ -19,11 +21,14 @@ which names exist and a stranger cannot lock a staff member out of their own bro
 
 An account is a hash ``wegwijs:staff:account:NAME``: ``hash`` (argon2id), ``role``, ``created``,
 ``totp`` (the secret), ``totp_step`` (the last step used), ``recovery:<sha256>`` per unused
-recovery code, and ``generation``, a random token renewed whenever what a login proved or was
+recovery code, ``languages`` (the shipped languages the owner speaks, space-separated; none: no
+preference, wegwijs/handover/skills.py), and ``generation``, a random token renewed whenever what a login proved or was
 granted is withdrawn (a reset second factor, a changed role). Sessions carry the generation they
 were started with and end at their next request once it differs (api/staff/sessions.py); a
 deleted account has none, and one made again under the same name gets a new one. Such a change
 also takes the member off the presence list at once, so nobody is queued for them meanwhile.
+Changing the languages grants or withdraws nothing: sessions go on, and the queue's order and
+the "nobody here speaks your language" message follow the new list at the next request.
 """
 
 from __future__ import annotations
@@ -50,9 +55,18 @@ from redis.asyncio import Redis
 from api.staff.login_throttle import LoginLimits, LoginThrottle
 from api.staff.second_factor import DUMMY_SECRET, Enrolment, enrol, read_code
 from wegwijs.handover.presence import Presence
+from wegwijs.handover.skills import (
+    ACCOUNT as SKILLS_ACCOUNT,
+    LANGUAGES_FIELD,
+    UnknownLanguage,
+    check_languages,
+    parse_languages,
+)
+from wegwijs.languages import SHIPPED
 
 PREFIX = "wegwijs:staff:"
 ACCOUNT = PREFIX + "account:"
+assert ACCOUNT == SKILLS_ACCOUNT, "wegwijs/handover/skills.py reads the languages from the same key"
 Role = Literal["agent", "supervisor"]
 ROLES = ("agent", "supervisor")
 MIN_PASSWORD_LENGTH = 12
@@ -101,6 +115,7 @@ class Account:
     username: str
     role: Role
     generation: str = ""
+    languages: tuple[str, ...] = ()  # the shipped languages the owner speaks; none: no preference
 
 
 def check_username(username: str) -> str:
@@ -136,6 +151,16 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
 end
 redis.call('HDEL', KEYS[1], 'totp_step')
 redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"""
+# KEYS: the account. ARGV: the languages, space-separated ('' clears the list). 0: no such account.
+_SET_LANGUAGES = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '' then
+  redis.call('HDEL', KEYS[1], 'languages')
+else
+  redis.call('HSET', KEYS[1], 'languages', ARGV[1])
+end
 return 1
 """
 # KEYS: the account. ARGV: the new role, a new generation. -1: no such account; 0: no change.
@@ -178,6 +203,7 @@ class Accounts:
         self._replace_factor = redis.register_script(_REPLACE_FACTOR)
         self._use_factor = redis.register_script(_USE_FACTOR)
         self._set_role = redis.register_script(_SET_ROLE)
+        self._set_languages = redis.register_script(_SET_LANGUAGES)
 
     async def create(self, username: str, password: str, role: str) -> tuple[Account, Enrolment]:
         check_username(username)
@@ -218,6 +244,20 @@ class Accounts:
             await self._presence.gone(username)
         return bool(changed)
 
+    async def set_languages(self, username: str, codes: list[str]) -> tuple[str, ...]:
+        """Replace the languages the owner speaks (shipped codes only; none clears the list).
+        Sessions go on: a language list grants nothing."""
+        try:
+            languages = check_languages(codes)
+        except UnknownLanguage as error:
+            raise AccountError(str(error)) from None
+        if not await self._set_languages(keys=[ACCOUNT + username], args=[" ".join(languages)]):
+            raise AccountError(f"no account named {username!r}")
+        return languages
+
+    async def languages(self, username: str) -> tuple[str, ...]:
+        return parse_languages(await self._redis.hget(ACCOUNT + username, LANGUAGES_FIELD))
+
     async def delete(self, username: str) -> bool:
         deleted = bool(await self._redis.delete(ACCOUNT + username))
         await self._presence.gone(username)
@@ -226,8 +266,9 @@ class Accounts:
     async def names(self) -> list[Account]:
         accounts = []
         async for key in self._redis.scan_iter(match=ACCOUNT + "*"):
-            role = await self._redis.hget(key, "role")
-            accounts.append(Account(key.decode()[len(ACCOUNT) :], (role or b"agent").decode()))  # type: ignore[arg-type]
+            role, languages = await self._redis.hmget(key, ["role", LANGUAGES_FIELD])
+            name = key.decode()[len(ACCOUNT) :]
+            accounts.append(Account(name, (role or b"agent").decode(), languages=parse_languages(languages)))  # type: ignore[arg-type]
         return sorted(accounts, key=lambda a: a.username)
 
     async def has_second_factor(self, username: str) -> bool:
@@ -318,6 +359,13 @@ async def command(args: argparse.Namespace) -> int:
                 if changed
                 else f"{args.username} is {args.role} already"
             )
+        elif args.action == "set-languages":
+            languages = await accounts.set_languages(args.username, args.languages)
+            print(
+                f"{args.username} speaks {' '.join(languages)}"
+                if languages
+                else f"{args.username} lists no languages: no preference, the queue in its plain order"
+            )
         elif args.action == "delete":
             print("deleted; their sessions have ended" if await accounts.delete(args.username) else "no such account")
         else:
@@ -326,7 +374,8 @@ async def command(args: argparse.Namespace) -> int:
                 missing = (
                     "" if await accounts.has_second_factor(account.username) else "\tno second factor: run reset-totp"
                 )
-                print(f"{account.username}\t{account.role}{missing}")
+                spoken = f"\tspeaks {' '.join(account.languages)}" if account.languages else ""
+                print(f"{account.username}\t{account.role}{spoken}{missing}")
         return 0
     except AccountError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -349,9 +398,15 @@ def main(argv: list[str] | None = None) -> int:
     set_role = sub.add_parser("set-role", help="change an account's role; its sessions end")
     set_role.add_argument("username")
     set_role.add_argument("role", choices=ROLES)
+    set_languages = sub.add_parser(
+        "set-languages",
+        help=f"the languages the account's owner speaks ({', '.join(SHIPPED)}); none clears the list",
+    )
+    set_languages.add_argument("username")
+    set_languages.add_argument("languages", nargs="*", metavar="LANGUAGE")
     delete = sub.add_parser("delete", help="delete an account; its sessions end")
     delete.add_argument("username")
-    sub.add_parser("list", help="list accounts and roles, and those without a second factor")
+    sub.add_parser("list", help="list accounts, roles and languages, and those without a second factor")
     return asyncio.run(command(parser.parse_args(argv)))
 
 

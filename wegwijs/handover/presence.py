@@ -45,3 +45,7 @@ class Presence:
 
     async def anyone(self) -> bool:
         return await self._redis.zcount(ONLINE, f"({self._clock()}", "+inf") > 0
+
+    async def present(self) -> list[str]:
+        """The names of the members present now (wegwijs/handover/skills.py asks their languages)."""
+        return [name.decode() for name in await self._redis.zrangebyscore(ONLINE, f"({self._clock()}", "+inf")]

@@ -3,7 +3,7 @@
 // no HTML from a message is ever parsed, so script and javascript: links stay inert text.
 // The console's own refreshes are marked as polls: the server serves them but does not take them
 // for the person's doing (they neither keep the session alive nor count as being at the console).
-const state = {csrf: "", ticket: null, lastAction: Date.now(), unreviewed: new Set()};
+const state = {csrf: "", ticket: null, lastAction: Date.now(), unreviewed: new Set(), languages: new Set()};
 const ACTIVITY_EVERY_MS = 60_000;
 
 async function api(method, path, body, {poll = false} = {}) {
@@ -78,6 +78,22 @@ function showUnreviewed(languages) {
   }
 }
 
+// The languages the member's account lists (python -m api.staff.accounts set-languages): the
+// server puts their tickets first in the queue; the console marks them. None listed: no preference.
+function showLanguages(languages) {
+  state.languages = new Set(languages);
+  document.getElementById("languages").textContent = languages.length
+    ? `You speak: ${languages.join(", ")}`
+    : "No languages listed: the queue in its plain order";
+}
+
+function languageBadge(language) {
+  const badge = document.createElement("span");
+  badge.className = "lang";
+  badge.textContent = language;
+  return badge;
+}
+
 function say(text) {
   document.getElementById("status").textContent = text;
 }
@@ -90,8 +106,12 @@ async function refreshQueue({poll = false} = {}) {
   list.replaceChildren();
   for (const ticket of (await answer.json()).tickets) {
     const callback = ticket.callback ? ` · call back, ${CALLBACK_TIMES[ticket.callback.time] || ticket.callback.time}` : "";
-    const li = item(`${ticket.priority === "urgent" ? "URGENT " : ""}${ticket.language} · ${ticket.topic} · ${ticket.reason}${callback} `,
-      ticket.priority);
+    const speaks = state.languages.has(ticket.language);
+    const li = item("", `${ticket.priority}${speaks ? " speaks" : ""}`);
+    li.dataset.language = ticket.language;
+    li.append(languageBadge(ticket.language),
+      `${ticket.priority === "urgent" ? "URGENT " : ""}${speaks ? "(your language) " : ""}` +
+      `${ticket.topic} · ${ticket.reason}${callback} `);
     const claim = document.createElement("button");
     claim.type = "button";
     claim.textContent = "Claim";
@@ -120,20 +140,34 @@ async function refreshTicket({poll = false} = {}) {
   const answer = await api("GET", `/staff/api/tickets/${encodeURIComponent(state.ticket)}`, undefined, {poll});
   if (!answer.ok) return;
   const ticket = await answer.json();
-  document.getElementById("ticket-meta").textContent =
-    `${ticket.language}${state.unreviewed.has(ticket.language) ? " (translation not reviewed)" : ""} · ` +
-    `${ticket.topic} · ${ticket.channel} · ${ticket.status}`;
+  const meta = document.getElementById("ticket-meta");
+  meta.replaceChildren(languageBadge(ticket.language),
+    `${state.unreviewed.has(ticket.language) ? "(translation not reviewed) " : ""}` +
+    `${ticket.topic} · ${ticket.channel} · ${ticket.status}`);
   const transcript = document.getElementById("transcript");
   transcript.dir = ticket.direction;
   transcript.replaceChildren(...ticket.transcript.map(transcriptEntry));
   callbackDetails(ticket.callback);
+  // Each canned reply in the ticket's language, its English source beside it: the member knows
+  // what they send, in a language they may not read.
   const canned = document.getElementById("canned");
-  canned.dir = ticket.direction;
   canned.replaceChildren(...ticket.canned.map((reply) => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "canned";
-    button.textContent = reply.text;
+    button.dataset.key = reply.key;
+    const text = document.createElement("span");
+    text.className = "canned-text";
+    text.dir = ticket.direction;
+    text.lang = ticket.language;
+    text.textContent = reply.text;
+    const source = document.createElement("span");
+    source.className = "canned-source";
+    source.lang = "en";
+    source.dir = "ltr";
+    source.textContent = `English: ${reply.source}`;
+    button.append(text);
+    if (reply.source !== reply.text) button.append(source);  // an English ticket needs no translation
     button.addEventListener("click", () => { document.getElementById("reply").value = reply.text; });
     return button;
   }));
@@ -212,6 +246,7 @@ for (const kind of ["keydown", "pointerdown", "pointermove", "wheel"]) {
   }
   showAvailable(session.available);
   showUnreviewed(session.unreviewed_languages || []);
+  showLanguages(session.languages || []);
   await refreshQueue();
   setInterval(() => refreshQueue({poll: true}), 3000);
   setInterval(() => refreshTicket({poll: true}), 1500);
