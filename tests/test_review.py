@@ -7,6 +7,7 @@ reference or a date of birth is never kept; the erasure of a conversation remove
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,14 +56,16 @@ def items(member: StaffClient, **query: str) -> list[dict]:
     return answer.json()["items"]
 
 
-def item_of(member: StaffClient, text: str) -> dict:
-    (found,) = [item for item in items(member) if item["text"] == text]
+def item_of(member: StaffClient, text: str, since: float) -> dict:
+    """The item kept for ``text`` since ``since`` (other tests' conversations may have said it too)."""
+    (found,) = [item for item in items(member) if item["text"] == text and item["at"] >= since]
     return found
 
 
 def test_misunderstood_messages_are_kept_labelled_and_exported(
     stack: Stack, gateway: httpx.Client, supervisor: StaffClient, tmp_path: Path
 ) -> None:
+    started = time.time()
     # English: "Did you mean ...?", and the user taps one of the two guesses.
     english = new_conversation(gateway)
     asked = say(gateway, english, "what about the papers")
@@ -70,7 +73,7 @@ def test_misunderstood_messages_are_kept_labelled_and_exported(
     offered = [b["payload"] for b in asked["messages"][0]["buttons"]]
     tapped = offered[0]
     say(gateway, english, "that one", payload=tapped)
-    papers = item_of(supervisor, "what about the papers")
+    papers = item_of(supervisor, "what about the papers", started)
     assert papers["language"] == "en" and papers["reply"] == "did_you_mean"
     assert papers["guesses"] == [p[1:] for p in offered if p != "/something_else"]
     assert papers["chosen"] == tapped[1:] and papers["label"] == ""
@@ -79,13 +82,13 @@ def test_misunderstood_messages_are_kept_labelled_and_exported(
     dutch = new_conversation(gateway)
     assert say(gateway, dutch, "hoe zit het met papieren")["messages"][0]["text"] == text_of("utter_did_you_mean", "nl")
     assert say(gateway, dutch, "ik wil terug naar mijn land, kan IOM mij helpen?")["topic"] == "voluntary_return"
-    rephrased = item_of(supervisor, "hoe zit het met papieren")
+    rephrased = item_of(supervisor, "hoe zit het met papieren", started)
     assert (rephrased["language"], rephrased["then_topic"], rephrased["chosen"]) == ("nl", "voluntary_return", "")
 
     # Keyboard mashing: the topic menu, no guesses.
     mashing = new_conversation(gateway)
     assert say(gateway, mashing, "asdkjh qwe zxcvb")["messages"][0]["text"] == text_of("utter_fallback", "nl")
-    mashed = item_of(supervisor, "asdkjh qwe zxcvb")
+    mashed = item_of(supervisor, "asdkjh qwe zxcvb", started)
     assert (mashed["reply"], mashed["guesses"]) == ("fallback", [])
 
     agent = StaffClient(gateway, create_account(stack, "agent"))
@@ -157,6 +160,7 @@ def test_a_supervisor_labels_a_message_in_the_review_page(
     stack: Stack, gateway: httpx.Client, supervisor: StaffClient, browser
 ) -> None:
     words = "و اسناد چی؟"  # Dari, "and the documents?": "Did you mean ...?"
+    started = time.time()
     conversation = new_conversation(gateway)
     assert say(gateway, conversation, words)["messages"][0]["text"] == text_of("utter_did_you_mean", "fa-AF")
     username = create_account(stack, "supervisor")
@@ -170,12 +174,15 @@ def test_a_supervisor_labels_a_message_in_the_review_page(
     page.click("#review")
     page.wait_for_url(f"{stack.gateway_url}/staff/review")
     page.select_option("#language", "fa-AF")
-    row = page.locator("#items tbody tr", has=page.locator(f"td.text:text-is('{words}')"))
+    (item,) = [
+        i for i in items(supervisor, language="fa-AF", labelled="false") if i["text"] == words and i["at"] >= started
+    ]
+    row = page.locator(f"#items tbody tr[data-id='{item['id']}']")
     row.wait_for(timeout=10_000)
     assert row.locator("td.text").get_attribute("dir") == "auto", "a right-to-left message keeps its direction"
     row.locator("select.intent").select_option("return_travel")
     row.locator("button.label").click()
     page.wait_for_selector("#status:has-text('Labelled return_travel')")
     assert row.count() == 0, "labelled: no longer among the messages to label"
-    assert item_of(supervisor, words)["label"] == "return_travel"
+    assert item_of(supervisor, words, started)["label"] == "return_travel"
     page.close()

@@ -267,12 +267,14 @@ def test_a_staff_reply_arrives_live_and_html_stays_text(
         assert transcript[-1]["text"] == XSS, "the user's message went to the agent"
     finally:
         agent.call("POST", f"/staff/api/tickets/{ticket['id']}/close")
+    question = text_of("gateway_satisfaction_question", "en")  # asked at the end of a hand-over
     page.wait_for_function(
-        "() => document.querySelectorAll('.wegwijs .ww-msg').length > 0"
-        " && document.querySelector('.wegwijs .ww-msg:last-child').classList.contains('ww-bot')",
+        "q => { const m = document.querySelector('.wegwijs .ww-msg:last-child .ww-text');"
+        " return m !== null && m.textContent === q; }",
+        arg=question,
         timeout=10_000,
     )
-    assert shown(page)[-1] == ["bot", text_of("gateway_handover_back", "en")]
+    assert shown(page)[-2:] == [["bot", text_of("gateway_handover_back", "en")], ["bot", question]]
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert dialogs == [], "no script from a message ran"
     assert page.locator(".ww-log img, .ww-log script, .ww-log iframe").count() == 0
