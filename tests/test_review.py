@@ -19,6 +19,7 @@ import yaml
 from api.review import PREFIX
 from scripts.stack import VENV_BIN, Stack
 from tests.conftest import new_conversation
+from tests.screenshots import screenshot_path
 from tests.test_handover import text_of
 from tests.test_staff_api import PASSWORD, StaffClient, create_account, next_code
 from wegwijs.languages import SHIPPED
@@ -180,6 +181,7 @@ def test_a_supervisor_labels_a_message_in_the_review_page(
     row = page.locator(f"#items tbody tr[data-id='{item['id']}']")
     row.wait_for(timeout=10_000)
     assert row.locator("td.text").get_attribute("dir") == "auto", "a right-to-left message keeps its direction"
+    page.screenshot(path=screenshot_path("staff-review.png"), full_page=True)
     row.locator("select.intent").select_option("return_travel")
     row.locator("button.label").click()
     page.wait_for_selector("#status:has-text('Labelled return_travel')")
