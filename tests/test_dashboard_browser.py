@@ -25,10 +25,11 @@ from scripts.stack import Stack
 from tests.conftest import new_conversation
 from tests.gateway_process import gateway_with
 from tests.screenshots import screenshot_path
+from tests.staff_browser import log_in
 from tests.test_handover import text_of
 from tests.test_insight_events import store_url, wait_for_rows
 from tests.test_never_a_dead_end import GIBBERISH
-from tests.test_staff_api import PASSWORD, StaffClient, create_account, next_code
+from tests.test_staff_api import StaffClient, create_account
 
 YES, PARTLY = '/satisfaction{"satisfaction": "yes"}', '/satisfaction{"satisfaction": "partly"}'
 # (language, messages) per conversation, a message being a text or (a button's title, its payload);
@@ -75,11 +76,7 @@ def test_a_supervisor_sees_what_was_sent(stack: Stack, browser, tmp_path: Path, 
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{base}/staff/dashboard")
         assert page.url.endswith("/staff/login"), "anonymous visitors are sent to the login page"
-        page.fill("#username", supervisor)
-        page.fill("#password", PASSWORD)
-        page.fill("#code", next_code(supervisor))
-        page.click("button[type=submit]")
-        page.wait_for_selector(f"#who:has-text('{supervisor}')")
+        log_in(page, base, supervisor)
         assert page.is_visible("#dashboard-link"), "the console links supervisors to the dashboard"
         page.check("#available")
         page.wait_for_selector("#available-state:has-text('on')")

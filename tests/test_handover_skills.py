@@ -21,9 +21,10 @@ import redis
 from scripts.stack import Stack
 from tests.conftest import new_conversation
 from tests.screenshots import screenshot_path
+from tests.staff_browser import log_in
 from tests.test_callback import texts
 from tests.test_handover import DARI_FOLLOW_UP, say, text_of
-from tests.test_staff_api import PASSWORD, StaffClient, account_command, create_account, next_code
+from tests.test_staff_api import PASSWORD, StaffClient, account_command, create_account
 from tests.test_stranded_handover import ASK_PERSON
 from wegwijs.digits import to_locale_digits
 from wegwijs.handover.tickets import conversation_key, ticket_key
@@ -232,12 +233,7 @@ def test_the_console_shows_languages_and_canned_replies_beside_their_english_sou
     account_command(stack, "set-languages", username, "ar", "nl")
     page = browser.new_page(viewport={"width": 1100, "height": 760})
     try:
-        page.goto(f"{stack.gateway_url}/staff/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.fill("#code", next_code(username))
-        page.click("button[type=submit]")
-        page.wait_for_selector(f"#who:has-text('{username}')")
+        log_in(page, stack.gateway_url, username)
         page.wait_for_selector("#languages:has-text('You speak: nl, ar')")
         page.check("#available")
         page.wait_for_selector("#available-state:has-text('on')")

@@ -20,8 +20,9 @@ from api.review import PREFIX
 from scripts.stack import VENV_BIN, Stack
 from tests.conftest import new_conversation
 from tests.screenshots import screenshot_path
+from tests.staff_browser import log_in
 from tests.test_handover import text_of
-from tests.test_staff_api import PASSWORD, StaffClient, create_account, next_code
+from tests.test_staff_api import StaffClient, create_account
 from wegwijs.languages import SHIPPED
 
 REVIEW = "/staff/api/review"
@@ -166,12 +167,7 @@ def test_a_supervisor_labels_a_message_in_the_review_page(
     assert say(gateway, conversation, words)["messages"][0]["text"] == text_of("utter_did_you_mean", "fa-AF")
     username = create_account(stack, "supervisor")
     page = browser.new_page(viewport={"width": 1100, "height": 700})
-    page.goto(f"{stack.gateway_url}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#code", next_code(username))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{stack.gateway_url}/staff")
+    log_in(page, stack.gateway_url, username)
     page.click("#review")
     page.wait_for_url(f"{stack.gateway_url}/staff/review")
     page.select_option("#language", "fa-AF")

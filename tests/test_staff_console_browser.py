@@ -16,8 +16,9 @@ from api.staff.audit import STREAM
 from scripts.stack import Stack
 from tests.conftest import new_conversation
 from tests.screenshots import screenshot_path
+from tests.staff_browser import log_in
 from tests.test_handover import LiveMessages, say
-from tests.test_staff_api import PASSWORD, create_account, next_code
+from tests.test_staff_api import create_account
 from wegwijs.languages import SHIPPED
 from wegwijs.responses import load_specs, render
 from wegwijs.translation_status import unreviewed_languages
@@ -32,12 +33,7 @@ def test_an_agent_claims_and_answers_in_the_console(stack: Stack, gateway: httpx
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{stack.gateway_url}/staff")
     assert page.url.endswith("/staff/login"), "anonymous visitors are sent to the login page"
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#code", next_code(username))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{stack.gateway_url}/staff")
-    page.wait_for_selector(f"#who:has-text('{username}')")
+    log_in(page, stack.gateway_url, username)
     assert not page.is_checked("#available"), "not available after login: nobody is queued for a new login"
     page.check("#available")
     page.wait_for_selector("#available-state:has-text('on')")
@@ -99,15 +95,6 @@ def audit_log(stack: Stack) -> list[dict]:
         client.close()
 
 
-def log_in(page, stack: Stack, username: str) -> None:
-    page.goto(f"{stack.gateway_url}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#code", next_code(username))
-    page.click("button[type=submit]")
-    page.wait_for_selector(f"#who:has-text('{username}')")
-
-
 def test_the_console_marks_its_polls_and_reports_activity_at_most_once_a_minute(stack: Stack, browser) -> None:
     username = create_account(stack, "agent")
     page = browser.new_page()
@@ -122,7 +109,7 @@ def test_the_console_marks_its_polls_and_reports_activity_at_most_once_a_minute(
         ),
     )
     try:
-        log_in(page, stack, username)
+        log_in(page, stack.gateway_url, username)
         with page.expect_request(lambda r: r.url.endswith("/staff/api/queue")):
             page.clock.run_for(10_000)  # three queue refreshes are due
         queue_requests = [poll for method, path, poll in sent if path == "/staff/api/queue"]

@@ -19,8 +19,9 @@ from api.whatsapp.keys import last_inbound_key
 from api.whatsapp.shaping import text_message
 from scripts.stack import Stack
 from tests.fake_graph_api import FakeGraphAPI
+from tests.staff_browser import log_in
 from tests.test_handover import text_of
-from tests.test_staff_api import PASSWORD, StaffClient, create_account, next_code
+from tests.test_staff_api import StaffClient, create_account
 from tests.test_whatsapp import answer_to, number, sent_to, wait_for
 from tests.test_whatsapp_send_safety import parts
 from tests.whatsapp_load import text
@@ -143,12 +144,7 @@ def test_the_review_page_shows_a_refused_reply_and_dismisses_it(
     refused_reply(gateway, graph_api, store, wa_id)
     username = create_account(stack, "supervisor")
     page = browser.new_page(viewport={"width": 1100, "height": 700})
-    page.goto(f"{stack.gateway_url}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#code", next_code(username))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{stack.gateway_url}/staff")
+    log_in(page, stack.gateway_url, username)
     page.click("#whatsapp-sends")
     page.wait_for_url(f"{stack.gateway_url}/staff/whatsapp")
     row = page.locator(f"#sends tr:has(a.tel:text-is('+{wa_id}'))")

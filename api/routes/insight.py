@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from api.insight.figures import CSV_HEADER, Figures, csv_rows, figures_of, to_csv
@@ -61,13 +61,21 @@ End = Query(None, description="Last day (UTC), included; default today.")
 LanguageFilter = Query(None, description="Only this language.")
 
 
+def filters_from_query(
+    start: dt.date | None = Start, end: dt.date | None = End, language: Language | None = LanguageFilter
+) -> Filters:
+    """The three filters every view of the figures takes, from the query string."""
+    return filters_of(start, end, language)
+
+
+FiltersDep = Annotated[Filters, Depends(filters_from_query)]
+
+
 @router.get("/staff/dashboard", include_in_schema=False)
 async def dashboard_page(
     request: Request,
     services: ServicesDep,
-    start: dt.date | None = Start,
-    end: dt.date | None = End,
-    language: Language | None = LanguageFilter,
+    filters: FiltersDep,
     lang: str = Query(SOURCE_LANGUAGE, description="The page's language."),
 ) -> Response:
     staff, cookie = services.staff, request.cookies.get(COOKIE)
@@ -76,24 +84,19 @@ async def dashboard_page(
         return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
     await staff.sessions.touch(cookie or "")  # opening the dashboard is something the person does
     supervisor(session)
-    figures = await figures_for(services, filters_of(start, end, language))
+    figures = await figures_for(services, filters)
     page = Page(figures, lang if is_shipped(lang) else SOURCE_LANGUAGE, figures.callbacks_open_now)
     return HTMLResponse(page.render(), headers=NO_STORE)
 
 
 @router.get("/staff/api/insight", response_model=InsightOut, responses=errors(401, 403, 422))
 async def insight_figures(
-    session: SessionDep,
-    staff: StaffDep,
-    services: ServicesDep,
-    start: dt.date | None = Start,
-    end: dt.date | None = End,
-    language: Language | None = LanguageFilter,
+    session: SessionDep, staff: StaffDep, services: ServicesDep, filters: FiltersDep
 ) -> JSONResponse:
     """The dashboard's figures, one per row (section, day, language, channel, topic, reason,
     measure, value): the rows of the CSV export. Supervisors only."""
     supervisor(session)
-    figures = await figures_for(services, filters_of(start, end, language))
+    figures = await figures_for(services, filters)
     rows: list[dict[str, Any]] = [dict(zip(CSV_HEADER, row, strict=True)) for row in csv_rows(figures)]
     return JSONResponse(
         {"start": figures.filters.start.isoformat(), "end": figures.filters.end.isoformat(), "rows": rows},
@@ -106,17 +109,9 @@ async def insight_figures(
     response_class=Response,
     responses={**errors(401, 403, 422), 200: {"content": {"text/csv": {}}}},
 )
-async def insight_csv(
-    session: SessionDep,
-    staff: StaffDep,
-    services: ServicesDep,
-    start: dt.date | None = Start,
-    end: dt.date | None = End,
-    language: Language | None = LanguageFilter,
-) -> Response:
+async def insight_csv(session: SessionDep, staff: StaffDep, services: ServicesDep, filters: FiltersDep) -> Response:
     """The dashboard's figures as CSV, with the same filters. Supervisors only."""
     supervisor(session)
-    filters = filters_of(start, end, language)
     figures = await figures_for(services, filters)
     suffix = f"-{filters.language}" if filters.language else ""
     name = f"wegwijs-insight-{filters.start.isoformat()}-{filters.end.isoformat()}{suffix}.csv"

@@ -141,15 +141,20 @@ class WhatsAppChannel:
         index = 0
         for reply in messages:
             shaped = shape(reply, language)
-            if shaped.numbered:
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    pipe.delete(numbered_key(wa_id))
-                    pipe.hset(numbered_key(wa_id), mapping=cast("Mapping[str | bytes, str]", shaped.numbered))
-                    pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
-                    await pipe.execute()
+            await self._remember_numbered(wa_id, shaped.numbered)
             for part in shaped.messages:
                 await self._send(wa_id, part, f"{replies}:{index}" if replies else None)
                 index += 1
+
+    async def _remember_numbered(self, wa_id: str, numbered: Mapping[str, str] | None) -> None:
+        """The payloads of a numbered list, so that a typed "2" means its second option."""
+        if not numbered:
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(numbered_key(wa_id))
+            pipe.hset(numbered_key(wa_id), mapping=cast("Mapping[str | bytes, str]", numbered))
+            pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
+            await pipe.execute()
 
     async def _send(self, wa_id: str, message: dict[str, Any], reply_id: str | None = None) -> None:
         key = reply_key(reply_id) if reply_id else None
@@ -221,12 +226,7 @@ class WhatsAppChannel:
         if not await self.within_window(wa_id):
             return False
         shaped = shape(reply, language)
-        if shaped.numbered:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.delete(numbered_key(wa_id))
-                pipe.hset(numbered_key(wa_id), mapping=cast("Mapping[str | bytes, str]", shaped.numbered))
-                pipe.expire(numbered_key(wa_id), NUMBERED_TTL_SECONDS)
-                await pipe.execute()
+        await self._remember_numbered(wa_id, shaped.numbered)
         for part in shaped.messages:
             await self.inbox.send_later(wa_id, part)
         return True

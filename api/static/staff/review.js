@@ -1,30 +1,7 @@
 "use strict";
 // The supervisors' review of misunderstood messages. A user's text is shown with textContent
 // only, in its own direction (dir="auto"): no HTML from a message is ever parsed.
-const state = {csrf: "", labels: []};
-
-async function api(method, path, body) {
-  const headers = {};
-  if (method !== "GET") headers["X-CSRF-Token"] = state.csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const answer = await fetch(path, {method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body)});
-  if (answer.status === 401) {
-    window.location.assign("/staff/login");
-    throw new Error("logged out");
-  }
-  return answer;
-}
-
-function cell(text) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  return td;
-}
-
-function say(text) {
-  document.getElementById("status").textContent = text;
-}
+const state = {labels: []};
 
 function nextStep(item) {
   if (item.chosen) return `tapped ${item.chosen}`;
@@ -33,7 +10,7 @@ function nextStep(item) {
 }
 
 async function decide(item, action, intent) {
-  const answer = await api("POST", `/staff/api/review/${encodeURIComponent(item.id)}/${action}`,
+  const answer = await staffApi("POST", `/staff/api/review/${encodeURIComponent(item.id)}/${action}`,
     action === "label" ? {intent} : undefined);
   const result = await answer.json();
   say(answer.ok ? (action === "label" ? `Labelled ${intent}.` : "Discarded.") : result.error || "Not done.");
@@ -43,7 +20,7 @@ async function decide(item, action, intent) {
 function row(item) {
   const tr = document.createElement("tr");
   tr.dataset.id = item.id;
-  const words = cell(item.text);
+  const words = textCell(item.text);
   words.dir = "auto";
   words.className = "text";
   const choose = document.createElement("select");
@@ -74,7 +51,7 @@ function row(item) {
   actions.append(give, drop);
   const intentCell = document.createElement("td");
   intentCell.append(choose);
-  tr.append(words, cell(item.language), cell(item.guesses.join(", ") || "nothing"), cell(nextStep(item)),
+  tr.append(words, textCell(item.language), textCell(item.guesses.join(", ") || "nothing"), textCell(nextStep(item)),
     intentCell, actions);
   return tr;
 }
@@ -85,7 +62,7 @@ async function refresh() {
   const which = document.getElementById("which").value;
   if (language) query.set("language", language);
   if (which) query.set("labelled", which);
-  const answer = await api("GET", `/staff/api/review?${query}`);
+  const answer = await staffApi("GET", `/staff/api/review?${query}`);
   const table = document.getElementById("items");
   if (answer.status === 403) {
     table.hidden = true;
@@ -101,9 +78,4 @@ async function refresh() {
 
 for (const id of ["language", "which"]) document.getElementById(id).addEventListener("change", refresh);
 
-(async () => {
-  const session = await (await api("GET", "/staff/api/session")).json();
-  state.csrf = session.csrf;
-  document.getElementById("who").textContent = `${session.username} (${session.role})`;
-  await refresh();
-})();
+openStaffPage(refresh);

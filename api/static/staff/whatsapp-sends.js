@@ -1,34 +1,9 @@
 "use strict";
 // The supervisors' review of WhatsApp sends that did not surely arrive. Every text is shown with
 // textContent only; a number is a left-to-right island that never wraps (console.css, a.tel).
-const state = {csrf: ""};
-
-async function api(method, path, body) {
-  const headers = {};
-  if (method !== "GET") headers["X-CSRF-Token"] = state.csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const answer = await fetch(path, {method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body)});
-  if (answer.status === 401) {
-    window.location.assign("/staff/login");
-    throw new Error("logged out");
-  }
-  return answer;
-}
-
-function cell(text) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  return td;
-}
-
 function happened(send) {
   if (send.outcome === "uncertain") return `may have arrived (${send.error || "connection broken"})`;
   return `refused by Meta (status ${send.status || "?"}, code ${send.error_code || "?"})`;
-}
-
-function say(text) {
-  document.getElementById("status").textContent = text;
 }
 
 async function decide(send, action) {
@@ -40,7 +15,7 @@ async function decide(send, action) {
       body.even_if_arrived = true;
     }
   }
-  const answer = await api("POST", `/staff/api/whatsapp/failed/${encodeURIComponent(send.id)}/${action}`, body);
+  const answer = await staffApi("POST", `/staff/api/whatsapp/failed/${encodeURIComponent(send.id)}/${action}`, body);
   const result = await answer.json();
   say(answer.ok ? (action === "resend" ? "Queued to send again." : "Dismissed.") : result.error || "Not done.");
   await refresh();
@@ -57,7 +32,7 @@ function row(send) {
   number.dir = "ltr";
   number.textContent = send.to;
   to.append(number);
-  const words = cell(send.text);
+  const words = textCell(send.text);
   words.dir = "auto";
   const actions = document.createElement("td");
   const again = document.createElement("button");
@@ -73,12 +48,12 @@ function row(send) {
   drop.textContent = "Dismiss";
   drop.addEventListener("click", () => decide(send, "dismiss"));
   actions.append(again, drop);
-  tr.append(cell(new Date(send.at * 1000).toLocaleString()), to, words, cell(happened(send)), actions);
+  tr.append(textCell(new Date(send.at * 1000).toLocaleString()), to, words, textCell(happened(send)), actions);
   return tr;
 }
 
 async function refresh() {
-  const answer = await api("GET", "/staff/api/whatsapp/failed");
+  const answer = await staffApi("GET", "/staff/api/whatsapp/failed");
   const table = document.getElementById("sends");
   if (answer.status === 403) {
     table.hidden = true;
@@ -91,9 +66,4 @@ async function refresh() {
   document.getElementById("empty").hidden = sends.length !== 0;
 }
 
-(async () => {
-  const session = await (await api("GET", "/staff/api/session")).json();
-  state.csrf = session.csrf;
-  document.getElementById("who").textContent = `${session.username} (${session.role})`;
-  await refresh();
-})();
+openStaffPage(refresh);
