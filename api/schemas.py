@@ -9,7 +9,9 @@ TypedDicts in wegwijs/wire.py; the models here are their HTTP form, with the sam
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictStr, root_validator, validator
@@ -71,6 +73,30 @@ def _one_of_these(schema: dict[str, Any], names: tuple[str, ...], exclusive: boo
             properties.update({other: {"type": "null"} for other in names if other != name})
         alternatives.append({**base, "properties": properties, "required": [*base.get("required", []), name]})
     schema["anyOf"] = alternatives
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class IsoDate(dt.date):
+    """A day written as the document says, ``YYYY-MM-DD``: pydantic's own ``date`` would also
+    take a number as seconds since 1970, which no client means."""
+
+    @classmethod
+    def __get_validators__(cls) -> Iterator[Callable[[Any], dt.date]]:
+        yield cls.validate
+
+    @classmethod
+    def __modify_schema__(cls, schema: dict[str, Any]) -> None:
+        schema.update(type="string", format="date")
+
+    @classmethod
+    def validate(cls, value: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+            raise ValueError("a day as YYYY-MM-DD")
+        return dt.date.fromisoformat(value)
 
 
 class Body(BaseModel):

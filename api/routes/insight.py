@@ -20,7 +20,7 @@ from api.insight.page import Page
 from api.insight.store import Filters
 from api.openapi import errors
 from api.routes.staff import SessionDep, StaffDep
-from api.schemas import InsightOut
+from api.schemas import InsightOut, IsoDate
 from api.services import Services, ServicesDep
 from api.staff.sessions import COOKIE, StaffSession
 from wegwijs.languages import SOURCE_LANGUAGE, Language, is_shipped
@@ -32,10 +32,13 @@ MOST_DAYS = 400
 
 
 def filters_of(start: dt.date | None, end: dt.date | None, language: str | None) -> Filters:
+    """The period asked for: a start after the end is read as the period between the two days,
+    and a period longer than the analytics retention (``MOST_DAYS``, nothing older is kept) as
+    its last ``MOST_DAYS`` days, so every date the document allows gives figures."""
     last = end or dt.datetime.now(dt.timezone.utc).date()
     first = start or last - dt.timedelta(days=DEFAULT_DAYS - 1)
-    if first > last or (last - first).days >= MOST_DAYS:
-        raise HTTPException(422, f"start must not be after end, and the range at most {MOST_DAYS} days")
+    first, last = min(first, last), max(first, last)
+    first = max(first, last - dt.timedelta(days=MOST_DAYS - 1))
     return Filters(first, last, language or None)
 
 
@@ -56,13 +59,15 @@ def supervisor(session: StaffSession) -> None:
         raise HTTPException(403, "the dashboard is for supervisors")
 
 
-Start = Query(None, description="First day (UTC), included; default 29 days before end.")
+Start = Query(
+    None, description=f"First day (UTC), included; default 29 days before end; at most {MOST_DAYS} days before it."
+)
 End = Query(None, description="Last day (UTC), included; default today.")
 LanguageFilter = Query(None, description="Only this language.")
 
 
 def filters_from_query(
-    start: dt.date | None = Start, end: dt.date | None = End, language: Language | None = LanguageFilter
+    start: IsoDate | None = Start, end: IsoDate | None = End, language: Language | None = LanguageFilter
 ) -> Filters:
     """The three filters every view of the figures takes, from the query string."""
     return filters_of(start, end, language)

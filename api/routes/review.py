@@ -24,6 +24,24 @@ ItemId = Annotated[str, Path(regex=r"^[0-9]{1,16}-[0-9a-f]{8}$", description="A 
 NOT_FOUND = "no such item (labelled away, discarded, erased or expired)"
 
 
+# The export's shape as a YAML reader sees it: Rasa's NLU training data format.
+NLU_FILE = {
+    "type": "object",
+    "required": ["version", "nlu"],
+    "properties": {
+        "version": {"type": "string", "const": "3.1"},
+        "nlu": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["intent", "examples"],
+                "properties": {"intent": {"type": "string"}, "examples": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
 class YamlResponse(PlainTextResponse):
     media_type = "application/yaml"
 
@@ -94,7 +112,7 @@ async def discard(item_id: ItemId, session: SessionDep, staff: StaffDep, service
     "/export",
     response_class=YamlResponse,
     responses={
-        200: {"content": {"application/yaml": {"schema": {"type": "string"}}}, "description": "Rasa NLU YAML."},
+        200: {"content": {"application/yaml": {"schema": NLU_FILE}}, "description": "Rasa NLU training data (YAML)."},
         **errors(*STAFF_ERRORS, 403, s403="Not a supervisor."),
     },
 )
