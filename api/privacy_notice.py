@@ -41,7 +41,11 @@ def page_path(language: str) -> str:
 
 def retention_values(keep: Retention) -> dict[str, str]:
     """The retention placeholders; the text they go into is put in the locale's digits as a whole."""
-    return {"days": str(keep.conversation_days), "callback_days": str(keep.callback_days)}
+    return {
+        "days": str(keep.conversation_days),
+        "callback_days": str(keep.callback_days),
+        "analytics_days": str(keep.analytics_days),
+    }
 
 
 def notice_message(channel: str, language: str, keep: Retention) -> ReplyMessage:

@@ -34,7 +34,18 @@ _FIRST_LETTER_IS_LATIN = re.compile(r"^[\W\d_]*[A-Za-z\u00c0-\u024f]")
 LEFT_TO_RIGHT_VALUES = ("country_code",)
 # Filled per message by Rasa from what an action passes (``utter_message(date=...)``), so a
 # rendered text keeps them as ``{date}``.
-RUNTIME_PLACEHOLDERS = ("date", "place", "time", "day", "position", "number", "days", "callback_days", "minutes")
+RUNTIME_PLACEHOLDERS = (
+    "date",
+    "place",
+    "time",
+    "day",
+    "position",
+    "number",
+    "days",
+    "callback_days",
+    "minutes",
+    "analytics_days",
+)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ router = APIRouter(tags=["chat"])
 # (heading key or None, paragraph keys) in the order the page shows them.
 SECTIONS = (
     (None, ("intro",)),
-    ("kept_heading", ("conversation", "callback", "handover", "case", "review")),
+    ("kept_heading", ("conversation", "callback", "handover", "case", "review", "analytics")),
     ("whatsapp_heading", ("whatsapp",)),
     ("erase_heading", ("erase", "safety")),
 )
