@@ -25,6 +25,12 @@ def text(key: str, language: str) -> str:
     return render(load_specs()[PREFIX + key], language).text
 
 
+def named(kind: str, code: str, language: str) -> str:
+    """A topic's or channel's name in the page's language; the code itself when it has none."""
+    key = f"{PREFIX}{kind}_{code}"
+    return render(load_specs()[key], language).text if key in load_specs() else code
+
+
 def language_name(code: str) -> str:
     """A language in its own name; a dash for an event without one (an erasure by staff)."""
     return native_name(code) if is_shipped(code) else "–"
@@ -54,6 +60,12 @@ class Page:
 
     def t(self, key: str) -> str:
         return text(key, self.language)
+
+    def topic_name(self, code: str) -> str:
+        return named("topic", code, self.language)
+
+    def channel_name(self, code: str) -> str:
+        return named("channel", code, self.language)
 
     def query(self, **extra: str) -> str:
         filters = self.figures.filters
@@ -171,7 +183,7 @@ class Page:
             ("by-channel", "conversations_by_channel", self.figures.by_channel, "channel"),
         ):
             section = self.section(main, section_id, key)
-            names = language_name if column == "language" else str
+            names = language_name if column == "language" else self.channel_name
             floats = {name: {d: float(v) for d, v in per_day.items()} for name, per_day in series.items()}
             section.append(line_chart(self.t(key), days, floats, names))
             rows = [
@@ -194,12 +206,15 @@ class Page:
         for language, top in self.figures.topics.items():
             SubElement(section, "h3").text = language_name(language)
             section.append(
-                bar_chart(f"{self.t('topics')}: {language_name(language)}", [(topic, float(n)) for topic, n in top])
+                bar_chart(
+                    f"{self.t('topics')}: {language_name(language)}",
+                    [(self.topic_name(topic), float(n)) for topic, n in top],
+                )
             )
             rows += [
                 [
                     (language_name(language), {"data-language": language}),
-                    (topic, {"data-topic": topic}),
+                    (self.topic_name(topic), {"data-topic": topic}),
                     (str(n), {"data-measure": "turns", "data-language": language, "data-topic": topic}),
                 ]
                 for topic, n in top
@@ -305,7 +320,7 @@ class Page:
                     "no_satisfaction"
                 )
                 continue
-            names = language_name if column == "language" else str
+            names = language_name if column == "language" else self.topic_name
             rows = [
                 [
                     (names(name), {f"data-{column}": name}),
