@@ -127,10 +127,31 @@ CANDIDATES: list[Candidate] = [
         ),
     ),
     Candidate(
+        "svc_calibrated_c3",
+        "LinearSVC C=3 balanced, sigmoid-calibrated (3-fold)",
+        model=lambda: CalibratedClassifierCV(
+            LinearSVC(C=3.0, class_weight="balanced", random_state=SEED), method="sigmoid", cv=3
+        ),
+    ),
+    Candidate(
         "sgd_log",
         "SGD log_loss alpha 1e-5 balanced",
         model=lambda: SGDClassifier(
             loss="log_loss", alpha=1e-5, class_weight="balanced", max_iter=50, tol=None, random_state=SEED
+        ),
+    ),
+    Candidate(
+        "sgd_log_a3e-6",
+        "SGD log_loss alpha 3e-6 balanced",
+        model=lambda: SGDClassifier(
+            loss="log_loss", alpha=3e-6, class_weight="balanced", max_iter=50, tol=None, random_state=SEED
+        ),
+    ),
+    Candidate(
+        "sgd_log_a3e-5",
+        "SGD log_loss alpha 3e-5 balanced",
+        model=lambda: SGDClassifier(
+            loss="log_loss", alpha=3e-5, class_weight="balanced", max_iter=50, tol=None, random_state=SEED
         ),
     ),
     Candidate(
@@ -209,7 +230,7 @@ def screen(candidate: Candidate, data: tuple[list[str], list[str], dict[str, tup
 
 
 def row(result: dict, languages: list[str]) -> str:
-    cells = [f"{result['name']}", f"{result['mean_wf1_fb']:.3f}", f"{result['mean_wf1_raw']:.3f}"]
+    cells = [f"{result['name']}", result["change"], f"{result['mean_wf1_fb']:.3f}", f"{result['mean_wf1_raw']:.3f}"]
     for lang in languages:
         fb = result[lang]["fb"]
         cells.append(
@@ -219,26 +240,38 @@ def row(result: dict, languages: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def header(languages: list[str]) -> str:
+    columns = " | ".join(f"{lang} wF1 / macro / oos / safety" for lang in languages)
+    return (
+        f"| config | change | mean wF1 (fb) | mean wF1 (raw) | {columns} | s |\n"
+        + "| --- " * (len(languages) + 5)
+        + "|"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Screen intent classifier configurations on the held-out split.")
     parser.add_argument("--only", nargs="*", help="names of the configurations to run (default: all)")
     parser.add_argument("--json", default="results/classifier-screen.json", help="where to add the results")
+    parser.add_argument("--table", action="store_true", help="only print the table of the results saved in --json")
     args = parser.parse_args()
+    out = ROOT / args.json
+    if args.table:
+        saved = json.loads(out.read_text(encoding="utf-8"))
+        languages = [lang for lang in UNDERSTOOD if lang in next(iter(saved.values()))]
+        print(header(languages))
+        for result in sorted(saved.values(), key=lambda r: r["name"] != "current"):
+            print(row(result, languages))
+        return 0
     candidates = CANDIDATES + [char_word_vote()]
     if args.only:
         by_name = {c.name: c for c in candidates}
         candidates = [by_name[name] for name in args.only]
     data = load()
     languages = list(data[2])
-    out = ROOT / args.json
     out.parent.mkdir(exist_ok=True)
     previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    print(
-        "| config | mean wF1 (fb) | mean wF1 (raw) | "
-        + " | ".join(f"{lang} wF1 / macro / oos / safety" for lang in languages)
-        + " | s |"
-    )
-    print("| --- " * (len(languages) + 4) + "|")
+    print(header(languages))
     for candidate in candidates:
         result = screen(candidate, data)
         previous[candidate.name] = result
