@@ -44,7 +44,7 @@ from scripts.bench import MIX, SHORT_TEXTS, mint, send_full
 from scripts.stack import Ports, Stack
 from scripts.train import model_path
 from wegwijs.paths import ROOT
-from wegwijs.serve import LOGGING
+from wegwijs.serve import LOGGING, redis_parts
 
 
 class Hops:
@@ -190,6 +190,7 @@ async def load(model: Path, env: dict[str, str]) -> Any:
     configure_structlog(None)
 
     os.environ.update(env)  # the endpoints file reads the stack's Redis and action server from here
+    os.environ.update(redis_parts(env["REDIS_URL"]))  # as wegwijs.serve sets them for Rasa
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "bot" / "endpoints.yml"))
     return await load_agent(model_path=str(model), endpoints=endpoints)
 
