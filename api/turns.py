@@ -27,6 +27,7 @@ from api.metrics import FALLBACKS, SATISFACTION, TURN_SECONDS
 from api.payloads import chosen_language, intent_message, language_chosen_message
 from api.privacy_notice import notice_message, version as notice_version
 from api.rasa_client import RasaUnavailable
+from api.review import UNCLEAR_REPLIES
 from api.satisfaction import (
     DONE_REPLIES,
     QUESTION as SATISFACTION_QUESTION,
@@ -40,6 +41,7 @@ from api.staff.service import Staff
 from api.stranded import hand_back
 from api.topics import topic_and_line
 from api.transcripts import Said, kept_bot_text
+from wegwijs.handover.tickets import Ticket
 from wegwijs.languages import SOURCE_LANGUAGE, native_name
 from wegwijs.request_id import CURRENT, METADATA_KEY, NONE as NO_REQUEST_ID, current, new_request_id
 from wegwijs.responses import language_chosen_payload, load_specs, render
@@ -55,8 +57,6 @@ HANDOVER_QUEUED = "utter_handover_queued"
 QUEUED = frozenset({"utter_handover_queued", "utter_callback_booked", "utter_callback_already_queued"})
 # Replies that open a ticket in this turn: a hand-over's or a call-back's first analytics event.
 OPENED = frozenset({"utter_handover_queued", "utter_callback_booked"})
-# Replies of a message the bot did not understand (actions/fallback.py).
-FALLBACK_RESPONSES = frozenset({"utter_fallback", "utter_did_you_mean"})
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ async def _take_turn(
         replies = instead_of_stranded(replies, settled.language)
     topic, line = topic_and_line(reply["response"] for reply in replies)
     messages = [reply_message(r["text"], r["buttons"], r["links"]) for r in replies]
-    fell_back = answer.intent == "nlu_fallback" or any(r["response"] in FALLBACK_RESPONSES for r in replies)
+    fell_back = answer.intent == "nlu_fallback" or any(r["response"] in UNCLEAR_REPLIES for r in replies)
     FALLBACKS.add(settled.language, fell_back)
     if any(reply["response"] == ERASE_DONE for reply in replies):
         await erase_conversation(services, key, sender, by="user", channel=metadata.get("channel"))
@@ -234,11 +234,11 @@ async def _take_turn(
             logger.warning("transcript not kept: %s", type(error).__name__)
         if any(reply["response"] in QUEUED for reply in replies):
             handover = await queued_view(staff, sender)
-        if services.insight is not None and any(reply["response"] in OPENED for reply in replies):
-            await record_opened(services, staff, sender)
-        if any(reply["response"] == HANDOVER_QUEUED for reply in replies):
-            queued_ticket = await staff.tickets.open_for(sender)
-            told = queued_ticket and await no_speaker_message(staff, queued_ticket, services.retention.stranded_seconds)
+        opened = await opened_ticket(staff, sender) if any(r["response"] in OPENED for r in replies) else None
+        if opened is not None and services.insight is not None:
+            await services.insight.ticket_stage(opened, "opened", timed=False)
+        if opened is not None and any(reply["response"] == HANDOVER_QUEUED for reply in replies):
+            told = await no_speaker_message(staff, opened, services.retention.stranded_seconds)
             if told:
                 messages.append(told)
                 await staff.transcripts.add(sender, [Said.by_bot(told)])
@@ -266,17 +266,15 @@ async def _take_turn(
     )
 
 
-async def record_opened(services: Services, staff: Staff, sender: str) -> None:
-    """The analytics event of the ticket this turn opened: a hand-over (with its reason) or a
-    call-back request. Never costs the user the reply."""
-    assert services.insight is not None
+async def opened_ticket(staff: Staff, sender: str) -> Ticket | None:
+    """The ticket this turn opened (a hand-over or a call-back request), read once for its
+    analytics event and for "nobody here speaks your language"; None if it cannot be read, which
+    never costs the user the reply."""
     try:
-        ticket = await staff.tickets.open_for(sender)
+        return await staff.tickets.open_for(sender)
     except RedisError as error:
-        logger.warning("hand-over event not made: %s", type(error).__name__)
-        return
-    if ticket is not None:
-        await services.insight.ticket_stage(ticket, "opened", timed=False)
+        logger.warning("opened ticket not read: %s", type(error).__name__)
+        return None
 
 
 async def satisfaction_asked(

@@ -348,7 +348,7 @@ async def close(ticket_id: str, session: SessionDep, staff: StaffDep, services: 
     return ClosedOut(id=ticket_id, status="closed")
 
 
-async def ask_satisfaction(services: ServicesDep, staff: Staff, ticket: Ticket) -> None:
+async def ask_satisfaction(services: Services, staff: Staff, ticket: Ticket) -> None:
     """The end of a hand-over: "Did this help you?", once per conversation per day."""
     if services.satisfaction is None or not await services.satisfaction.may_ask(ticket.conversation):
         return
