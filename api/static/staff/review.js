@@ -35,20 +35,11 @@ function row(item) {
     choose.append(option);
   }
   const actions = document.createElement("td");
-  const give = document.createElement("button");
-  give.type = "button";
-  give.className = "label";
-  give.textContent = "Label";
-  give.addEventListener("click", () => {
+  const give = actionButton("Label", "label", () => {
     if (choose.value) decide(item, "label", choose.value);
     else say("Choose an intent first.");
   });
-  const drop = document.createElement("button");
-  drop.type = "button";
-  drop.className = "discard canned";
-  drop.textContent = "Discard";
-  drop.addEventListener("click", () => decide(item, "discard"));
-  actions.append(give, drop);
+  actions.append(give, actionButton("Discard", "discard canned", () => decide(item, "discard")));
   const intentCell = document.createElement("td");
   intentCell.append(choose);
   tr.append(words, textCell(item.language), textCell(item.guesses.join(", ") || "nothing"), textCell(nextStep(item)),

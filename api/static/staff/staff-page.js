@@ -34,3 +34,13 @@ async function openStaffPage(start) {
   document.getElementById("who").textContent = `${session.username} (${session.role})`;
   await start();
 }
+
+// A button of the page's own (type "button", so it never submits a form).
+function actionButton(label, className, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.textContent = label;
+  button.addEventListener("click", onClick);
+  return button;
+}

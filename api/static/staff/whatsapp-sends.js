@@ -35,19 +35,10 @@ function row(send) {
   const words = textCell(send.text);
   words.dir = "auto";
   const actions = document.createElement("td");
-  const again = document.createElement("button");
-  again.type = "button";
-  again.className = "resend";
-  again.textContent = "Send again";
+  const again = actionButton("Send again", "resend", () => decide(send, "resend"));
   again.disabled = !send.in_window;
   again.title = send.in_window ? "" : "Outside WhatsApp's 24-hour window";
-  again.addEventListener("click", () => decide(send, "resend"));
-  const drop = document.createElement("button");
-  drop.type = "button";
-  drop.className = "dismiss canned";
-  drop.textContent = "Dismiss";
-  drop.addEventListener("click", () => decide(send, "dismiss"));
-  actions.append(again, drop);
+  actions.append(again, actionButton("Dismiss", "dismiss canned", () => decide(send, "dismiss")));
   tr.append(textCell(new Date(send.at * 1000).toLocaleString()), to, words, textCell(happened(send)), actions);
   return tr;
 }
